@@ -1,0 +1,45 @@
+"""Shared pytest fixtures.
+
+- ``shared_data``: path to ``../shared/data`` (the real official files); tests
+  that need it are skipped with a clear reason when the folder is absent.
+- ``rng``: a seeded NumPy generator, so every random test is reproducible.
+- figures are closed after every test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("POLYGOV_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(
+            f"real official files not available: {SHARED_DATA} does not exist "
+            "(set POLYGOV_SHARED_DATA to the folder holding wgi/, vdem/, egdi/, hdr/, wdi/, asem/)"
+        )
+    return SHARED_DATA
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261127)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
