@@ -1,0 +1,168 @@
+"""One tidy country-year panel from the bundled country-level sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ..countries import country_names
+from ..errors import check_columns, check_keys
+from .bundled import _resource, codebook, load
+
+__all__ = ["PANEL_SOURCES", "coverage", "indicators", "panel"]
+
+#: Bundled sources that are country-year panels and can be joined on (iso3, year).
+PANEL_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe")
+_ID_COLS = {"iso3", "year", "country"}
+
+
+def panel(sources: Sequence[str] = PANEL_SOURCES, *,
+          columns: Mapping[str, Sequence[str]] | None = None,
+          years: tuple[int, int] | None = None,
+          how: str = "outer") -> pd.DataFrame:
+    """Join bundled country-year sources on (``iso3``, ``year``).
+
+    Parameters
+    ----------
+    sources : sequence of str
+        Panel datasets to join (default: all of :data:`PANEL_SOURCES`).
+    columns : mapping, optional
+        ``{source: [columns]}`` to keep only some indicators of a source
+        (default: all of them).
+    years : (int, int), optional
+        Inclusive range of years to keep.
+    how : {"outer", "inner"}
+        ``"outer"`` keeps every country-year present in any source; ``"inner"``
+        only those present in all.
+
+    Returns
+    -------
+    DataFrame
+        ``iso3``, ``year``, ``country`` (polygov's short name), then the indicator
+        columns of each source in order.  A column name that occurs in more than
+        one source (e.g. ``region``) is prefixed with its source
+        (``gapminder_region``); ``result.attrs["renamed"]`` lists these and
+        ``result.attrs["sources"]`` maps every column to its source.
+
+    Notes
+    -----
+    Each source is checked for unique (iso3, year) keys before the join and the
+    result is checked again, so no row is ever duplicated silently.  The SOWC
+    cross-section is not a panel: join it yourself on ``iso3`` if needed.
+    """
+    if isinstance(sources, str):
+        sources = [sources]
+    sources = list(sources)
+    if not sources:
+        raise ValueError("sources is empty; pass at least one of " + ", ".join(PANEL_SOURCES))
+    for s in sources:
+        _resource(s)  # unknown name -> KeyError with close matches
+        if s not in PANEL_SOURCES:
+            raise ValueError(f"dataset {s!r} is not a country-year panel; panel sources are {list(PANEL_SOURCES)}")
+    if how not in ("outer", "inner"):
+        raise ValueError(f"how must be 'outer' or 'inner', got {how!r}")
+    columns = dict(columns or {})
+    unknown = [s for s in columns if s not in sources]
+    if unknown:
+        raise KeyError(f"columns given for source(s) {unknown} that are not in sources {sources}")
+    frames = {}
+    for s in sources:
+        df = load(s)
+        keep = [c for c in df.columns if c not in _ID_COLS]
+        if s in columns:
+            keep = check_columns(df, list(columns[s]), name=f"dataset {s!r}")
+        frames[s] = df[["iso3", "year", *keep]]
+        check_keys(frames[s], name=f"dataset {s!r}")
+    counts: dict[str, int] = {}
+    for f in frames.values():
+        for c in f.columns[2:]:
+            counts[c] = counts.get(c, 0) + 1
+    renamed, origin = {}, {}
+    out = None
+    for s, f in frames.items():
+        ren = {c: f"{s}_{c}" for c in f.columns[2:] if counts[c] > 1}
+        renamed.update({v: k for k, v in ren.items()})
+        f = f.rename(columns=ren)
+        origin.update({c: s for c in f.columns[2:]})
+        out = f if out is None else out.merge(f, on=["iso3", "year"], how=how, validate="one_to_one")
+    if years is not None:
+        lo, hi = years
+        if lo > hi:
+            raise ValueError(f"years must be (first, last) with first <= last, got {years}")
+        out = out[(out["year"] >= lo) & (out["year"] <= hi)]
+        if out.empty:
+            raise ValueError(f"no country-year of {sources} falls in years {years}")
+    out = out.sort_values(["iso3", "year"], ignore_index=True)
+    check_keys(out, name="joined panel")
+    out.insert(2, "country", country_names(out["iso3"]).to_numpy())
+    out.attrs["renamed"] = renamed
+    out.attrs["sources"] = origin
+    return out
+
+
+def indicators(data: pd.DataFrame) -> pd.DataFrame:
+    """Metadata of every indicator column of a panel made by :func:`panel`.
+
+    Returns
+    -------
+    DataFrame
+        ``column``, ``source``, ``original``, ``label``, ``unit``, ``direction``,
+        ``dimension``.
+    """
+    origin = data.attrs.get("sources")
+    if not origin:
+        raise ValueError("data has no attrs['sources']: pass a DataFrame returned by polygov.data.panel()")
+    renamed = data.attrs.get("renamed", {})
+    rows = []
+    books = {}
+    for col, src in origin.items():
+        if col not in data.columns:
+            continue
+        books.setdefault(src, codebook(src).set_index("column"))
+        orig = renamed.get(col, col)
+        b = books[src].loc[orig]
+        rows.append({"column": col, "source": src, "original": orig, "label": b["label"], "unit": b["unit"],
+                     "direction": b["direction"], "dimension": b["dimension"]})
+    return pd.DataFrame(rows)
+
+
+def coverage(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
+             by: str | None = None) -> pd.DataFrame:
+    """Non-missing coverage of a country-year panel.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A tidy panel with ``iso3`` and ``year``.
+    columns : sequence of str, optional
+        Indicator columns (default: every column but iso3, year, country).
+    by : {None, "year", "iso3"}
+        ``None``: one row per indicator; ``"year"`` or ``"iso3"``: the share of
+        non-missing values of each indicator per year or per country.
+
+    Returns
+    -------
+    DataFrame
+        With ``by=None``: ``indicator``, ``countries``, ``year_min``, ``year_max``,
+        ``non_missing`` (cells), ``cells`` (countries x years in the panel),
+        ``share`` (non_missing / rows of the panel).
+    """
+    check_keys(data, ["iso3", "year"])
+    cols = [c for c in data.columns if c not in _ID_COLS] if columns is None else check_columns(data, columns)
+    if by is None:
+        rows = []
+        for c in cols:
+            ok = data[c].notna()
+            sub = data.loc[ok]
+            rows.append({
+                "indicator": c, "countries": int(sub["iso3"].nunique()),
+                "year_min": int(sub["year"].min()) if ok.any() else None,
+                "year_max": int(sub["year"].max()) if ok.any() else None,
+                "non_missing": int(ok.sum()), "cells": int(len(data)),
+                "share": float(ok.mean()),
+            })
+        return pd.DataFrame(rows)
+    if by not in ("year", "iso3"):
+        raise ValueError(f"by must be None, 'year' or 'iso3', got {by!r}")
+    return data.groupby(by)[cols].agg(lambda s: s.notna().mean())

@@ -1,0 +1,102 @@
+"""Helpers shared by the official-data parsers (errors, country mapping, checks)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["ParseError", "check_edition_years", "fail", "names_to_iso3", "require_columns",
+           "to_numeric_strict"]
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+class ParseError(ValueError):
+    """A file does not have the layout, content or edition its parser expects.
+
+    Raised before anything is returned, so a failed parse never yields a
+    partially loaded table.
+    """
+
+
+def fail(path: str | Path, msg: str) -> None:
+    """Raise :class:`ParseError` prefixed with the file name."""
+    raise ParseError(f"{Path(path).name}: {msg}")
+
+
+def require_columns(path, columns: Iterable[str], required: Iterable[str], what: str) -> None:
+    """Raise :class:`ParseError` naming the required columns missing from ``columns``."""
+    have = [str(c) for c in columns]
+    missing = [c for c in required if c not in have]
+    if missing:
+        fail(path, f"not a {what}: column(s) {missing} missing; the file has {have[:12]}"
+                   f"{' …' if len(have) > 12 else ''}. Is it the right file, and complete?")
+
+
+def to_numeric_strict(path, frame: pd.DataFrame, columns: Iterable[str],
+                      na_values: Iterable[str] = ()) -> pd.DataFrame:
+    """Convert ``columns`` to float; unparseable cells raise naming column, row and value."""
+    out = frame.copy()
+    na = set(na_values)
+    for col in columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s):
+            out[col] = s.astype(float)
+            continue
+        s = s.where(~s.astype(str).str.strip().isin(na | {""}), None)
+        num = pd.to_numeric(s, errors="coerce")
+        bad = num.isna() & s.notna()
+        if bad.any():
+            ex = s[bad].head(5).tolist()
+            rows = list(s[bad].index[:5])
+            fail(path, f"column {col!r} has {int(bad.sum())} non-numeric value(s) {ex} "
+                       f"(rows {rows}); expected numbers or the missing-value codes "
+                       f"{sorted(na)}. The file may be corrupted or of another layout.")
+        out[col] = num.astype(float)
+    return out
+
+
+def check_edition_years(path, years: pd.Series, edition: str | None, expected_last: int | None,
+                        what: str) -> None:
+    """Raise if the last data year does not match the requested edition."""
+    if edition is None or expected_last is None or years.empty:
+        return
+    last = int(years.max())
+    if last != expected_last:
+        fail(path, f"edition mismatch: {what} edition {edition!r} should end in {expected_last}, "
+                   f"but this file's data run to {last}. It is probably another edition; pass the "
+                   "right edition= or register it with new_edition=True.")
+
+
+def names_to_iso3(names: pd.Series, exceptions: dict[str, str | None]) -> tuple[pd.Series, dict]:
+    """Map country names to ISO3: ``exceptions`` first, then polygov.countries / coco.
+
+    Returns the mapped Series (``None`` where unmapped) and a dict of the names
+    that used an exception (name -> code).
+    """
+    uniq = sorted(set(names.dropna().astype(str)))
+    used = {n: exceptions[n] for n in uniq if n in exceptions}
+    rest = [n for n in uniq if n not in exceptions]
+    mapping: dict[str, str | None] = dict(used)
+    if rest:
+        mapping.update(_convert(rest))
+    return names.map(lambda n: mapping.get(str(n)) if pd.notna(n) else None), used
+
+
+def _convert(names: list[str]) -> dict[str, str | None]:
+    try:  # the package's own harmonisation layer, when present
+        from ...countries import mapping_report
+    except ImportError:  # pragma: no cover - fallback before polygov.countries existed
+        import country_converter as coco
+
+        logging.getLogger("country_converter").setLevel(logging.ERROR)
+        out = coco.CountryConverter().convert(names, to="ISO3", not_found=None)
+        out = [out] if isinstance(out, str) else out
+        return {n: (c if isinstance(c, str) and _ISO3.match(c) else None)
+                for n, c in zip(names, out, strict=True)}
+    rep = mapping_report(names)
+    return dict(zip(rep["name"], rep["iso3"].where(rep["iso3"].notna(), None), strict=True))

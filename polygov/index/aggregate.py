@@ -1,0 +1,109 @@
+"""Aggregation functions: one registry of plain functions ``f(x, w, **params) -> Series``.
+
+``x`` is a DataFrame (rows = units, columns = the children of one aggregate), ``w`` a
+Series of their weights keyed by column name.  Missing children are skipped and the
+weights of the available ones rescaled to sum to one (COINr's default, ``na.rm``);
+the availability threshold is applied by :func:`polygov.index.build`.
+
+================ ==================================================================
+name             formula (weights w normalised over available components)
+================ ==================================================================
+``arithmetic``   ``sum w x``
+``geometric``    ``exp(sum w log x)`` -- needs x > 0
+``harmonic``     ``1 / sum (w / x)`` -- needs x > 0
+``generalised``  ``(sum w x^p)^(1/p)``, ``p`` given (p=1 arithmetic, p->0 geometric,
+                 p=-1 harmonic); needs x > 0 unless p is a positive integer... use x>0
+``copeland``     Copeland score: for each pair of units, unit a beats b when the
+                 weights of the components where a > b (ties count half) exceed 1/2;
+                 score = wins - losses (non-compensatory; Munda & Nardo 2009)
+================ ==================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AGGREGATORS", "arithmetic", "geometric", "harmonic", "generalised", "copeland",
+           "power_mean"]
+
+
+def _check_positive(x: pd.DataFrame, what: str) -> None:
+    v = x.to_numpy(dtype=float)
+    bad = ~np.isnan(v) & (v <= 0)
+    if bad.any():
+        r, c = np.nonzero(bad)
+        cells = [f"{x.index[i]}/{x.columns[j]}={v[i, j]:.3g}" for i, j in zip(r[:5], c[:5], strict=True)]
+        raise ValueError(f"{what} needs positive values, found {int(bad.sum())} values <= 0 "
+                         f"({', '.join(cells)}); normalise to a positive range, e.g. "
+                         "minmax with lo=1, hi=100")
+
+
+def power_mean(x: pd.DataFrame, w: pd.Series, *, p: float) -> pd.Series:
+    """Weighted power mean over the available columns (p=0: geometric)."""
+    v = x.to_numpy(dtype=float)
+    wt = np.asarray(w.reindex(x.columns), dtype=float)
+    if np.isnan(wt).any():
+        miss = list(x.columns[np.isnan(wt)])
+        raise KeyError(f"no weight for component(s) {miss}; weights are keyed by code")
+    m = ~np.isnan(v)
+    ww = m * wt
+    den = ww.sum(axis=1)
+    if p == 1:
+        g = np.where(m, v, 0.0)
+    else:
+        _check_positive(x, "geometric mean" if p == 0 else
+                        ("harmonic mean" if p == -1 else f"generalised mean (p={p})"))
+        g = np.where(m, np.log(np.where(m, v, 1.0)) if p == 0 else np.where(m, v, 1.0) ** p, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (g * ww).sum(axis=1) / den
+        out = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
+    out = np.where(den > 0, out, np.nan)
+    return pd.Series(out, index=x.index)
+
+
+def arithmetic(x: pd.DataFrame, w: pd.Series) -> pd.Series:
+    return power_mean(x, w, p=1)
+
+
+def geometric(x: pd.DataFrame, w: pd.Series) -> pd.Series:
+    return power_mean(x, w, p=0)
+
+
+def harmonic(x: pd.DataFrame, w: pd.Series) -> pd.Series:
+    return power_mean(x, w, p=-1)
+
+
+def generalised(x: pd.DataFrame, w: pd.Series, *, p: float = 2.0) -> pd.Series:
+    return power_mean(x, w, p=float(p))
+
+
+def copeland(x: pd.DataFrame, w: pd.Series) -> pd.Series:
+    """Weighted Copeland score (wins minus losses in pairwise weighted-majority contests)."""
+    v = x.to_numpy(dtype=float)
+    wt = np.asarray(w.reindex(x.columns), dtype=float)
+    m = ~np.isnan(v)
+    # outranking a over b over components observed for both
+    gt = (v[:, None, :] > v[None, :, :]).astype(float)
+    eq = (v[:, None, :] == v[None, :, :]).astype(float)
+    both = (m[:, None, :] & m[None, :, :]) * wt
+    tot = both.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out_ab = ((gt + 0.5 * eq) * both).sum(axis=2) / tot
+    win = (out_ab > 0.5) & (tot > 0)
+    lose = (out_ab < 0.5) & (tot > 0)
+    score = win.sum(axis=1) - lose.sum(axis=1)
+    score = np.where(m.any(axis=1), score, np.nan).astype(float)
+    return pd.Series(score, index=x.index)
+
+
+AGGREGATORS = {
+    "arithmetic": arithmetic,
+    "geometric": geometric,
+    "harmonic": harmonic,
+    "generalised": generalised,
+    "copeland": copeland,
+}
+
+# power of each power-mean aggregator (used by the vectorised sensitivity engine)
+POWER = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}

@@ -1,0 +1,256 @@
+"""The hierarchical framework of a composite index: indicator -> ... -> index.
+
+A framework is a table with one row per node (indicator or aggregate):
+
+========== =============================================================
+code       unique identifier of the node (an indicator column name for leaves)
+parent     code of the node it feeds into; empty for the root (the index)
+weight     weight of the node within its parent (relative; rescaled per parent)
+direction  +1 if higher raw values are better, -1 if lower values are better
+name       optional human-readable label
+========== =============================================================
+
+Levels are computed, not declared: indicators (leaves) are level 1 and an
+aggregate is one level above its highest child, so a tree of any depth and
+any shape works.  COINr's ``iMeta`` table (columns ``iCode``, ``Parent``,
+``Weight``, ``Direction``, ``Level``, ``Type``) is recognised and translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from ..errors import _fmt, check_dataframe
+
+__all__ = ["Framework", "framework_from_table"]
+
+_COINR_MAP = {"iCode": "code", "Parent": "parent", "Weight": "weight",
+              "Direction": "direction", "iName": "name"}
+_KNOWN = {"code", "parent", "weight", "direction", "name", "level", "denominator",
+          "target", "unit", "type"}
+
+
+@dataclass(frozen=True, eq=False)
+class Framework:
+    """A validated index hierarchy (immutable).  Build one with :func:`framework_from_table`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns ``code, parent, weight, direction, name, level`` (plus ``denominator``
+        and ``target`` when given), one row per node, indicators first.
+    """
+
+    table: pd.DataFrame
+    _children: Mapping[str, tuple[str, ...]] = field(repr=False, default=None)
+
+    # -- structure ----------------------------------------------------------
+    @property
+    def codes(self) -> list[str]:
+        return list(self.table["code"])
+
+    @property
+    def indicators(self) -> list[str]:
+        """Leaf codes (the data columns), in table order."""
+        return list(self.table.loc[self.table["level"] == 1, "code"])
+
+    @property
+    def aggregates(self) -> list[str]:
+        """Aggregate codes ordered bottom-up (level 2 first), so each is built after its children."""
+        t = self.table.loc[self.table["level"] > 1]
+        return list(t.sort_values("level", kind="stable")["code"])
+
+    @property
+    def root(self) -> str:
+        return str(self.table.loc[self.table["parent"].isna(), "code"].iloc[0])
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.table["level"].max())
+
+    def children(self, code: str) -> tuple[str, ...]:
+        self._check_code(code)
+        return self._children.get(code, ())
+
+    def parent(self, code: str) -> str | None:
+        self._check_code(code)
+        p = self.table.set_index("code").at[code, "parent"]
+        return None if pd.isna(p) else str(p)
+
+    def level(self, code: str) -> int:
+        self._check_code(code)
+        return int(self.table.set_index("code").at[code, "level"])
+
+    def weights(self) -> dict[str, float]:
+        """Nominal weight of every node (keyed by code)."""
+        return dict(zip(self.table["code"], self.table["weight"].astype(float), strict=True))
+
+    def directions(self) -> dict[str, int]:
+        t = self.table.loc[self.table["level"] == 1]
+        return dict(zip(t["code"], t["direction"].astype(int), strict=True))
+
+    def leaves_under(self, code: str) -> list[str]:
+        """All indicators below ``code`` (itself if it is an indicator)."""
+        kids = self.children(code)
+        if not kids:
+            return [code]
+        out: list[str] = []
+        for k in kids:
+            out.extend(self.leaves_under(k))
+        return out
+
+    def ancestors(self, code: str) -> list[str]:
+        out, p = [], self.parent(code)
+        while p is not None:
+            out.append(p)
+            p = self.parent(p)
+        return out
+
+    def names(self) -> dict[str, str]:
+        return dict(zip(self.table["code"], self.table["name"], strict=True))
+
+    def without(self, codes) -> Framework:
+        """A new framework with the indicators ``codes`` removed (aggregates left empty are removed too)."""
+        codes = [codes] if isinstance(codes, str) else list(codes)
+        bad = [c for c in codes if c not in self.indicators]
+        if bad:
+            raise KeyError(f"cannot remove {_fmt(bad)}: not indicators of this framework "
+                           f"(indicators: {_fmt(self.indicators, 8)})")
+        t = self.table.loc[~self.table["code"].isin(codes)].copy()
+        while True:
+            agg = t.loc[t["level"] > 1, "code"]
+            empty = [a for a in agg if not (t["parent"] == a).any()]
+            if not empty:
+                break
+            t = t.loc[~t["code"].isin(empty)]
+        return framework_from_table(t.drop(columns=["level"]))
+
+    def _check_code(self, code: str) -> None:
+        if code not in set(self.table["code"]):
+            from ..errors import close_matches
+
+            near = close_matches(code, self.table["code"])
+            hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
+            raise KeyError(f"code {code!r} is not in the framework ({len(self.table)} nodes).{hint}")
+
+    def __repr__(self) -> str:
+        return (f"Framework(root={self.root!r}, levels={self.n_levels}, "
+                f"indicators={len(self.indicators)}, aggregates={len(self.aggregates)})")
+
+
+def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str = "parent",
+                         weight: str = "weight", direction: str = "direction") -> Framework:
+    """Validate a framework table and return a :class:`Framework`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per node.  COINr ``iMeta`` tables are accepted as they are: rows of
+        ``Type`` "Group"/"Denominator"/"Other" are dropped, and ``iCode, Parent,
+        Weight, Direction, iName, Denominator, Target`` are renamed.
+    code, parent, weight, direction : str
+        Column names, when they differ from the defaults.  ``weight`` and ``direction``
+        columns are optional (default 1 and +1).
+
+    Returns
+    -------
+    Framework
+
+    Raises
+    ------
+    ValueError
+        Duplicated codes, a parent that is not a code (orphan), a cycle, more than one
+        root, negative weights, all-zero weights among siblings, a direction not in {-1, 1}.
+    KeyError
+        Missing ``code``/``parent`` columns.
+
+    Notes
+    -----
+    Levels: indicators (nodes without children) are level 1; an aggregate's level
+    is 1 + the highest level among its children.
+    """
+    check_dataframe(table, name="framework table")
+    t = table.copy()
+    if "iCode" in t.columns and code not in t.columns:
+        if "Type" in t.columns:
+            t = t.loc[t["Type"].isin(["Indicator", "Aggregate"])]
+        t = t.rename(columns={**_COINR_MAP, "Denominator": "denominator", "Target": "target"})
+        t = t.drop(columns=[c for c in ("Level", "Type", "Unit") if c in t.columns])
+    else:
+        t = t.rename(columns={code: "code", parent: "parent", weight: "weight",
+                              direction: "direction"})
+    missing = [c for c in ("code", "parent") if c not in t.columns]
+    if missing:
+        raise KeyError(f"framework table lacks column(s) {_fmt(missing)}; it has {_fmt(t.columns)}. "
+                       "Pass code=/parent= to name them.")
+    t["code"] = t["code"].astype(str)
+    t["parent"] = t["parent"].where(t["parent"].notna() & (t["parent"].astype(str) != ""), None)
+    t["parent"] = t["parent"].map(lambda v: None if v is None else str(v))
+    if "weight" not in t.columns:
+        t["weight"] = 1.0
+    if "direction" not in t.columns:
+        t["direction"] = 1
+    if "name" not in t.columns:
+        t["name"] = t["code"]
+    t["name"] = t["name"].fillna(t["code"]).astype(str)
+    t["weight"] = pd.to_numeric(t["weight"], errors="coerce")
+    t["direction"] = pd.to_numeric(t["direction"], errors="coerce").fillna(1)
+
+    dup = t["code"][t["code"].duplicated()].unique()
+    if len(dup):
+        raise ValueError(f"framework table has duplicated codes {_fmt(dup)}; each node needs one row")
+    codes = set(t["code"])
+    orphans = t.loc[t["parent"].notna() & ~t["parent"].isin(codes), ["code", "parent"]]
+    if len(orphans):
+        pairs = [f"{c}->{p}" for c, p in orphans.itertuples(index=False)]
+        raise ValueError(f"orphan node(s): parent not in the framework: {_fmt(pairs)}; "
+                         "add a row for each parent or fix the spelling")
+    roots = list(t.loc[t["parent"].isna(), "code"])
+    if len(roots) != 1:
+        raise ValueError(f"a framework needs exactly one root (a node with no parent); found "
+                         f"{len(roots)}: {_fmt(roots)}. Add a common parent (the index) row")
+    parent_of = dict(zip(t["code"], t["parent"], strict=True))
+    for c in t["code"]:
+        seen, p = {c}, parent_of[c]
+        while p is not None:
+            if p in seen:
+                raise ValueError(f"cycle in the framework: {c!r} is its own ancestor via {p!r}")
+            seen.add(p)
+            p = parent_of[p]
+    bad_w = t.loc[t["weight"].isna() | (t["weight"] < 0) | ~np.isfinite(t["weight"]), ["code", "weight"]]
+    if len(bad_w):
+        raise ValueError(f"weights must be finite and non-negative; bad: "
+                         f"{_fmt([f'{c}={w}' for c, w in bad_w.itertuples(index=False)])}")
+    bad_d = t.loc[~t["direction"].isin([-1, 1]), ["code", "direction"]]
+    if len(bad_d):
+        raise ValueError(f"direction must be +1 or -1; bad: "
+                         f"{_fmt([f'{c}={d}' for c, d in bad_d.itertuples(index=False)])}")
+    t["direction"] = t["direction"].astype(int)
+    children: dict[str, list[str]] = {}
+    for c, p in zip(t["code"], t["parent"], strict=True):
+        if p is not None:
+            children.setdefault(p, []).append(c)
+    wmap = dict(zip(t["code"], t["weight"], strict=True))
+    for p, kids in children.items():
+        if sum(wmap[k] for k in kids) == 0:
+            raise ValueError(f"all weights of the children of {p!r} are zero ({_fmt(kids)}); "
+                             "at least one must be positive")
+    level: dict[str, int] = {}
+
+    def _lvl(c: str) -> int:
+        if c not in level:
+            kids = children.get(c, [])
+            level[c] = 1 if not kids else 1 + max(_lvl(k) for k in kids)
+        return level[c]
+
+    t["level"] = [_lvl(c) for c in t["code"]]
+    keep = ["code", "parent", "weight", "direction", "name", "level"]
+    extra = [c for c in ("denominator", "target") if c in t.columns]
+    t = t[keep + extra].sort_values("level", kind="stable").reset_index(drop=True)
+    kids = MappingProxyType({p: tuple(v) for p, v in children.items()})
+    return Framework(table=t, _children=kids)

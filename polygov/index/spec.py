@@ -1,0 +1,210 @@
+"""The immutable specification of a composite index (COINr's "coin log", frozen).
+
+A spec names every methodological choice.  Changing a choice means making a new
+spec (``spec.replace(aggregation="geometric")``) and rebuilding it; that is all
+sensitivity analysis does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import _fmt, check_in, close_matches
+from .aggregate import AGGREGATORS
+from .framework import Framework
+from .impute import IMPUTERS
+from .normalise import NORMALISERS
+
+__all__ = ["IndexSpec"]
+
+_OVERRIDE_KEYS = ("normalisation", "normalisation_params", "treatment", "treatment_params",
+                  "direction")
+TREATMENTS = ("none", "winsorise")
+
+
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in obj.items()})
+    if isinstance(obj, list):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+@dataclass(frozen=True, eq=False)
+class IndexSpec:
+    """Every choice needed to build an index from data.
+
+    Parameters
+    ----------
+    framework : Framework
+        The hierarchy with nominal weights and directions.
+    normalisation : str
+        A key of :data:`NORMALISERS` (default ``"minmax"``), applied to every indicator.
+    normalisation_params : mapping
+        Keyword arguments of the normaliser (default ``{"lo": 0, "hi": 100}`` for minmax).
+    aggregation : str or mapping
+        A key of :data:`AGGREGATORS`, or a mapping from level number (2, 3, ...) or
+        aggregate code to a key, for different rules per level.
+    aggregation_params : mapping
+        Keyword arguments of the aggregator (e.g. ``{"p": 2}`` for ``generalised``).
+    weights : mapping code -> weight, optional
+        Overrides of the framework's weights, keyed by code (never by position).
+        Weights are relative: each aggregate rescales its children's weights to sum to 1.
+    treatment : {"none", "winsorise"}
+        Outlier treatment of every indicator (see :mod:`polygov.index.treat`).
+    treatment_params : mapping
+        ``winmax`` (5), ``skew_thresh`` (2), ``kurt_thresh`` (3.5).
+    imputation : str
+        A key of :data:`IMPUTERS` (``"none"`` default).
+    impute_by : str or list, optional
+        Grouping column(s) for ``group_mean``/``group_median``.
+    denominators : mapping indicator -> column, optional
+        Divide indicators by size variables before treatment.
+    min_coverage : float in [0, 1]
+        Minimum share of an aggregate's children that must be available for a unit
+        to get a score on that aggregate (otherwise missing, logged).  Default 0
+        (one available component is enough).
+    min_unit_coverage : float in [0, 1]
+        Units (rows) with a smaller share of non-missing indicators are dropped before
+        anything else (logged; COINr's ``Screen``).
+    overrides : mapping code -> mapping
+        Per-indicator settings that replace the global ones for that indicator: keys
+        ``normalisation``, ``normalisation_params``, ``treatment``, ``treatment_params``,
+        ``direction``.
+    exclude : tuple of str
+        Indicators left out of the aggregation (they are still treated, imputed and
+        normalised, and reported).
+    """
+
+    framework: Framework
+    normalisation: str = "minmax"
+    normalisation_params: Mapping[str, Any] = field(default_factory=lambda: {"lo": 0.0, "hi": 100.0})
+    aggregation: str | Mapping = "arithmetic"
+    aggregation_params: Mapping[str, Any] = field(default_factory=dict)
+    weights: Mapping[str, float] | None = None
+    treatment: str = "none"
+    treatment_params: Mapping[str, Any] = field(default_factory=dict)
+    imputation: str = "none"
+    impute_by: str | tuple | None = None
+    denominators: Mapping[str, str] | None = None
+    min_coverage: float = 0.0
+    min_unit_coverage: float = 0.0
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.framework, Framework):
+            raise TypeError("framework must be a Framework (use framework_from_table(table)), "
+                            f"got {type(self.framework).__name__}")
+        fw = self.framework
+        codes, inds = set(fw.codes), set(fw.indicators)
+        check_in(self.normalisation, NORMALISERS, name="normalisation")
+        aggs = self.aggregation if isinstance(self.aggregation, Mapping) else {"*": self.aggregation}
+        for key, name in aggs.items():
+            check_in(name, AGGREGATORS, name="aggregation")
+            if key != "*" and key not in codes and key not in range(2, fw.n_levels + 1):
+                raise KeyError(f"aggregation key {key!r} is neither a level (2..{fw.n_levels}) "
+                               f"nor an aggregate code")
+        check_in(self.treatment, TREATMENTS, name="treatment")
+        check_in(self.imputation, IMPUTERS, name="imputation")
+        if self.weights is not None:
+            bad = [k for k in self.weights if k not in codes]
+            if bad:
+                hints = {b: close_matches(b, codes) for b in bad}
+                raise KeyError(f"weights for unknown code(s) {_fmt(bad)}; weights are keyed by "
+                               f"framework code. Close matches: {hints}")
+            neg = {k: v for k, v in self.weights.items() if not (v >= 0)}
+            if neg:
+                raise ValueError(f"weights must be non-negative, got {neg}")
+        for k, ov in self.overrides.items():
+            if k not in inds:
+                raise KeyError(f"override for {k!r}, which is not an indicator "
+                               f"(close: {close_matches(k, inds)})")
+            badk = [x for x in ov if x not in _OVERRIDE_KEYS]
+            if badk:
+                raise KeyError(f"unknown override key(s) {_fmt(badk)} for {k!r}; "
+                               f"allowed: {_fmt(_OVERRIDE_KEYS)}")
+            if "normalisation" in ov:
+                check_in(ov["normalisation"], NORMALISERS, name=f"normalisation for {k!r}")
+            if "treatment" in ov:
+                check_in(ov["treatment"], TREATMENTS, name=f"treatment for {k!r}")
+            if "direction" in ov and ov["direction"] not in (-1, 1):
+                raise ValueError(f"direction override for {k!r} must be +1 or -1, got {ov['direction']}")
+        excl = tuple(self.exclude) if not isinstance(self.exclude, str) else (self.exclude,)
+        bad = [e for e in excl if e not in inds]
+        if bad:
+            raise KeyError(f"exclude: {_fmt(bad)} are not indicators of the framework")
+        for name in ("min_coverage", "min_unit_coverage"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {v}")
+        object.__setattr__(self, "exclude", excl)
+        for name in ("normalisation_params", "aggregation_params", "treatment_params",
+                     "overrides", "weights", "denominators"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, _freeze(dict(v)))
+        if isinstance(self.aggregation, Mapping):
+            object.__setattr__(self, "aggregation", _freeze(dict(self.aggregation)))
+        if isinstance(self.impute_by, list):
+            object.__setattr__(self, "impute_by", tuple(self.impute_by))
+
+    # -- derived settings ------------------------------------------------------
+    def replace(self, **changes) -> IndexSpec:
+        """A new spec with ``changes`` applied (the original is untouched).
+
+        Changing ``normalisation`` without ``normalisation_params`` resets the params
+        to the new method's defaults, except that minmax keeps its range.
+        """
+        if "normalisation" in changes and "normalisation_params" not in changes:
+            changes["normalisation_params"] = {}
+        return dataclasses.replace(self, **changes)
+
+    def indicator_setting(self, code: str, key: str):
+        """The effective setting ``key`` for indicator ``code`` (override or global)."""
+        ov = self.overrides.get(code, {})
+        if key in ov:
+            return ov[key]
+        if key == "direction":
+            return self.framework.directions()[code]
+        return getattr(self, key)
+
+    def aggregator_for(self, code: str) -> str:
+        if not isinstance(self.aggregation, Mapping):
+            return self.aggregation
+        if code in self.aggregation:
+            return self.aggregation[code]
+        lvl = self.framework.level(code)
+        if lvl in self.aggregation:
+            return self.aggregation[lvl]
+        return self.aggregation.get("*", "arithmetic")
+
+    def node_weights(self) -> dict[str, float]:
+        """Weight of every node: framework weights with the spec's overrides; excluded = 0."""
+        w = self.framework.weights()
+        if self.weights is not None:
+            w.update({k: float(v) for k, v in self.weights.items()})
+        for e in self.exclude:
+            w[e] = 0.0
+        return w
+
+    def __repr__(self) -> str:
+        parts = [f"framework={self.framework!r}", f"normalisation={self.normalisation!r}"]
+        if self.normalisation_params:
+            parts.append(f"normalisation_params={dict(self.normalisation_params)}")
+        agg = self.aggregation if isinstance(self.aggregation, str) else dict(self.aggregation)
+        parts.append(f"aggregation={agg!r}")
+        for name in ("treatment", "imputation"):
+            if getattr(self, name) != "none":
+                parts.append(f"{name}={getattr(self, name)!r}")
+        if self.weights:
+            parts.append(f"weights=<{len(self.weights)} overrides>")
+        if self.overrides:
+            parts.append(f"overrides={sorted(self.overrides)}")
+        if self.exclude:
+            parts.append(f"exclude={self.exclude}")
+        return "IndexSpec(" + ", ".join(parts) + ")"

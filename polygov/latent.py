@@ -1,0 +1,726 @@
+"""Latent governance scores with margins of error: the unobserved-components model.
+
+Governance is never observed directly; every source (survey, expert rating,
+indicator) is a noisy signal of it.  :func:`ucm` combines the sources with the
+unobserved-components model (UCM) of the World Bank's Worldwide Governance
+Indicators (Kaufmann, Kraay and Mastruzzi 2010) and returns, for every
+country(-year), the posterior mean of the latent score, its posterior standard
+deviation (the "margin of error"), a confidence interval, the number of
+sources used and a percentile rank with its interval.
+
+Helpers answer the questions a margin of error is for:
+:func:`prob_greater` (is A really better than B?), :func:`significant_change`
+(did a country really change?) and :func:`share_non_overlapping` (how many
+pairwise comparisons are informative at all?).
+
+References
+----------
+Kaufmann, D., Kraay, A. and Mastruzzi, M. (2010). The Worldwide Governance
+Indicators: Methodology and Analytical Issues. World Bank Policy Research
+Working Paper 5430.  Kaufmann, D. and Kraay, A. (2024). Worldwide Governance
+Indicators, 2024 Update: methodology note (www.govindicators.org).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    check_columns,
+    check_dataframe,
+    check_keys,
+    check_numeric,
+)
+
+__all__ = [
+    "UCMResult",
+    "ucm",
+    "prob_greater",
+    "significant_change",
+    "share_non_overlapping",
+    "percentile_rank",
+]
+
+_MIN_SOURCES = 3
+_PSI_FLOOR = 1e-8  # floor for the standardised noise variance (Heywood cases)
+_HEYWOOD = 1e-4  # warn when a standardised noise variance falls below this
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, repr=False)
+class UCMResult:
+    """Frozen result of :func:`ucm`.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        One row per country(-year) with ``iso3``, the group column (``year``
+        unless ``by`` said otherwise; absent when ``by=None``), ``estimate``
+        (posterior mean of the latent score g), ``std_error`` (posterior
+        standard deviation), ``ci_low``, ``ci_high`` (``level`` interval,
+        estimate ± z·std_error), ``n_sources`` (sources observed for that row),
+        ``percentile_rank``, ``pr_low``, ``pr_high`` (0-100; see
+        :func:`percentile_rank`).
+    params : DataFrame
+        One row per source (and group unless ``pooled``): ``source``,
+        ``direction``, ``n_obs``, ``alpha``, ``beta``, ``sigma2``,
+        ``error_var``, ``signal_to_noise``, ``reliability``, ``weight`` (see
+        :func:`ucm` Notes for the formulas).
+    fit : DataFrame
+        One row per fitted block (group, or ``"pooled"``): ``n_countries``,
+        ``loglik``, ``n_iter``, ``converged``.
+    loglik : float
+        Maximised log-likelihood, summed over fitted blocks.
+    converged : bool
+        Whether every block met the tolerance.
+    n_iter : int
+        EM iterations of the slowest block.
+    sources, directions, level, by, pooled, dropped
+        The inputs, recorded; ``dropped`` lists the ``iso3`` (or
+        ``"iso3 year"``) rows removed because they had no source.
+    """
+
+    scores: pd.DataFrame
+    params: pd.DataFrame
+    fit: pd.DataFrame
+    loglik: float
+    converged: bool
+    n_iter: int
+    sources: tuple[str, ...]
+    directions: tuple[int, ...]
+    level: float
+    by: str | None
+    pooled: bool
+    dropped: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        n_groups = 1 if self.by is None else self.scores[self.by].nunique()
+        mode = "pooled" if self.pooled else ("per " + self.by if self.by else "cross-section")
+        return (
+            f"UCMResult({len(self.scores)} rows, {n_groups} group(s), "
+            f"{len(self.sources)} sources, {mode}, level={self.level:g}, "
+            f"loglik={self.loglik:.4f}, converged={self.converged}, n_iter={self.n_iter}, "
+            f"dropped={len(self.dropped)})"
+        )
+
+    def tidy(self) -> pd.DataFrame:
+        """Return a copy of :attr:`scores`."""
+        return self.scores.copy()
+
+    def conf_int(self) -> pd.DataFrame:
+        """Return the ``ci_low``/``ci_high`` columns with their keys."""
+        keys = ["iso3"] + ([self.by] if self.by else [])
+        return self.scores[keys + ["ci_low", "ci_high"]].copy()
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _posterior(y, mask, a, b, psi):
+    """Posterior mean/variance of g and per-row log-likelihood.
+
+    Arrays: ``y``, ``mask`` (G, N, K) with zeros where missing; ``a``, ``b``,
+    ``psi`` (G, K).  Uses the Woodbury identity, so the cost is O(G·N·K).
+    """
+    r = (y - a[:, None, :]) * mask
+    prec_k = b * b / psi  # (G, K)
+    prec = 1.0 + np.einsum("gnk,gk->gn", mask, prec_k)
+    s = np.einsum("gnk,gk->gn", r, b / psi)
+    var = 1.0 / prec
+    mean = s * var
+    # log N(y_O; a_O, b b' + diag psi) = -1/2 [n log 2pi + sum log psi + log prec
+    #                                          + sum r^2/psi - s^2/prec]
+    n_obs = mask.sum(axis=2)
+    quad = np.einsum("gnk,gk->gn", r * r, 1.0 / psi) - s * s * var
+    logdet = np.einsum("gnk,gk->gn", mask, np.log(psi)) + np.log(prec)
+    ll = -0.5 * (n_obs * np.log(2 * np.pi) + logdet + quad)
+    return mean, var, ll
+
+
+def _em_step(y, mask, row_ok, n_k, theta):
+    """One EM update of ``theta = [a, b, log psi]`` (G, 3K); also returns loglik(theta)."""
+    K = y.shape[2]
+    a, b, psi = theta[:, :K], theta[:, K:2 * K], np.exp(theta[:, 2 * K:])
+    mean, var, ll_rows = _posterior(y, mask, a, b, psi)
+    ll = np.where(row_ok, ll_rows, 0.0).sum(axis=1)
+    # M step: regress y_k on (1, g) using E[g], E[g^2] over the rows that observe k
+    eg = mean[:, :, None] * mask
+    s1 = eg.sum(axis=1)
+    s2 = np.einsum("gn,gnk->gk", mean**2 + var, mask)
+    sy = (y * mask).sum(axis=1)
+    syg = (y * eg).sum(axis=1)
+    det = n_k * s2 - s1 * s1
+    b_new = (n_k * syg - s1 * sy) / det
+    a_new = (sy - b_new * s1) / n_k
+    # psi = average E[(y - a - b g)^2 | y]
+    resid = (y - a_new[:, None, :] - b_new[:, None, :] * mean[:, :, None]) * mask
+    psi_new = ((resid**2).sum(axis=1) + b_new**2 * np.einsum("gn,gnk->gk", var, mask)) / n_k
+    psi_new = np.maximum(psi_new, _PSI_FLOOR)
+    return np.concatenate([a_new, b_new, np.log(psi_new)], axis=1), ll
+
+
+def _loglik(y, mask, row_ok, theta):
+    K = y.shape[2]
+    _, _, ll_rows = _posterior(y, mask, theta[:, :K], theta[:, K:2 * K], np.exp(theta[:, 2 * K:]))
+    return np.where(row_ok, ll_rows, 0.0).sum(axis=1)
+
+
+def _start(y, mask, row_ok):
+    """Starting values from the leading eigenvector of the pairwise correlations."""
+    G, _, K = y.shape
+    b = np.full((G, K), 0.7)
+    for g in range(G):
+        m = mask[g][row_ok[g]]
+        yy = y[g][row_ok[g]]
+        cnt = m.T @ m
+        c = (yy.T @ yy) / np.maximum(cnt, 1)
+        c = np.where(cnt >= 3, c, 0.0)
+        np.fill_diagonal(c, 1.0)
+        w, v = np.linalg.eigh(c)
+        lead = v[:, -1] * np.sqrt(max(w[-1], 1e-6))
+        lead = lead if lead.sum() >= 0 else -lead
+        b[g] = np.clip(lead, 0.05, 0.95)
+    psi = np.maximum(1.0 - b**2, 0.05)
+    return np.concatenate([np.zeros((G, K)), b, np.log(psi)], axis=1)
+
+
+def _em(y, mask, row_ok, *, max_iter, tol):
+    """EM with SQUAREM acceleration, vectorised over G stacked blocks.
+
+    ``y`` is standardised per block and source (zeros where missing).  EM for
+    the one-factor model converges linearly and very slowly when one source
+    is much more precise than the others; SQUAREM (Varadhan and Roland 2008,
+    scheme S3, with a monotonicity safeguard: a step that lowers the
+    likelihood is replaced by the plain EM step) restores fast convergence.
+    ``n_iter`` counts EM-map evaluations.  Returns a, b, psi (G, K),
+    per-block loglik (G,), iterations (G,), converged (G,).
+    """
+    G, _, K = y.shape
+    n_k = mask.sum(axis=1)
+    theta = _start(y, mask, row_ok)
+    n_iter = np.zeros(G, dtype=int)
+    done = np.zeros(G, dtype=bool)
+    ll_old = np.full(G, -np.inf)
+    evals = 0
+    while evals < max_iter:
+        act = ~done
+        ys, ms, ok, nk = y[act], mask[act], row_ok[act], n_k[act]
+        th0 = theta[act]
+        th1, ll0 = _em_step(ys, ms, ok, nk, th0)
+        th2, _ = _em_step(ys, ms, ok, nk, th1)
+        r = th1 - th0
+        v = th2 - th1 - r
+        with np.errstate(invalid="ignore", divide="ignore"):
+            alpha = -np.sqrt((r * r).sum(axis=1) / (v * v).sum(axis=1))
+        alpha = np.where(np.isfinite(alpha), np.clip(alpha, -100.0, -1.0), -1.0)[:, None]
+        th_acc = th0 - 2 * alpha * r + alpha**2 * v
+        th_acc, ll_acc = _em_step(ys, ms, ok, nk, th_acc)  # stabilising EM step
+        th_em, ll_em = _em_step(ys, ms, ok, nk, th2)
+        good = np.isfinite(ll_acc) & np.all(np.isfinite(th_acc), axis=1) & (ll_acc >= ll_em - 1e-12)
+        th_new = np.where(good[:, None], th_acc, th_em)
+        ll_new = np.where(good, ll_acc, ll_em)  # loglik of the point the last step started from
+        evals += 4
+        delta = np.abs(th_new - th0).max(axis=1)
+        conv = (delta < tol) & (np.abs(ll_new - ll0) < tol * (1.0 + np.abs(ll_new)))
+        idx = np.flatnonzero(act)
+        theta[idx] = th_new
+        ll_old[idx] = ll_new
+        n_iter[idx[conv]] = evals
+        done[idx[conv]] = True
+        if done.all():
+            break
+    n_iter[~done] = evals
+    ll = _loglik(y, mask, row_ok, theta)
+    a, b, psi = theta[:, :K], theta[:, K:2 * K], np.exp(theta[:, 2 * K:])
+    return a, b, psi, ll, n_iter, done
+
+
+# --------------------------------------------------------------------------- public
+
+
+def percentile_rank(values, reference) -> np.ndarray:
+    """Percentile rank of each value among the ``reference`` point estimates.
+
+    ``100 · #{reference < value} / (n − 1)``, clipped to [0, 100], where ``n``
+    is the number of reference values.  For a country's own estimate this is
+    the share of *other* countries ranked below it (0 for the lowest, 100 for
+    the highest), the WGI convention; applied to the interval bounds it gives
+    ``pr_low`` / ``pr_high``.
+
+    Validated against the published WGI 2024 Update: from its ``estimate`` and
+    ``stddev`` columns it reproduces ``pctrank``, ``pctranklower`` and
+    ``pctrankupper`` to within one rank step (100 / (n − 1)) for untied
+    estimates (WGI's exact tie and bound conventions are not documented).
+    """
+    ref = np.sort(np.asarray(reference, dtype=float))
+    n = ref.size
+    if n < 2:
+        return np.full(np.shape(values), np.nan)
+    below = np.searchsorted(ref, np.asarray(values, dtype=float), side="left")
+    return np.clip(100.0 * below / (n - 1), 0.0, 100.0)
+
+
+def _check_directions(directions, sources) -> dict[str, int]:
+    if directions is None:
+        return dict.fromkeys(sources, 1)
+    if isinstance(directions, Mapping):
+        unknown = [k for k in directions if k not in sources]
+        if unknown:
+            raise KeyError(
+                f"directions given for {unknown}, which are not in sources {list(sources)}"
+            )
+        dirs = {s: directions.get(s, 1) for s in sources}
+    else:
+        directions = list(directions)
+        if len(directions) != len(sources):
+            raise ValueError(
+                f"directions has {len(directions)} entries but there are {len(sources)} sources "
+                f"{list(sources)}; pass one +1/-1 per source or a dict keyed by source"
+            )
+        dirs = dict(zip(sources, directions, strict=True))
+    bad = {k: v for k, v in dirs.items() if v not in (1, -1)}
+    if bad:
+        raise ValueError(f"directions must be +1 or -1; got {bad}")
+    return {k: int(v) for k, v in dirs.items()}
+
+
+def ucm(
+    data: pd.DataFrame,
+    *,
+    sources: Sequence[str],
+    directions: Sequence[int] | Mapping[str, int] | None = None,
+    by: str | None = "year",
+    pooled: bool = False,
+    level: float = 0.90,
+    max_iter: int = 5000,
+    tol: float = 1e-7,
+) -> UCMResult:
+    """Fit the unobserved-components model and return latent scores with margins of error.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Tidy panel with ``iso3``, the ``by`` column (unless ``by=None``) and
+        one numeric column per source.  Missing values (NaN) are allowed;
+        infinite values are not.
+    sources : sequence of str
+        Source columns; at least three (see Notes).
+    directions : sequence of +1/-1 or dict, optional
+        Orientation of each source: −1 flips a source where higher means worse
+        governance (e.g. a corruption-perception score) before fitting.
+        Default: all +1.  Recorded in ``params['direction']``.
+    by : str or None, default "year"
+        Group column.  Each group is a separate cross-section with its own
+        parameters (as the WGI fit each year separately) unless ``pooled``.
+        ``None``: ``data`` is one cross-section keyed by ``iso3`` alone.
+    pooled : bool, default False
+        Fit one set of source parameters to all groups at once (g ~ N(0, 1)
+        over all country-years); scores stay country-year specific and, unlike
+        per-group fits, are on a common scale, so world-wide trends show.
+    level : float, default 0.90
+        Coverage of ``ci_low``/``ci_high`` (the WGI publish 90 % intervals).
+    max_iter, tol : int, float
+        EM stops when, in every group, the largest change of the standardised
+        parameters and the relative change in log-likelihood are below ``tol``.
+
+    Returns
+    -------
+    UCMResult
+        ``.scores`` (``iso3``, group, ``estimate``, ``std_error``, ``ci_low``,
+        ``ci_high``, ``n_sources``, ``percentile_rank``, ``pr_low``,
+        ``pr_high``), ``.params``, ``.fit``, ``.loglik``, ``.converged``,
+        ``.n_iter``.
+
+    Raises
+    ------
+    ValueError
+        Fewer than three sources; a source that is constant or has fewer than
+        three values in a group (named with the group); non-finite values.
+    KeyError
+        A missing column.
+
+    Warns
+    -----
+    DataQualityWarning
+        Rows with no observed source are dropped and listed; a source whose
+        noise variance collapses to ~0 (Heywood case) is named.
+    ConvergenceWarning
+        EM stopped at ``max_iter`` in some group.
+
+    Notes
+    -----
+    Model (Kaufmann, Kraay and Mastruzzi 2010, eq. 1).  For country j and
+    source k, after applying the direction,
+
+    .. math:: y_{jk} = \\alpha_k + \\beta_k (g_j + \\varepsilon_{jk}),\\quad
+              g_j \\sim N(0, 1),\\quad \\varepsilon_{jk} \\sim N(0, \\sigma_k^2),
+
+    errors independent across sources and countries.  Equivalently
+    ``y = alpha + beta·g + e`` with ``Var(e) = error_var = beta²·sigma2`` (the
+    parametrisation used internally).  ``sigma2`` is the noise variance in
+    units of the latent score; ``signal_to_noise = 1 / sigma2``;
+    ``reliability = 1 / (1 + sigma2)`` = the share of the source's variance
+    due to g (its squared correlation with g).
+
+    Estimation: maximum likelihood by EM, vectorised over countries and over
+    groups (all groups are stacked in one array and iterated together), on
+    sources standardised within the block; parameters are transformed back to
+    source units.  Missing sources contribute nothing to the likelihood
+    (missing at random).  The sign of g is fixed so that the loadings sum to a
+    positive number: apply ``directions`` so that every source points the
+    same way.  A one-factor model needs three sources to identify the noise
+    variances (two sources give 3 moments for 4 parameters), hence the minimum
+    of three.
+
+    Posterior for country j with observed sources O_j (exact, Gaussian):
+
+    .. math:: E[g_j|y] = \\sum_{k\\in O_j} w_{jk} \\frac{y_{jk}-\\alpha_k}{\\beta_k},\\quad
+              w_{jk} = \\frac{\\sigma_k^{-2}}{1 + \\sum_{m\\in O_j}\\sigma_m^{-2}},\\quad
+              SD[g_j|y] = \\Big(1 + \\sum_{k\\in O_j}\\sigma_k^{-2}\\Big)^{-1/2}.
+
+    ``params['weight']`` is w_k for a country observed by every source.  The
+    interval is ``estimate ± z_{(1+level)/2} · std_error``; parameter
+    uncertainty is ignored, as in the WGI.  Percentile ranks are computed
+    within each group by :func:`percentile_rank`.
+
+    Missing-data rule: a row with no observed source has no information and
+    is dropped with a :class:`~polygov.errors.DataQualityWarning` that lists
+    it; a row with one source gets a score with a wide interval.
+
+    Validated against: simulations with known truth (correlation with the
+    true latent ≥ 0.95, 90 % interval coverage within 88-92 % over 200
+    replications, noise variances recovered); a brute-force numerical
+    posterior by quadrature (agreement to 1e-8); see ``tests/test_latent.py``.
+
+    Examples
+    --------
+    >>> import polygov as pg
+    >>> hfi = pg.data.load("hfi")                                  # doctest: +SKIP
+    >>> res = pg.latent.ucm(hfi, sources=["pf_rol_procedural", "pf_rol_civil",
+    ...     "ef_legal_judicial", "ef_legal_courts", "ef_legal_protection"])  # doctest: +SKIP
+    >>> res.scores.head()                                          # doctest: +SKIP
+    """
+    check_dataframe(data)
+    if isinstance(sources, str):
+        sources = [sources]
+    sources = list(sources)
+    if len(set(sources)) != len(sources):
+        dup = sorted({s for s in sources if sources.count(s) > 1})
+        raise ValueError(f"sources listed more than once: {dup}")
+    if len(sources) < _MIN_SOURCES:
+        raise ValueError(
+            f"ucm needs at least {_MIN_SOURCES} sources, got {len(sources)} ({sources}): the "
+            "latent score is what sources have in common, and with two sources the noise "
+            "variances are not identified (3 moments, 4 parameters); add sources"
+        )
+    if not (0 < level < 1):
+        raise ValueError(f"level must be in (0, 1), got {level!r} (e.g. 0.90 for 90% intervals)")
+    if max_iter < 1 or not tol > 0:
+        raise ValueError(f"max_iter must be >= 1 and tol > 0; got max_iter={max_iter}, tol={tol}")
+    keys = ["iso3"] + ([by] if by is not None else [])
+    check_columns(data, keys + sources)
+    check_keys(
+        data, keys,
+        name="data" if by is not None else "data (by=None: one row per iso3; pass by='year' "
+        "for a panel)",
+    )
+    check_numeric(data, sources)
+    dirs = _check_directions(directions, sources)
+
+    df = data[keys + sources].copy()
+    for s in sources:
+        df[s] = df[s].astype(float) * dirs[s]
+    empty = df[sources].isna().all(axis=1)
+    dropped: tuple[str, ...] = ()
+    if empty.any():
+        bad = df.loc[empty, keys]
+        dropped = tuple(
+            " ".join(str(v) for v in row) for row in bad.itertuples(index=False, name=None)
+        )
+        warnings.warn(
+            f"{len(dropped)} row(s) have none of the {len(sources)} sources and were dropped: "
+            f"{', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        df = df.loc[~empty]
+    if df.empty:
+        raise ValueError("no row has any observed source")
+    df = df.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+    if by is None:
+        group_of_row = np.zeros(len(df), dtype=int)
+        group_labels = [None]
+    else:
+        codes, uniques = pd.factorize(df[by], sort=True)
+        group_of_row = codes
+        group_labels = list(uniques)
+    block_of_row = np.zeros(len(df), dtype=int) if pooled else group_of_row
+    block_labels = ["pooled"] if pooled else group_labels
+
+    raw = df[sources].to_numpy(dtype=float)
+    B, K = len(block_labels), len(sources)
+    counts = np.bincount(block_of_row, minlength=B)
+    N = int(counts.max())
+    pos = np.zeros(len(df), dtype=int)
+    for blk in range(B):  # position of each row within its block
+        idx = np.flatnonzero(block_of_row == blk)
+        pos[idx] = np.arange(idx.size)
+    Y = np.zeros((B, N, K))
+    M = np.zeros((B, N, K))
+    Y[block_of_row, pos] = np.nan_to_num(raw)
+    M[block_of_row, pos] = ~np.isnan(raw)
+    row_ok = np.zeros((B, N), dtype=bool)
+    row_ok[block_of_row, pos] = True
+
+    # per block/source checks and standardisation
+    n_k = M.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = (Y * M).sum(axis=1) / n_k
+        var = (((Y - mu[:, None, :]) * M) ** 2).sum(axis=1) / n_k
+    for blk in range(B):
+        where = "" if block_labels[blk] in (None, "pooled") else f" in {by} {block_labels[blk]}"
+        few = [s for k, s in enumerate(sources) if n_k[blk, k] < 3]
+        if few:
+            raise ValueError(
+                f"source(s) {few} have fewer than 3 observed values{where} "
+                f"(counts {[int(n_k[blk, sources.index(s)]) for s in few]}); drop them "
+                f"from sources for that {by or 'fit'} or fit it separately"
+            )
+        flat = [s for k, s in enumerate(sources) if not var[blk, k] > 1e-12 * max(1.0, mu[blk, k] ** 2)]
+        if flat:
+            raise ValueError(
+                f"source(s) {flat} have no variance{where} (every country has the same value, "
+                f"e.g. {[float(mu[blk, sources.index(s)]) for s in flat]}); a constant carries no "
+                "information about the latent score: drop it from sources"
+            )
+    sd = np.sqrt(var)
+    Z = (Y - mu[:, None, :]) / sd[:, None, :] * M
+
+    a, b, psi, ll, n_iter, done = _em(Z, M, row_ok, max_iter=max_iter, tol=tol)
+    # fix the sign: loadings sum positive
+    flip = np.where(b.sum(axis=1) < 0, -1.0, 1.0)[:, None]
+    b = b * flip
+    mean, pvar, _ = _posterior(Z, M, a, b, psi)
+
+    if not done.all():
+        bad = [str(block_labels[i]) for i in np.flatnonzero(~done)]
+        warnings.warn(
+            f"EM did not converge within max_iter={max_iter} (tol={tol:g}) for {by or 'the fit'} "
+            f"{', '.join(bad)}; raise max_iter or loosen tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    heyw = np.argwhere(psi / (b**2 + psi) < _HEYWOOD)
+    if heyw.size:
+        names = sorted({f"{sources[k]}" + ("" if block_labels[g] in (None, "pooled")
+                                            else f" ({by} {block_labels[g]})") for g, k in heyw})
+        warnings.warn(
+            f"noise variance of {', '.join(names)} collapsed to ~0 (Heywood case): the latent "
+            "score is then almost that source alone and its margin of error is ~0; check for "
+            "a source that is a copy or aggregate of the others",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+
+    # ---- scores
+    est = mean[block_of_row, pos]
+    se = np.sqrt(pvar[block_of_row, pos])
+    z = stats.norm.ppf(0.5 + level / 2)
+    scores = df[keys].copy()
+    scores["estimate"] = est
+    scores["std_error"] = se
+    scores["ci_low"] = est - z * se
+    scores["ci_high"] = est + z * se
+    scores["n_sources"] = M[block_of_row, pos].sum(axis=1).astype(int)
+    pr = np.empty(len(df))
+    prl = np.empty(len(df))
+    prh = np.empty(len(df))
+    for grp in range(len(group_labels)):
+        idx = np.flatnonzero(group_of_row == grp)
+        ref = est[idx]
+        pr[idx] = percentile_rank(ref, ref)
+        prl[idx] = percentile_rank(est[idx] - z * se[idx], ref)
+        prh[idx] = percentile_rank(est[idx] + z * se[idx], ref)
+    scores["percentile_rank"] = pr
+    scores["pr_low"] = prl
+    scores["pr_high"] = prh
+
+    # ---- params, back in source units: y = mu + sd*(a + b g + e)
+    alpha = mu + sd * a
+    beta = sd * b
+    error_var = sd**2 * psi
+    sigma2 = psi / b**2
+    rows = []
+    for blk in range(B):
+        inv = 1.0 / sigma2[blk]
+        for k, s in enumerate(sources):
+            rec = {} if block_labels[blk] is None else {by: block_labels[blk]}
+            rec.update(
+                source=s,
+                direction=dirs[s],
+                n_obs=int(n_k[blk, k]),
+                alpha=alpha[blk, k],
+                beta=beta[blk, k],
+                sigma2=sigma2[blk, k],
+                error_var=error_var[blk, k],
+                signal_to_noise=inv[k],
+                reliability=1.0 / (1.0 + sigma2[blk, k]),
+                weight=inv[k] / (1.0 + inv.sum()),
+            )
+            rows.append(rec)
+    params = pd.DataFrame(rows)
+    if pooled and by is not None:
+        params = params.rename(columns={by: "block"}) if by in params else params
+    fit = pd.DataFrame(
+        {
+            "block": [str(x) if x is not None else "all" for x in block_labels],
+            "n_countries": counts,
+            "loglik": ll,
+            "n_iter": n_iter,
+            "converged": done,
+        }
+    )
+    return UCMResult(
+        scores=scores,
+        params=params,
+        fit=fit,
+        loglik=float(ll.sum()),
+        converged=bool(done.all()),
+        n_iter=int(n_iter.max()),
+        sources=tuple(sources),
+        directions=tuple(dirs[s] for s in sources),
+        level=float(level),
+        by=by,
+        pooled=bool(pooled),
+        dropped=dropped,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _row(result: UCMResult, iso3: str, year) -> pd.Series:
+    sc = result.scores
+    sel = sc["iso3"] == iso3
+    where = f"iso3 {iso3!r}"
+    if result.by is not None:
+        if year is None:
+            raise ValueError(
+                f"result is by {result.by!r}; pass {result.by}=... (available: "
+                f"{sorted(sc[result.by].unique().tolist())[:10]})"
+            )
+        sel &= sc[result.by] == year
+        where += f" in {result.by} {year!r}"
+    hit = sc.loc[sel]
+    if hit.empty:
+        avail = sorted(sc["iso3"].unique().tolist())
+        from .errors import close_matches
+
+        near = close_matches(iso3, avail)
+        hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
+        dropped = " (it was dropped: no source)" if any(
+            d.split(" ")[0] == iso3 for d in result.dropped) else ""
+        raise KeyError(f"no score for {where}{dropped}.{hint}")
+    return hit.iloc[0]
+
+
+def prob_greater(result: UCMResult, a: str, b: str, *, year=None) -> float:
+    """Probability that country ``a``'s latent governance exceeds country ``b``'s.
+
+    ``P(g_a > g_b) = Φ((m_a − m_b) / sqrt(s_a² + s_b²))`` with posterior means
+    m and standard deviations s from ``result.scores``.
+
+    Notes
+    -----
+    Treats the two posteriors as independent normals.  Given the estimated
+    parameters this is exact for two different countries (their errors are
+    independent); it ignores the uncertainty in the parameters themselves and
+    the correlation that shared parameter estimates induce, as the WGI's own
+    comparisons do.
+    """
+    ra, rb = _row(result, a, year), _row(result, b, year)
+    d = ra["estimate"] - rb["estimate"]
+    s = np.hypot(ra["std_error"], rb["std_error"])
+    return float(stats.norm.cdf(d / s))
+
+
+def significant_change(result: UCMResult, iso3: str, year_from, year_to, *,
+                       level: float = 0.90) -> pd.Series:
+    """Test whether a country's latent score changed between two years.
+
+    Returns a Series with ``estimate`` (change, to − from), ``std_error``,
+    ``statistic`` (z), ``p_value`` (two-sided), ``ci_low``, ``ci_high`` and
+    ``significant`` (p < 1 − level).
+
+    Notes
+    -----
+    The two posteriors are treated as independent, ``se = sqrt(s_from² +
+    s_to²)``.  Errors of a source are in fact correlated over time (KKM 2010
+    §5 estimate this and find that it makes the test *less* conservative only
+    modestly), so read borderline cases with care.  Changes are meaningful on
+    a common scale: with per-year fits each year is re-normalised to mean 0,
+    SD 1, so a change is relative to the world; fit with ``pooled=True`` to
+    keep world-wide trends.
+    """
+    if result.by is None:
+        raise ValueError("significant_change needs a result fitted by year (by='year')")
+    if not (0 < level < 1):
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    r0, r1 = _row(result, iso3, year_from), _row(result, iso3, year_to)
+    d = r1["estimate"] - r0["estimate"]
+    s = float(np.hypot(r0["std_error"], r1["std_error"]))
+    zstat = d / s
+    p = float(2 * stats.norm.sf(abs(zstat)))
+    zc = stats.norm.ppf(0.5 + level / 2)
+    return pd.Series(
+        {
+            "iso3": iso3,
+            "year_from": year_from,
+            "year_to": year_to,
+            "estimate": float(d),
+            "std_error": s,
+            "statistic": float(zstat),
+            "p_value": p,
+            "ci_low": float(d - zc * s),
+            "ci_high": float(d + zc * s),
+            "significant": bool(p < 1 - level),
+        }
+    )
+
+
+def share_non_overlapping(result: UCMResult, *, year=None) -> float:
+    """Share of country pairs whose ``ci_low``–``ci_high`` intervals do not overlap.
+
+    Computed over all unordered pairs of countries in ``year`` (or the whole
+    cross-section when the result has no group).  Non-overlap of two 90 %
+    intervals is a conservative test of a difference (KKM 2010, §4).
+    """
+    sc = result.scores
+    if result.by is not None:
+        if year is None:
+            raise ValueError(f"result is by {result.by!r}; pass year=...")
+        sc = sc.loc[sc[result.by] == year]
+        if sc.empty:
+            raise KeyError(
+                f"no scores for {result.by} {year!r}; available: "
+                f"{sorted(result.scores[result.by].unique().tolist())}"
+            )
+    lo = sc["ci_low"].to_numpy()
+    hi = sc["ci_high"].to_numpy()
+    n = lo.size
+    if n < 2:
+        raise ValueError(f"need at least two countries, got {n}")
+    sep = (hi[:, None] < lo[None, :]) | (hi[None, :] < lo[:, None])
+    iu = np.triu_indices(n, 1)
+    return float(sep[iu].mean())

@@ -1,0 +1,139 @@
+"""One registry of covariance estimators for :mod:`polygov.regression`.
+
+Every model in polygov names its covariance estimator with a string from
+:data:`COVARIANCES`; an unknown name raises a ``ValueError`` that lists the
+valid ones.  Each entry says which models accept it and which small-sample
+correction is applied, so a reader can reproduce any standard error by hand.
+
+Small-sample corrections (panel models, ``fit_panel``)
+------------------------------------------------------
+Notation: ``N`` observations, ``k`` slope coefficients (including the
+intercept of a pooled model), ``K_fe`` the number of fixed-effect parameters
+(``n_entities`` for entity effects; ``n_entities + n_periods - 1`` for two-way
+effects), ``G`` the number of clusters.  The sandwich is
+``V = (X'X)^-1 M (X'X)^-1`` on the within-transformed (demeaned) data.
+
+``classical``
+    ``V = s^2 (X'X)^-1`` with ``s^2 = RSS / (N - k - K_fe)``: the textbook
+    degrees of freedom, identical to R ``plm``'s within estimator and to OLS
+    with one dummy per fixed-effect level.
+``robust``
+    HC1: ``M = sum_i u_i^2 x_i x_i'`` times ``N / (N - k - K_fe)``.
+``cluster``
+    CR1: ``M = sum_g (X_g'u_g)(X_g'u_g)'`` times
+    ``G/(G-1) * (N-1)/(N-K)``, where ``K = k`` plus the fixed-effect
+    parameters that are *not* nested in the cluster variable, plus one for each
+    fixed-effect dimension that is (its intercept).  Entity effects with
+    entity clusters give ``K = k + 1``; two-way effects with entity clusters
+    give ``K = k + n_periods``.  This is the convention of Stata's ``xtreg, fe
+    vce(cluster)`` / ``reghdfe`` and of R ``fixest`` (``ssc(fixef.K =
+    "nested")``); OLS with dummies in statsmodels counts *all* dummies in
+    ``K``, so its clustered errors are larger by ``sqrt((N-K)/(N-K_all))``.
+``twoway_cluster``
+    Cameron, Gelbach & Miller (2011): ``V = V_a + V_b - V_ab`` (clusters by
+    the first variable, by the second, and by their intersection), every term
+    scaled by ``G_min/(G_min-1) * (N-1)/(N-K)`` with ``G_min`` the smaller
+    number of clusters (fixest's ``cluster.df = "min"``).  If the result is
+    not positive semi-definite its negative eigenvalues are *not* repaired;
+    standard errors of such terms are NaN and a warning says so.
+``driscoll_kraay``
+    Driscoll & Kraay (1998): cross-sectional sums of scores
+    ``h_t = sum_i x_it u_it`` enter a Newey-West (Bartlett kernel) long-run
+    variance, ``M = G_0 + sum_{l=1..L} (1 - l/(L+1)) (G_l + G_l')`` with
+    ``G_l = sum_t h_t h_{t-l}'``, scaled by ``T/(T-1) * (N-1)/(N-k-K_fe)``
+    (``T`` periods treated as the clusters).  Default bandwidth
+    ``L = floor(4 (T/100)^(2/9))`` (Newey & West 1994), at least 1.
+
+Inference uses Student t with ``N - k - K_fe`` degrees of freedom for
+``classical``/``robust`` and ``G - 1`` (``T - 1`` for Driscoll-Kraay,
+``G_min - 1`` for two-way clusters) otherwise, as in fixest.
+
+Cross-section models (``fit_cross_section``, statsmodels)
+---------------------------------------------------------
+``classical`` (``s^2 = RSS/(N-k)``), ``HC0``..``HC3`` (MacKinnon & White
+1985; ``robust`` is an alias of ``HC1`` = HC0 * ``N/(N-k)``), ``cluster``
+(CR1 with ``G/(G-1) * (N-1)/(N-k)``, t with ``G - 1`` df).
+
+Random effects (``effects="random"``, linearmodels)
+---------------------------------------------------
+Swamy-Arora GLS; ``classical`` uses the GLS residual variance with
+``N - k`` degrees of freedom (as R ``plm``), ``robust``/``cluster`` and
+``twoway_cluster`` apply the same ``G/(G-1) * (N-1)/(N-k)`` factor through
+linearmodels' ``debiased=True``; ``driscoll_kraay`` is linearmodels' kernel
+estimator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import check_in
+
+__all__ = ["COVARIANCES", "CovarianceSpec", "get_covariance", "covariance_names"]
+
+
+@dataclass(frozen=True)
+class CovarianceSpec:
+    """Description of one covariance estimator.
+
+    Attributes
+    ----------
+    name : str
+        Registry key used in ``cov=``.
+    label : str
+        Human-readable label printed in tables (``"Clustered (iso3)"``...).
+    models : tuple of str
+        Models that accept it: ``"panel"``, ``"random"``, ``"cross_section"``.
+    n_cluster_vars : int
+        How many cluster variables it needs (0, 1 or 2).
+    small_sample : str
+        The correction factor, as documented in the module docstring.
+    """
+
+    name: str
+    label: str
+    models: tuple[str, ...]
+    n_cluster_vars: int
+    small_sample: str
+
+
+COVARIANCES: dict[str, CovarianceSpec] = {
+    spec.name: spec
+    for spec in (
+        CovarianceSpec("classical", "Classical", ("panel", "random", "cross_section"), 0,
+                       "s^2 = RSS/(N - k - K_fe)"),
+        CovarianceSpec("robust", "Robust (HC1)", ("panel", "random", "cross_section"), 0,
+                       "N/(N - k - K_fe)"),
+        CovarianceSpec("HC0", "Robust (HC0)", ("cross_section",), 0, "none"),
+        CovarianceSpec("HC1", "Robust (HC1)", ("cross_section",), 0, "N/(N - k)"),
+        CovarianceSpec("HC2", "Robust (HC2)", ("cross_section",), 0, "leverage 1/(1-h_ii)"),
+        CovarianceSpec("HC3", "Robust (HC3)", ("cross_section",), 0, "leverage 1/(1-h_ii)^2"),
+        CovarianceSpec("cluster", "Clustered", ("panel", "random", "cross_section"), 1,
+                       "G/(G-1) * (N-1)/(N-K), K excludes FE nested in the clusters"),
+        CovarianceSpec("twoway_cluster", "Two-way clustered", ("panel", "random"), 2,
+                       "G_min/(G_min-1) * (N-1)/(N-K) on each of V_a, V_b, V_ab"),
+        CovarianceSpec("driscoll_kraay", "Driscoll-Kraay", ("panel", "random"), 0,
+                       "T/(T-1) * (N-1)/(N-k-K_fe), Bartlett kernel"),
+    )
+}
+
+
+def covariance_names(model: str | None = None) -> list[str]:
+    """Names of the covariance estimators a model accepts (all if ``model`` is None)."""
+    return [n for n, s in COVARIANCES.items() if model is None or model in s.models]
+
+
+def get_covariance(name: str, *, model: str) -> CovarianceSpec:
+    """Return the :class:`CovarianceSpec` called ``name`` for ``model``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in the registry or the model does not accept it;
+        the message lists the valid names for that model.
+    """
+    valid = covariance_names(model)
+    if not isinstance(name, str):
+        raise TypeError(f"cov must be a string, one of {valid}; got {type(name).__name__}")
+    check_in(name, valid, name=f"covariance estimator for a {model.replace('_', '-')} model (cov=)")
+    return COVARIANCES[name]

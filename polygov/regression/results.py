@@ -1,0 +1,226 @@
+"""Frozen results objects returned by :func:`fit_panel` and :func:`fit_cross_section`.
+
+A :class:`RegressionResults` holds only plain pandas/NumPy values (no backend
+objects), so it pickles, compares and prints the same way whatever library
+estimated it.  Its ``repr`` is deterministic (no timestamps, no object ids),
+which keeps notebook outputs stable under nbval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["RegressionResults"]
+
+TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class RegressionResults:
+    """Estimates, covariance and fit statistics of one linear regression.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        Coefficient estimates, indexed by term.
+    cov : pandas.DataFrame
+        Covariance matrix of ``params`` (after the documented small-sample
+        correction, see :mod:`polygov.regression.covariance`).
+    dependent : str
+        Name of the dependent variable.
+    model : str
+        ``"panel"`` or ``"cross_section"``.
+    estimator : str
+        ``"pooled"``, ``"entity"``, ``"twoway"``, ``"random"`` (panel) or
+        ``"OLS"``/``"WLS"`` (cross-section).
+    cov_type : str
+        Covariance registry name (``"cluster"``...).
+    df_inference : float or None
+        Degrees of freedom of the t distribution used for p-values and
+        intervals (None = standard normal).
+    nobs : int
+        Observations used.
+    r2, r2_within, r2_adj : float
+        R² (of the full model, fixed effects included), within R² (NaN for
+        pooled and cross-section models) and adjusted R².
+    n_entities, n_periods : int or None
+        Distinct entities and periods in the estimation sample.
+    clusters : tuple of str
+        Cluster variables (empty unless clustered).
+    n_clusters : tuple of int
+        Number of clusters per cluster variable.
+    fixed_effects : tuple of str
+        Columns absorbed as fixed effects.
+    sd : pandas.Series
+        Standard deviations (ddof=1) of the dependent variable and of every
+        regressor over the estimation sample, for :meth:`standardised`.
+    backend : str
+        Library that did the estimation.
+    formula : str
+        The model formula (dependent ~ regressors).
+    """
+
+    params: pd.Series
+    cov: pd.DataFrame
+    dependent: str
+    model: str
+    estimator: str
+    cov_type: str
+    df_inference: float | None
+    nobs: int
+    r2: float
+    r2_within: float = float("nan")
+    r2_adj: float = float("nan")
+    n_entities: int | None = None
+    n_periods: int | None = None
+    clusters: tuple[str, ...] = ()
+    n_clusters: tuple[int, ...] = ()
+    fixed_effects: tuple[str, ...] = ()
+    sd: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    backend: str = ""
+    formula: str = ""
+    notes: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors (square roots of the covariance diagonal)."""
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(self.cov.to_numpy()))
+        return pd.Series(se, index=self.params.index, name="std_error")
+
+    @property
+    def tstats(self) -> pd.Series:
+        """t statistics ``estimate / std_error``."""
+        return (self.params / self.std_errors).rename("statistic")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values from the t (or normal) reference distribution."""
+        t = np.abs(self.tstats.to_numpy())
+        p = 2 * (stats.t.sf(t, self.df_inference) if self.df_inference else stats.norm.sf(t))
+        return pd.Series(p, index=self.params.index, name="p_value")
+
+    def _crit(self, level: float) -> float:
+        if not 0 < level < 1:
+            raise ValueError(f"level must be strictly between 0 and 1, got {level!r} (e.g. 0.95)")
+        q = 0.5 + level / 2
+        return float(stats.t.ppf(q, self.df_inference) if self.df_inference else stats.norm.ppf(q))
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals: DataFrame with columns ``ci_low``, ``ci_high`` indexed by term."""
+        c = self._crit(level)
+        se = self.std_errors
+        return pd.DataFrame({"ci_low": self.params - c * se, "ci_high": self.params + c * se})
+
+    @property
+    def n_params(self) -> int:
+        return int(self.params.size)
+
+    # ------------------------------------------------------------------ tidy
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per term.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``estimate``, ``std_error``, ``statistic``,
+            ``p_value``, ``ci_low``, ``ci_high``.
+        """
+        ci = self.conf_int(level)
+        out = pd.DataFrame({
+            "term": self.params.index.astype(str),
+            "estimate": self.params.to_numpy(),
+            "std_error": self.std_errors.to_numpy(),
+            "statistic": self.tstats.to_numpy(),
+            "p_value": self.pvalues.to_numpy(),
+            "ci_low": ci["ci_low"].to_numpy(),
+            "ci_high": ci["ci_high"].to_numpy(),
+        })
+        return out[TIDY_COLUMNS]
+
+    def standardised(self, level: float = 0.95) -> pd.DataFrame:
+        """Standardised ("beta") coefficients.
+
+        ``beta_j * sd(x_j) / sd(y)``, with standard deviations (ddof=1) of the
+        raw variables over the estimation sample (not of the within-transformed
+        data), as Stata's ``beta`` option.  Standard errors and intervals are
+        scaled by the same factor; statistics and p-values are unchanged.
+        The intercept is dropped.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The :meth:`tidy` columns for the standardised coefficients.
+        """
+        tidy = self.tidy(level)
+        tidy = tidy[tidy["term"] != "Intercept"].reset_index(drop=True)
+        missing = [t for t in tidy["term"] if t not in self.sd.index]
+        if missing:
+            raise ValueError(f"no standard deviation stored for term(s) {missing}")
+        sd_y = float(self.sd[self.dependent])
+        if not np.isfinite(sd_y) or sd_y == 0:
+            raise ValueError(f"dependent variable {self.dependent!r} has zero variance; "
+                             "standardised coefficients are undefined")
+        factor = self.sd[tidy["term"]].to_numpy() / sd_y
+        for col in ("estimate", "std_error", "ci_low", "ci_high"):
+            tidy[col] = tidy[col] * factor
+        return tidy
+
+    # ------------------------------------------------------------------ display
+    @property
+    def effects_label(self) -> str:
+        return {"pooled": "none", "entity": "entity", "twoway": "entity + time",
+                "random": "random (entity)"}.get(self.estimator, "none")
+
+    @property
+    def cov_label(self) -> str:
+        from .covariance import COVARIANCES
+
+        base = COVARIANCES[self.cov_type].label if self.cov_type in COVARIANCES else self.cov_type
+        if self.clusters:
+            base += " by " + " & ".join(
+                f"{c} ({g})" for c, g in zip(self.clusters, self.n_clusters, strict=False))
+        return base
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Key facts of the fit as a one-column DataFrame (used by the repr)."""
+        rows = {
+            "dependent": self.dependent,
+            "model": f"{self.model} / {self.estimator}",
+            "formula": self.formula,
+            "fixed effects": ", ".join(self.fixed_effects) or "none",
+            "covariance": self.cov_label,
+            "N": self.nobs,
+            "R2": _fmt_num(self.r2),
+            "R2 within": _fmt_num(self.r2_within),
+        }
+        if self.n_entities is not None:
+            rows["entities"] = self.n_entities
+        if self.n_periods is not None:
+            rows["periods"] = self.n_periods
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    def __repr__(self) -> str:
+        head = self.summary_frame()["value"]
+        lines = [f"RegressionResults({self.model}, {self.estimator}, backend={self.backend})"]
+        lines += [f"  {k:<14}{v}" for k, v in head.items()]
+        tidy = self.tidy()
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            body = tidy.to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        lines.append(body)
+        for n in self.notes:
+            lines.append(f"  note: {n}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = self.summary_frame().to_html(header=False)
+        return head + self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def _fmt_num(x: float) -> str:
+    return "NaN" if x is None or not np.isfinite(x) else f"{x:.4f}"

