@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import _fmt, check_dataframe
 
-__all__ = ["Framework", "framework_from_table"]
+__all__ = ["Framework", "framework_from_table", "from_coinr"]
 
 _COINR_MAP = {"iCode": "code", "Parent": "parent", "Weight": "weight",
               "Direction": "direction", "iName": "name"}
@@ -254,3 +254,15 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     t = t[keep + extra].sort_values("level", kind="stable").reset_index(drop=True)
     kids = MappingProxyType({p: tuple(v) for p, v in children.items()})
     return Framework(table=t, _children=kids)
+
+
+def from_coinr(idata: pd.DataFrame, imeta: pd.DataFrame) -> tuple[pd.DataFrame, Framework]:
+    """Translate COINr's ``iData``/``iMeta`` tables into (tidy data, Framework).
+
+    ``uCode`` becomes ``iso3`` and ``uName`` ``country``; ``Time`` becomes ``year`` only
+    when it varies (a panel); group and denominator columns are kept as they are.
+    """
+    d = idata.rename(columns={"uCode": "iso3", "uName": "country"})
+    if "Time" in d.columns:
+        d = d.rename(columns={"Time": "year"}) if d["Time"].nunique() > 1 else d.drop(columns="Time")
+    return d, framework_from_table(imeta)

@@ -28,7 +28,7 @@ from ..errors import ConvergenceWarning, check_columns
 __all__ = ["IMPUTERS", "impute", "em_impute"]
 
 
-def em_impute(x: pd.DataFrame, *, max_iter: int = 200, tol: float = 1e-8) -> pd.DataFrame:
+def em_impute(x: pd.DataFrame, *, max_iter: int = 500, tol: float = 1e-6) -> pd.DataFrame:
     """EM imputation under a multivariate normal model (see module docstring)."""
     X = x.to_numpy(dtype=float)
     miss = np.isnan(X)

@@ -1,0 +1,48 @@
+"""Composite indices: framework, immutable spec, pure build, uncertainty and sensitivity.
+
+The JRC/OECD Handbook's construction cycle (COINr's vocabulary) in a small, fast design::
+
+    import polygov.index as pi
+    fw = pi.framework_from_table(meta)            # code, parent, weight, direction
+    spec = pi.IndexSpec(fw, normalisation="minmax", aggregation="arithmetic")
+    res = pi.build(spec, data)                    # every stage, scores, ranks, log
+    res.explain("AUT", "Index")
+    ua = pi.uncertainty(spec, data, n_draws=1000, seed=1)
+    sa = pi.sobol(spec, data, n_base=1024, seed=1)
+"""
+
+from .aggregate import AGGREGATORS
+from .build import IndexResult, build
+from .denominate import denominate
+from .framework import Framework, framework_from_table, from_coinr
+from .impute import IMPUTERS, impute
+from .normalise import NORMALISERS, normalise
+from .sensitivity import SensitivityResult, UncertaintyResult, sobol, uncertainty
+from .spec import IndexSpec
+from .treat import treat_series, winsorise
+from .weights import bod_weights, correlation_weights, equal_weights, pca_weights
+
+__all__ = [
+    "AGGREGATORS",
+    "IMPUTERS",
+    "NORMALISERS",
+    "Framework",
+    "IndexResult",
+    "IndexSpec",
+    "SensitivityResult",
+    "UncertaintyResult",
+    "bod_weights",
+    "build",
+    "correlation_weights",
+    "denominate",
+    "equal_weights",
+    "framework_from_table",
+    "from_coinr",
+    "impute",
+    "normalise",
+    "pca_weights",
+    "sobol",
+    "treat_series",
+    "uncertainty",
+    "winsorise",
+]

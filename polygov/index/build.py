@@ -1,0 +1,374 @@
+"""Build an index: a pure function of (spec, data) returning every stage.
+
+Stages, in order (each kept in ``result.stages``):
+
+``raw`` -> ``denominated`` -> ``screened`` -> ``treated`` -> ``imputed`` ->
+``normalised`` -> ``aggregated`` (normalised indicators plus every aggregate).
+
+Data are a cross-section (one row per ``iso3``) or a country-year panel (``iso3``,
+``year``).  With a panel, treatment, imputation and normalisation pool all years of
+an indicator (so a score of 60 means the same in 2008 and 2016), aggregation is
+row-wise, and ranks (and Copeland scores) are computed within each year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from ..errors import (
+    DataQualityWarning,
+    _fmt,
+    check_columns,
+    check_dataframe,
+    check_keys,
+    check_numeric,
+)
+from .aggregate import AGGREGATORS
+from .denominate import denominate
+from .impute import impute
+from .normalise import normalise
+from .spec import IndexSpec
+from .treat import treat_series
+
+__all__ = ["build", "IndexResult"]
+
+_LOG_COLS = ["stage", "iso3", "year", "code", "action", "before", "after", "reason"]
+
+
+@dataclass(frozen=True, eq=False)
+class IndexResult:
+    """The frozen result of :func:`build`.
+
+    Attributes
+    ----------
+    spec : IndexSpec
+    stages : mapping name -> DataFrame
+        Wide frames indexed by ``iso3`` (or ``iso3, year``), one column per code.
+    scores : DataFrame
+        Tidy: ``iso3, [year], code, name, level, score, rank`` for every indicator
+        (normalised score) and aggregate.  Ranks: 1 = best, ties share the lowest rank,
+        computed from unrounded scores within each code (and year).
+    ranks : DataFrame
+        Wide ranks (same index as ``stages``; one column per code).
+    weights : Series
+        Effective weight of each node within its parent (sums to 1 per parent).
+    log : DataFrame
+        ``stage, iso3, year, code, action, before, after, reason``: every changed value.
+    """
+
+    spec: IndexSpec
+    stages: Mapping[str, pd.DataFrame]
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    weights: pd.Series
+    log: pd.DataFrame
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.stages["raw"].index.names)
+
+    def index_scores(self) -> pd.DataFrame:
+        """Scores and ranks of the top-level index only (tidy)."""
+        return self.scores.loc[self.scores["code"] == self.spec.framework.root].reset_index(drop=True)
+
+    def level(self, level: int) -> pd.DataFrame:
+        """Wide scores of all codes at ``level`` (1 = normalised indicators)."""
+        t = self.spec.framework.table
+        codes = list(t.loc[t["level"] == level, "code"])
+        if not codes:
+            raise ValueError(f"no level {level}; levels are 1..{self.spec.framework.n_levels}")
+        return self.stages["aggregated"][codes]
+
+    def explain(self, iso3: str, code: str, year: int | None = None) -> pd.DataFrame:
+        """Trace one number back to the raw data.
+
+        For an indicator: its value at each stage, with the direction, the normaliser and
+        every log entry.  For an aggregate: each child's score, effective weight and
+        contribution, the aggregator and the result.
+
+        Returns
+        -------
+        DataFrame with columns ``step, code, value, weight, note``.
+        """
+        fw = self.spec.framework
+        fw._check_code(code)
+        key = self._key(iso3, year)
+        rows = []
+        if code in fw.indicators:
+            for stage in ("raw", "denominated", "treated", "imputed", "normalised"):
+                df = self.stages[stage]
+                if key in df.index and code in df.columns:
+                    note = ""
+                    if stage == "normalised":
+                        d = self.spec.indicator_setting(code, "direction")
+                        note = (f"direction {d:+d}{' (flipped: lower raw is better)' if d < 0 else ''}; "
+                                f"{self.spec.indicator_setting(code, 'normalisation')}"
+                                f"{dict(self.spec.indicator_setting(code, 'normalisation_params'))}")
+                    rows.append(dict(step=stage, code=code, value=float(df.at[key, code]),
+                                     weight=np.nan, note=note))
+            lg = self.log
+            sel = (lg["code"] == code) & (lg["iso3"] == iso3)
+            if "year" in self.keys:
+                sel &= lg["year"] == year
+            for r in lg.loc[sel].itertuples():
+                rows.append(dict(step=f"log:{r.stage}", code=code, value=r.after, weight=np.nan,
+                                 note=f"{r.action}: {r.reason}"))
+        else:
+            agg = self.stages["aggregated"]
+            kids = fw.children(code)
+            w = self.weights.reindex(list(kids))
+            vals = agg.loc[key, list(kids)].astype(float)
+            avail = vals.notna()
+            wa = w.where(avail, 0.0)
+            wa = wa / wa.sum() if wa.sum() > 0 else wa
+            for k in kids:
+                rows.append(dict(step="component", code=k, value=float(vals[k]),
+                                 weight=float(wa[k]),
+                                 note="missing: weight moved to the others" if not avail[k] else ""))
+            name = self.spec.aggregator_for(code)
+            rows.append(dict(step="aggregate", code=code, value=float(agg.at[key, code]),
+                             weight=float(self.weights.get(code, np.nan)),
+                             note=f"{name} mean of {int(avail.sum())}/{len(kids)} components"))
+        return pd.DataFrame(rows, columns=["step", "code", "value", "weight", "note"])
+
+    def _key(self, iso3, year):
+        idx = self.stages["raw"].index
+        if "year" in self.keys:
+            if year is None:
+                raise ValueError("this is a panel: give year= as well")
+            key = (iso3, year)
+        else:
+            key = iso3
+        if key not in idx:
+            raise KeyError(f"unit {key!r} is not in the built index")
+        return key
+
+    def __repr__(self) -> str:
+        n = len(self.stages["aggregated"])
+        return f"IndexResult({n} rows, root={self.spec.framework.root!r}, {len(self.log)} log entries)"
+
+
+# ---------------------------------------------------------------------------
+def _key_columns(data: pd.DataFrame) -> list[str]:
+    check_columns(data, ["iso3"])
+    return ["iso3", "year"] if "year" in data.columns else ["iso3"]
+
+
+def _log_rows(recs, stage, keys, index_to_key, code=None):
+    out = []
+    for r in recs:
+        k = index_to_key(r["index"]) if "index" in r else (None, None)
+        out.append(dict(stage=stage, iso3=k[0], year=k[1], code=r.get("code", code),
+                        action=r.get("action", ""), before=r.get("before", np.nan),
+                        after=r.get("after", np.nan), reason=r.get("reason", "")))
+    return out
+
+
+def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list[str]]:
+    """Run the stages up to imputation. Returns (stages, log records, key columns)."""
+    check_dataframe(data)
+    keys = _key_columns(data)
+    check_keys(data, keys)
+    fw = spec.framework
+    inds = fw.indicators
+    check_columns(data, inds, name="data (framework indicators)")
+    check_numeric(data, inds)
+    extra = []
+    if spec.denominators:
+        extra += list(set(spec.denominators.values()))
+    if spec.impute_by is not None:
+        extra += [spec.impute_by] if isinstance(spec.impute_by, str) else list(spec.impute_by)
+    extra = [c for c in dict.fromkeys(extra) if c not in keys and c not in inds]
+    check_columns(data, extra)
+    d = data[keys + inds + extra].copy()
+    d = d.set_index(keys).sort_index()
+    if len(keys) == 2:
+        def tokey(ix):
+            return ix
+    else:
+        def tokey(ix):
+            return (ix, None)
+    log: list[dict] = []
+    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
+
+    if spec.denominators:
+        d, recs = denominate(d, denominators=dict(spec.denominators))
+        log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
+                     before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
+    stages["denominated"] = d[inds].astype(float)
+
+    cover = d[inds].notna().mean(axis=1)
+    drop = cover < spec.min_unit_coverage
+    if drop.any():
+        for ix in d.index[drop]:
+            k = tokey(ix)
+            log.append(dict(stage="screen", iso3=k[0], year=k[1], code=None, action="unit dropped",
+                            before=np.nan, after=np.nan,
+                            reason=f"{cover[ix]:.0%} of indicators available < "
+                                   f"min_unit_coverage {spec.min_unit_coverage:.0%}"))
+        d = d.loc[~drop]
+    if d.empty:
+        raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
+    stages["screened"] = d[inds].astype(float)
+
+    for c in inds:
+        method = spec.indicator_setting(c, "treatment")
+        params = dict(spec.indicator_setting(c, "treatment_params"))
+        if method == "none":
+            continue
+        x = d[c]
+        # treat in the aligned direction-free raw scale; winsorisation is symmetric
+        y, recs = treat_series(x, method=method, **params)
+        d[c] = y
+        log += _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey)
+    stages["treated"] = d[inds].astype(float)
+
+    if spec.imputation != "none":
+        d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
+        log += _log_rows(recs, "impute", keys, tokey)
+    stages["imputed"] = d[inds].astype(float)
+    return stages, log, keys
+
+
+def normalise_frame(spec: IndexSpec, x: pd.DataFrame) -> pd.DataFrame:
+    """Normalise every indicator column of ``x`` with its (possibly overridden) settings."""
+    out = {}
+    for c in spec.framework.indicators:
+        method = spec.indicator_setting(c, "normalisation")
+        ov = spec.overrides.get(c, {})
+        if "normalisation_params" in ov:
+            params = dict(ov["normalisation_params"])
+        elif "normalisation" in ov:
+            params = {}
+        else:
+            params = dict(spec.normalisation_params)
+        out[c] = normalise(x[c], method, direction=spec.indicator_setting(c, "direction"), **params)
+    return pd.DataFrame(out, index=x.index)
+
+
+def effective_weights(spec: IndexSpec) -> pd.Series:
+    """Node weights rescaled to sum to one within each parent (excluded nodes get 0)."""
+    fw = spec.framework
+    w = spec.node_weights()
+    out = {}
+    for p in fw.aggregates:
+        kids = fw.children(p)
+        tot = sum(w[k] for k in kids)
+        if tot <= 0:
+            raise ValueError(f"all weights of the components of {p!r} are zero after overrides/"
+                             f"exclusions ({_fmt(kids)}); keep at least one")
+        for k in kids:
+            out[k] = w[k] / tot
+    out[fw.root] = 1.0
+    return pd.Series(out, dtype=float).reindex(fw.codes)
+
+
+def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | None = None
+                    ) -> tuple[pd.DataFrame, list[dict]]:
+    """Aggregate normalised indicators up the tree; returns wide scores for every code."""
+    fw = spec.framework
+    w = effective_weights(spec) if weights is None else weights
+    vals = {c: norm[c] for c in fw.indicators}
+    log: list[dict] = []
+    panel = isinstance(norm.index, pd.MultiIndex)
+    params = dict(spec.aggregation_params)
+    for a in fw.aggregates:
+        kids = [k for k in fw.children(a) if w[k] > 0]
+        x = pd.DataFrame({k: vals[k] for k in kids}, index=norm.index)
+        name = spec.aggregator_for(a)
+        f = AGGREGATORS[name]
+        kw = params if name == "generalised" else {}
+        if name == "copeland" and panel:
+            s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]).reindex(x.index)
+        else:
+            s = f(x, w[kids], **kw)
+        if spec.min_coverage > 0:
+            share = x.notna().mean(axis=1)
+            low = (share < spec.min_coverage) & s.notna()
+            for ix in x.index[low]:
+                k = ix if panel else (ix, None)
+                log.append(dict(stage="aggregate", iso3=k[0], year=k[1], code=a,
+                                action="set missing", before=float(s[ix]), after=np.nan,
+                                reason=f"{share[ix]:.0%} of components available < "
+                                       f"min_coverage {spec.min_coverage:.0%}"))
+            s = s.where(~(share < spec.min_coverage))
+        vals[a] = s
+    return pd.DataFrame(vals, index=norm.index)[fw.codes], log
+
+
+def rank_frame(wide: pd.DataFrame) -> pd.DataFrame:
+    """Rank every column (1 = highest), within years for panels; ties share the lowest rank."""
+    if isinstance(wide.index, pd.MultiIndex) and "year" in wide.index.names:
+        r = wide.groupby(level="year").rank(ascending=False, method="min")
+    else:
+        r = wide.rank(ascending=False, method="min")
+    return r
+
+
+def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
+    """Build the composite index described by ``spec`` from ``data``.
+
+    Parameters
+    ----------
+    spec : IndexSpec
+    data : DataFrame
+        Tidy: ``iso3`` (and ``year`` for a panel) plus one numeric column per framework
+        indicator (and the denominator/grouping columns the spec names).
+
+    Returns
+    -------
+    IndexResult
+
+    Raises
+    ------
+    KeyError
+        An indicator of the framework (or a denominator/grouping column) is not in ``data``.
+    ValueError
+        Duplicated ``iso3``/``year`` keys; geometric/harmonic aggregation of values <= 0;
+        a constant indicator under min-max/z-score normalisation.
+
+    Notes
+    -----
+    Missing data: with ``imputation="none"`` a unit's aggregate is the weighted mean of
+    its available components (weights rescaled), and missing when fewer than
+    ``min_coverage`` of them are available.  Ranks are computed from unrounded scores.
+
+    Validated against: the Human Freedom Index 2018 (economic freedom from its five
+    areas; personal freedom; human freedom) and UNDP's HDI (goalposts + geometric
+    mean), see ``tests/test_index_references.py``.
+    """
+    if not isinstance(spec, IndexSpec):
+        raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
+    stages, log, keys = prepare(spec, data)
+    norm = normalise_frame(spec, stages["imputed"])
+    stages["normalised"] = norm
+    left = norm.isna() & stages["imputed"].notna()
+    if left.any().any():
+        import warnings
+
+        bad = list(norm.columns[left.any()])
+        warnings.warn(f"normalisation produced missing values for observed data in {bad}",
+                      DataQualityWarning, stacklevel=2)
+    weights = effective_weights(spec)
+    agg, alog = aggregate_frame(spec, norm, weights)
+    log += alog
+    stages["aggregated"] = agg
+    ranks = rank_frame(agg)
+    fw = spec.framework
+    tidy = agg.stack(future_stack=True).rename("score").reset_index()
+    tidy.columns = keys + ["code", "score"]
+    rk = ranks.stack(future_stack=True).rename("rank").reset_index()
+    rk.columns = keys + ["code", "rank"]
+    tidy["rank"] = rk["rank"].to_numpy()
+    lv = fw.table.set_index("code")
+    tidy.insert(len(keys) + 1, "name", tidy["code"].map(lv["name"]))
+    tidy.insert(len(keys) + 2, "level", tidy["code"].map(lv["level"]).astype(int))
+    log_df = pd.DataFrame(log, columns=_LOG_COLS)
+    frozen = MappingProxyType(dict(stages))
+    return IndexResult(spec=spec, stages=frozen, scores=tidy, ranks=ranks, weights=weights,
+                       log=log_df)

@@ -1,0 +1,225 @@
+"""Weighting methods: equal, PCA/factor-analysis, optimised-correlation and Benefit-of-the-Doubt.
+
+All functions return weights keyed by code (a Series), ready for
+``spec.replace(weights=w.to_dict())``; BoD returns one weight vector per unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from ..errors import _fmt, check_columns
+from .framework import Framework
+
+__all__ = ["equal_weights", "pca_weights", "correlation_weights", "bod_weights", "varimax"]
+
+
+def equal_weights(framework: Framework) -> pd.Series:
+    """Weight 1 for every node (each aggregate then averages its components equally)."""
+    return pd.Series(1.0, index=framework.codes)
+
+
+def varimax(loadings: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:
+    """Kaiser's varimax rotation of a (p x k) loading matrix (raw, unnormalised).
+
+    Validated against ``factor_analyzer.Rotator(method="varimax", normalize=False)``.
+    """
+    L = np.asarray(loadings, dtype=float)
+    p, k = L.shape
+    if k < 2:
+        return L.copy()
+    R = np.eye(k)
+    d = 0.0
+    for _ in range(max_iter):
+        Lr = L @ R
+        u, s, vt = np.linalg.svd(L.T @ (Lr ** 3 - Lr @ np.diag((Lr ** 2).sum(axis=0)) / p))
+        R = u @ vt
+        d_new = s.sum()
+        if d_new < d * (1 + tol):
+            break
+        d = d_new
+    return L @ R
+
+
+def _pca_block(x: pd.DataFrame) -> tuple[pd.Series, dict]:
+    """Handbook PCA weights for one block of indicators (complete cases)."""
+    z = x.dropna()
+    if len(z) < x.shape[1] + 2:
+        raise ValueError(f"PCA weights for {list(x.columns)} need more complete rows "
+                         f"({len(z)}) than indicators + 1")
+    corr = np.corrcoef(z.to_numpy(dtype=float), rowvar=False)
+    ev, vec = np.linalg.eigh(corr)
+    order = np.argsort(ev)[::-1]
+    ev, vec = ev[order], vec[:, order]
+    share = ev / ev.sum()
+    keep = [i for i in range(len(ev)) if ev[i] > 1 and share[i] > 0.10]
+    # ensure the retained set explains >= 60% (Handbook), adding components if needed
+    while not keep or share[keep].sum() < 0.60:
+        nxt = len(keep)
+        if nxt >= len(ev):
+            break
+        keep.append(nxt)
+    L = vec[:, keep] * np.sqrt(ev[keep])
+    L = varimax(L) if len(keep) > 1 else L
+    var = (L ** 2).sum(axis=0)                      # variance explained by each rotated factor
+    sq = L ** 2 / var                                # squared loadings scaled to unity sum
+    best = sq.argmax(axis=1)
+    w = sq[np.arange(len(best)), best] * (var[best] / var.sum())
+    w = w / w.sum()
+    info = dict(n_factors=len(keep), variance_explained=float(share[keep].sum()))
+    return pd.Series(w, index=x.columns), info
+
+
+def pca_weights(data: pd.DataFrame, framework: Framework, *, codes=None) -> pd.Series:
+    """Weights from principal components with varimax rotation (JRC/OECD Handbook, step 6).
+
+    For each aggregate whose components are all columns of ``data`` (e.g. normalised
+    indicators, or ``result.stages["aggregated"]`` for every level):
+
+    1. PCA of the components' correlation matrix (complete cases);
+    2. retain components with eigenvalue > 1 that each explain > 10% of the variance
+       (adding components until >= 60% is explained);
+    3. rotate the retained loadings (varimax);
+    4. square the loadings and scale them to unity sum within each factor;
+    5. each indicator takes its largest scaled squared loading, multiplied by the
+       factor's share of the variance explained by the retained factors;
+    6. rescale to sum to 1 within the aggregate.
+
+    Parameters
+    ----------
+    codes : list of aggregate codes, optional (default: every eligible aggregate).
+
+    Returns
+    -------
+    Series of weights keyed by component code (aggregates without PCA keep no entry).
+
+    Notes
+    -----
+    Handbook on Constructing Composite Indicators (OECD/JRC 2008), section 6.1 and the
+    worked example in its Table 18.  An aggregate with one component is skipped.
+    """
+    out = []
+    targets = codes if codes is not None else framework.aggregates
+    for a in targets:
+        kids = list(framework.children(a))
+        if len(kids) < 2 or not all(k in data.columns for k in kids):
+            if codes is not None:
+                check_columns(data, kids, name=f"data (components of {a!r})")
+            continue
+        w, _ = _pca_block(data[kids])
+        out.append(w)
+    if not out:
+        raise ValueError("no aggregate has all its components in data; pass the normalised "
+                         "indicators (result.stages['normalised']) or result.stages['aggregated']")
+    return pd.concat(out)
+
+
+def correlation_weights(data: pd.DataFrame, framework: Framework, *, target=None,
+                        codes=None) -> pd.Series:
+    """Weights chosen so each component correlates with its parent as targeted.
+
+    For each aggregate with components in ``data``, find weights (positive, summing to
+    one) minimising ``sum_i (r_i / sum r - t_i / sum t)^2``, where ``r_i`` is the Pearson
+    correlation of component i with the arithmetic weighted mean of the components and
+    ``t`` the target (default equal: every component equally influential).  This is
+    the "optimised weights" idea of COINr's ``get_opt_weights`` (Becker et al. 2017).
+
+    Parameters
+    ----------
+    target : mapping code -> relative target correlation, optional (default equal).
+
+    Returns
+    -------
+    Series of weights keyed by component code.
+    """
+    out = []
+    targets = codes if codes is not None else framework.aggregates
+    for a in targets:
+        kids = list(framework.children(a))
+        if len(kids) < 2 or not all(k in data.columns for k in kids):
+            continue
+        z = data[kids].dropna().to_numpy(dtype=float)
+        t = np.array([1.0 if target is None else float(target.get(k, 1.0)) for k in kids])
+        t = t / t.sum()
+
+        def loss(theta, z=z, t=t):
+            w = np.exp(theta - theta.max())
+            w = w / w.sum()
+            y = z @ w
+            zc = z - z.mean(axis=0)
+            yc = y - y.mean()
+            r = (zc * yc[:, None]).sum(axis=0) / np.sqrt((zc ** 2).sum(axis=0) * (yc ** 2).sum())
+            r = np.clip(r, 1e-9, None)
+            return float(((r / r.sum() - t) ** 2).sum())
+
+        res = optimize.minimize(loss, np.zeros(len(kids)), method="Nelder-Mead",
+                                options=dict(xatol=1e-8, fatol=1e-14, maxiter=20000))
+        w = np.exp(res.x - res.x.max())
+        out.append(pd.Series(w / w.sum(), index=kids))
+    if not out:
+        raise ValueError("no aggregate has all its components in data")
+    return pd.concat(out)
+
+
+def bod_weights(data: pd.DataFrame, *, columns=None, lower: float | dict | None = None,
+                upper: float | dict | None = None) -> pd.DataFrame:
+    """Benefit-of-the-Doubt (DEA) weights: each unit's most favourable weights.
+
+    For unit c solve the linear programme (Cherchye et al. 2007)::
+
+        max_w  sum_i w_i y_ci
+        s.t.   sum_i w_i y_di <= 1   for every unit d,   w_i >= 0,
+               lower_i <= w_i y_ci / sum_j w_j y_cj <= upper_i   (optional share bounds)
+
+    with ``scipy.optimize.linprog`` (HiGHS).  The score is 1 for units on the frontier.
+
+    Parameters
+    ----------
+    data : DataFrame, rows = units, columns = normalised, direction-aligned, non-negative
+        indicators (no missing values).
+    lower, upper : float or mapping column -> float, optional
+        Bounds on each indicator's share of the unit's score (e.g. ``lower=0.05``).
+
+    Returns
+    -------
+    DataFrame with one row per unit: a ``bod_score`` column and one weight column per
+    indicator (``w_<code>``), plus each indicator's share ``share_<code>``.
+    """
+    cols = list(columns) if columns is not None else list(data.columns)
+    Y = data[cols].to_numpy(dtype=float)
+    if np.isnan(Y).any():
+        raise ValueError(f"BoD needs complete data; missing values in "
+                         f"{_fmt([c for c in cols if data[c].isna().any()])}: impute first")
+    if (Y < 0).any():
+        raise ValueError("BoD needs non-negative values; normalise with minmax first")
+    n, p = Y.shape
+    lo = np.array([lower.get(c, 0.0) if isinstance(lower, dict) else (lower or 0.0) for c in cols])
+    hi = np.array([upper.get(c, 1.0) if isinstance(upper, dict) else (upper if upper is not None else 1.0)
+                   for c in cols])
+    if lo.sum() > 1 + 1e-12 or (hi < lo).any():
+        raise ValueError(f"share bounds are infeasible: sum(lower)={lo.sum():.3g} must be <= 1 "
+                         "and upper >= lower")
+    rows = []
+    for c in range(n):
+        y = Y[c]
+        A = [Y]
+        b = [np.ones(n)]
+        if (lo > 0).any():
+            # lower_i * y.w - y_i w_i <= 0
+            A.append(lo[:, None] * y[None, :] - np.diag(y))
+            b.append(np.zeros(p))
+        if (hi < 1).any():
+            A.append(np.diag(y) - hi[:, None] * y[None, :])
+            b.append(np.zeros(p))
+        res = optimize.linprog(-y, A_ub=np.vstack(A), b_ub=np.concatenate(b),
+                               bounds=[(0, None)] * p, method="highs")
+        if res.status != 0:
+            raise ValueError(f"BoD linear programme failed for unit {data.index[c]!r}: {res.message}")
+        w = res.x
+        score = float(y @ w)
+        share = (w * y) / score if score > 0 else np.full(p, np.nan)
+        rows.append([score, *w, *share])
+    names = ["bod_score"] + [f"w_{c}" for c in cols] + [f"share_{c}" for c in cols]
+    return pd.DataFrame(rows, index=data.index, columns=names)
