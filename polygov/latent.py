@@ -73,9 +73,11 @@ class UCMResult:
         :func:`percentile_rank`).
     params : DataFrame
         One row per source (and group unless ``pooled``): ``source``,
-        ``direction``, ``n_obs``, ``alpha``, ``beta``, ``sigma2``,
-        ``error_var``, ``signal_to_noise``, ``reliability``, ``weight`` (see
-        :func:`ucm` Notes for the formulas).
+        ``direction``, ``n_obs``, ``alpha``, ``alpha_se``, ``beta``,
+        ``beta_se``, ``sigma2``, ``sigma2_se``, ``error_var``,
+        ``signal_to_noise``, ``reliability``, ``weight`` (see :func:`ucm`
+        Notes for the formulas; ``*_se`` are asymptotic standard errors from
+        the observed information).
     fit : DataFrame
         One row per fitted block (group, or ``"pooled"``): ``n_countries``,
         ``loglik``, ``n_iter``, ``converged``.
@@ -175,6 +177,47 @@ def _loglik(y, mask, row_ok, theta):
     return np.where(row_ok, ll_rows, 0.0).sum(axis=1)
 
 
+def _score(y, mask, theta):
+    """Gradient of the log-likelihood w.r.t. ``theta = [a, b, log psi]`` (G, 3K).
+
+    By Fisher's identity it equals the posterior expectation of the
+    complete-data score, which is available in closed form.
+    """
+    K = y.shape[2]
+    a, b, psi = theta[:, :K], theta[:, K:2 * K], np.exp(theta[:, 2 * K:])
+    mean, var, _ = _posterior(y, mask, a, b, psi)
+    r = (y - a[:, None, :]) * mask
+    e = r - b[:, None, :] * mean[:, :, None] * mask  # E[y - a - b g] on observed cells
+    ga = e.sum(axis=1) / psi
+    eg2 = np.einsum("gn,gnk->gk", mean**2 + var, mask)
+    gb = ((r * mean[:, :, None]).sum(axis=1) - b * eg2) / psi
+    n_k = mask.sum(axis=1)
+    ee2 = (e * e).sum(axis=1) + b**2 * np.einsum("gn,gnk->gk", var, mask)
+    glp = -0.5 * n_k + 0.5 * ee2 / psi  # d/d log psi
+    return np.concatenate([ga, gb, glp], axis=1)
+
+
+def _covariance(y, mask, theta, step=1e-5):
+    """Inverse observed information of ``theta`` per block, by central differences of the
+    analytic score (NaN where the information is singular, e.g. a Heywood case)."""
+    G, P = theta.shape
+    hess = np.empty((G, P, P))
+    for i in range(P):
+        d = np.zeros(P)
+        d[i] = step
+        hess[:, :, i] = (_score(y, mask, theta + d) - _score(y, mask, theta - d)) / (2 * step)
+    info = -0.5 * (hess + np.transpose(hess, (0, 2, 1)))
+    cov = np.full((G, P, P), np.nan)
+    for g in range(G):
+        try:
+            w = np.linalg.eigvalsh(info[g])
+            if w.min() > 1e-10 * max(w.max(), 1.0):
+                cov[g] = np.linalg.inv(info[g])
+        except np.linalg.LinAlgError:  # pragma: no cover - defensive
+            pass
+    return cov
+
+
 def _start(y, mask, row_ok):
     """Starting values from the leading eigenvector of the pairwise correlations."""
     G, _, K = y.shape
@@ -192,6 +235,10 @@ def _start(y, mask, row_ok):
         b[g] = np.clip(lead, 0.05, 0.95)
     psi = np.maximum(1.0 - b**2, 0.05)
     return np.concatenate([np.zeros((G, K)), b, np.log(psi)], axis=1)
+
+
+def _natural(theta, K):
+    return np.concatenate([theta[:, :2 * K], np.exp(theta[:, 2 * K:])], axis=1)
 
 
 def _em(y, mask, row_ok, *, max_iter, tol):
@@ -230,7 +277,9 @@ def _em(y, mask, row_ok, *, max_iter, tol):
         th_new = np.where(good[:, None], th_acc, th_em)
         ll_new = np.where(good, ll_acc, ll_em)  # loglik of the point the last step started from
         evals += 4
-        delta = np.abs(th_new - th0).max(axis=1)
+        # convergence on the natural scale (a, b, psi): near a Heywood boundary log psi keeps
+        # drifting while psi itself has stopped moving
+        delta = np.abs(_natural(th_new, K) - _natural(th0, K)).max(axis=1)
         conv = (delta < tol) & (np.abs(ll_new - ll0) < tol * (1.0 + np.abs(ll_new)))
         idx = np.flatnonzero(act)
         theta[idx] = th_new
@@ -248,25 +297,34 @@ def _em(y, mask, row_ok, *, max_iter, tol):
 # --------------------------------------------------------------------------- public
 
 
-def percentile_rank(values, reference) -> np.ndarray:
-    """Percentile rank of each value among the ``reference`` point estimates.
+def percentile_rank(values, reference, *, own=None) -> np.ndarray:
+    """Percentile rank of each value among the ``reference`` point estimates (0-100).
 
-    ``100 · #{reference < value} / (n − 1)``, clipped to [0, 100], where ``n``
-    is the number of reference values.  For a country's own estimate this is
-    the share of *other* countries ranked below it (0 for the lowest, 100 for
-    the highest), the WGI convention; applied to the interval bounds it gives
-    ``pr_low`` / ``pr_high``.
+    ``100 · #{i : reference_i < value} / (n − 1)``, where ``n`` is the number
+    of reference values; when ``own`` (each value's own point estimate, itself
+    one of ``reference``) is given, that country is not counted, so the rank
+    is the share of the *other* n − 1 countries below the value.  For a
+    country's own estimate this is the WGI's percentile rank (0 for the
+    lowest, 100 for the highest; tied estimates share the lower rank).
+    :func:`ucm` uses it with ``own`` for ``pr_low``/``pr_high``, the ranks of
+    the interval bounds.
 
-    Validated against the published WGI 2024 Update: from its ``estimate`` and
-    ``stddev`` columns it reproduces ``pctrank``, ``pctranklower`` and
-    ``pctrankupper`` to within one rank step (100 / (n − 1)) for untied
-    estimates (WGI's exact tie and bound conventions are not documented).
+    Validated against the published WGI 2024 Update (``wgidataset.xlsx``):
+    from its ``estimate`` and ``stddev`` columns this reproduces ``pctrank``
+    exactly for every untied estimate and ``pctrankupper`` exactly with the
+    WGI's z = 1.64; ``pctranklower`` is one rank step lower in the WGI
+    (it subtracts the country itself even though its own estimate lies above
+    its lower bound), so ``pr_low`` here is one step above (or equal where
+    the WGI clips at 0).
     """
     ref = np.sort(np.asarray(reference, dtype=float))
     n = ref.size
+    vals = np.asarray(values, dtype=float)
     if n < 2:
-        return np.full(np.shape(values), np.nan)
-    below = np.searchsorted(ref, np.asarray(values, dtype=float), side="left")
+        return np.full(vals.shape, np.nan)
+    below = np.searchsorted(ref, vals, side="left").astype(float)
+    if own is not None:
+        below -= np.asarray(own, dtype=float) < vals
     return np.clip(100.0 * below / (n - 1), 0.0, 100.0)
 
 
@@ -388,7 +446,11 @@ def ucm(
               w_{jk} = \\frac{\\sigma_k^{-2}}{1 + \\sum_{m\\in O_j}\\sigma_m^{-2}},\\quad
               SD[g_j|y] = \\Big(1 + \\sum_{k\\in O_j}\\sigma_k^{-2}\\Big)^{-1/2}.
 
-    ``params['weight']`` is w_k for a country observed by every source.  The
+    ``params['weight']`` is w_k for a country observed by every source.
+    Standard errors of the parameters (``alpha_se``, ``beta_se``,
+    ``sigma2_se``) come from the inverse observed information (Hessian by
+    central differences of the closed-form score, Fisher's identity) and the
+    delta method; NaN when the information is singular.  The
     interval is ``estimate ± z_{(1+level)/2} · std_error``; parameter
     uncertainty is ignored, as in the WGI.  Percentile ranks are computed
     within each group by :func:`percentile_rank`.
@@ -512,6 +574,15 @@ def ucm(
     flip = np.where(b.sum(axis=1) < 0, -1.0, 1.0)[:, None]
     b = b * flip
     mean, pvar, _ = _posterior(Z, M, a, b, psi)
+    theta = np.concatenate([a, b, np.log(psi)], axis=1)
+    cov = _covariance(Z, M, theta)
+    var_a = cov[:, np.arange(K), np.arange(K)]
+    var_b = cov[:, np.arange(K, 2 * K), np.arange(K, 2 * K)]
+    var_lp = cov[:, np.arange(2 * K, 3 * K), np.arange(2 * K, 3 * K)]
+    cov_blp = cov[:, np.arange(K, 2 * K), np.arange(2 * K, 3 * K)]
+    # delta method for sigma2 = psi / b^2: gradient (-2 psi / b^3, psi / b^2) in (b, log psi)
+    d_b, d_lp = -2 * psi / b**3, psi / b**2
+    var_s2 = d_b**2 * var_b + d_lp**2 * var_lp + 2 * d_b * d_lp * cov_blp
 
     if not done.all():
         bad = [str(block_labels[i]) for i in np.flatnonzero(~done)]
@@ -550,8 +621,8 @@ def ucm(
         idx = np.flatnonzero(group_of_row == grp)
         ref = est[idx]
         pr[idx] = percentile_rank(ref, ref)
-        prl[idx] = percentile_rank(est[idx] - z * se[idx], ref)
-        prh[idx] = percentile_rank(est[idx] + z * se[idx], ref)
+        prl[idx] = percentile_rank(est[idx] - z * se[idx], ref, own=ref)
+        prh[idx] = percentile_rank(est[idx] + z * se[idx], ref, own=ref)
     scores["percentile_rank"] = pr
     scores["pr_low"] = prl
     scores["pr_high"] = prh
@@ -571,8 +642,11 @@ def ucm(
                 direction=dirs[s],
                 n_obs=int(n_k[blk, k]),
                 alpha=alpha[blk, k],
+                alpha_se=sd[blk, k] * np.sqrt(var_a[blk, k]),
                 beta=beta[blk, k],
+                beta_se=sd[blk, k] * np.sqrt(var_b[blk, k]),
                 sigma2=sigma2[blk, k],
+                sigma2_se=np.sqrt(var_s2[blk, k]),
                 error_var=error_var[blk, k],
                 signal_to_noise=inv[k],
                 reliability=1.0 / (1.0 + sigma2[blk, k]),
