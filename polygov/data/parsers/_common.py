@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["ParseError", "check_edition_years", "fail", "names_to_iso3", "require_columns",
+__all__ = ["ParseError", "check_csv_complete", "check_edition_years", "fail", "names_to_iso3", "require_columns",
            "to_numeric_strict"]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -100,3 +100,34 @@ def _convert(names: list[str]) -> dict[str, str | None]:
                 for n, c in zip(names, out, strict=True)}
     rep = mapping_report(names)
     return dict(zip(rep["name"], rep["iso3"].where(rep["iso3"].notna(), None), strict=True))
+
+
+def check_csv_complete(path, encoding: str = "utf-8-sig") -> None:
+    """Raise if the last record of a CSV file has fewer fields than its header.
+
+    A download cut off mid-way usually ends inside a row; pandas would silently
+    pad that row with missing values. Only the first line and the file's last
+    64 KiB are read.
+    """
+    import csv
+    import io
+
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    try:
+        head_txt = first.decode(encoding)
+        tail_txt = tail.decode(encoding, errors="replace")
+    except UnicodeDecodeError:
+        fail(path, f"first line is not valid {encoding} text; is this the right file?")
+    header = next(csv.reader(io.StringIO(head_txt)), [])
+    lines = [ln for ln in tail_txt.splitlines() if ln.strip()]
+    if not lines:
+        return
+    last = next(csv.reader(io.StringIO(lines[-1])), [])
+    if len(last) < len(header):
+        fail(path, f"the last row has {len(last)} fields but the header has {len(header)}: "
+                   "the file is truncated (incomplete download?). Download it again")

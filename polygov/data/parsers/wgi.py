@@ -36,7 +36,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import ParseError, check_edition_years, fail, require_columns, to_numeric_strict
+from ._common import (
+    ParseError,
+    check_csv_complete,
+    check_edition_years,
+    fail,
+    require_columns,
+    to_numeric_strict,
+)
 
 __all__ = ["CODE_EXCEPTIONS", "COLUMNS", "INDICATORS", "parse", "sniff_layout", "to_wide"]
 
@@ -180,6 +187,7 @@ def _parse_long(path: Path) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             raw = pd.read_excel(path, **opts)
         else:
+            check_csv_complete(path)
             raw = pd.read_csv(path, encoding="utf-8-sig", **opts)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         fail(path, f"cannot be read as the WGI long layout ({type(exc).__name__}: {exc})")
@@ -279,6 +287,7 @@ def _legacy_sheet(path: Path, ws, code: str, name: str) -> pd.DataFrame:
 
 
 def _parse_wdi(path: Path) -> pd.DataFrame:
+    check_csv_complete(path)
     try:
         raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:

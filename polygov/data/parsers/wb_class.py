@@ -1,0 +1,81 @@
+"""Parser for the World Bank country classification by income (``CLASS.xlsx``).
+
+The official workbook's sheet ``List of economies`` has a header row with
+``Economy, Code, Region, Income group, Lending category`` (older releases add
+``Other (EMU or HIPC)`` and title rows above the header; the header is found by
+its cells, not its position). Economies come first; aggregates (regions,
+income and lending groups) follow with an empty ``Region`` and are removed.
+``Income group`` may be empty for an economy (Venezuela has been unclassified
+since 2021): it stays missing. ``CHI`` (Channel Islands, no single ISO code) is
+dropped; ``XKX`` (Kosovo) is kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ._common import fail
+
+__all__ = ["INCOME_GROUPS", "parse"]
+
+INCOME_GROUPS = ("Low income", "Lower middle income", "Upper middle income", "High income")
+_SHEET = "List of economies"
+_HEAD = {"Economy": "country", "Code": "iso3", "Region": "region", "Income group": "income_group"}
+
+
+def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
+    """Parse ``CLASS.xlsx`` into one row per economy.
+
+    Returns
+    -------
+    DataFrame
+        ``iso3``, ``country``, ``region`` (World Bank region), ``income_group``
+        (one of :data:`INCOME_GROUPS`, or missing), ``lending_category`` when
+        present, ``edition``.
+    """
+    import openpyxl
+
+    path = Path(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
+                   "it is probably truncated: download it again")
+    try:
+        if _SHEET not in wb.sheetnames:
+            fail(path, f"no sheet {_SHEET!r}; sheets are {wb.sheetnames}. Is it CLASS.xlsx?")
+        rows = list(wb[_SHEET].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    hdr_i = next((i for i, r in enumerate(rows[:30])
+                  if r and all(h in [str(c).strip() if c is not None else "" for c in r]
+                               for h in _HEAD)), None)
+    if hdr_i is None:
+        fail(path, f"sheet {_SHEET!r} has no header row with {list(_HEAD)} in its first 30 rows")
+    header = [str(c).strip() if c is not None else f"_{j}" for j, c in enumerate(rows[hdr_i])]
+    df = pd.DataFrame(rows[hdr_i + 1:], columns=header)
+    cols = dict(_HEAD)
+    if "Lending category" in header:
+        cols["Lending category"] = "lending_category"
+    df = df[list(cols)].rename(columns=cols)
+    df = df[df["iso3"].notna()]
+    for c in df.columns:
+        df[c] = df[c].map(lambda v: str(v).strip() if v is not None else None)
+        df[c] = df[c].replace({"": None, "..": None})
+    df = df[df["region"].notna() & (df["iso3"] != "CHI")]
+    if df.empty:
+        fail(path, "no economies found under the header row")
+    bad = sorted(set(df.loc[~df["iso3"].str.fullmatch(r"[A-Z]{3}"), "iso3"]))
+    if bad:
+        fail(path, f"invalid economy codes {bad[:10]}")
+    wrong = sorted(set(df["income_group"].dropna()) - set(INCOME_GROUPS))
+    if wrong:
+        fail(path, f"unknown income group(s) {wrong}; expected {list(INCOME_GROUPS)}")
+    if df["iso3"].duplicated().any():
+        fail(path, f"duplicated codes {sorted(df.loc[df['iso3'].duplicated(), 'iso3'])}")
+    df["edition"] = edition if edition is not None else "unknown"
+    front = ["iso3", "country", "region", "income_group"]
+    return df[front + [c for c in df.columns if c not in front]].sort_values(
+        "iso3", ignore_index=True)
