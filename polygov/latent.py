@@ -636,7 +636,7 @@ def ucm(
     for blk in range(B):
         inv = 1.0 / sigma2[blk]
         for k, s in enumerate(sources):
-            rec = {} if block_labels[blk] is None else {by: block_labels[blk]}
+            rec = {} if block_labels[blk] in (None, "pooled") else {by: block_labels[blk]}
             rec.update(
                 source=s,
                 direction=dirs[s],
@@ -654,8 +654,6 @@ def ucm(
             )
             rows.append(rec)
     params = pd.DataFrame(rows)
-    if pooled and by is not None:
-        params = params.rename(columns={by: "block"}) if by in params else params
     fit = pd.DataFrame(
         {
             "block": [str(x) if x is not None else "all" for x in block_labels],

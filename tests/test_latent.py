@@ -571,3 +571,28 @@ def test_heywood_case_warns():
     df["copy"] = df["s0"] * 2 + 1  # an exact copy of a source: zero noise for both
     with pytest.warns(DataQualityWarning, match=r"collapsed to ~0 \(Heywood case\)"):
         lt.ucm(df, sources=[*SRC[:4], "copy"], max_iter=400)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_plots_draw_scores_with_intervals(hfi):
+    from polygov.plots import latent as pl
+
+    _, res = hfi
+    one = res.scores[res.scores["year"] == 2016]
+    ax = pl.score_intervals(one, highlight=["CHN"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(one) and "China" in labels
+    assert labels[-1] == pl._names([one.loc[one["estimate"].idxmax(), "iso3"]], True)[0]
+    assert "90% interval" in ax.get_xlabel()
+    with pytest.raises(ValueError, match=r"filter one year first"):
+        pl.score_intervals(res.scores)
+    sub = res.scores[res.scores["iso3"].isin(["CHN", "IND", "VEN"])]
+    ax = pl.score_trends(sub)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["China", "India", "Venezuela"]
+    assert len(ax.lines) == 3 and len(ax.collections) == 3
+    ax = pl.source_reliability(res.params)
+    assert len(ax.patches) == len(HFI_ROL)
+    with pytest.raises(KeyError, match="'estimat'"):
+        pl.score_intervals(one, x="estimat")

@@ -1,0 +1,152 @@
+"""Plots for latent scores with margins of error (:func:`polygov.latent.ucm` output).
+
+Axes-level functions in the seaborn style: ``data=`` plus column names, an
+optional ``ax=``, and the Axes returned.  They draw ``UCMResult.scores`` /
+``UCMResult.params`` (or any frame with the named columns); they never fit a
+model.  Country names replace ISO3 codes by default (``names=False`` keeps the
+codes; codes that are not countries are shown as they are).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import check_columns, check_dataframe
+
+__all__ = ["score_intervals", "score_trends", "source_reliability"]
+
+
+def _names(codes, names: bool) -> list[str]:
+    codes = [str(c) for c in codes]
+    if not names:
+        return codes
+    try:
+        from ..countries import country_table
+
+        lookup = country_table().set_index("iso3")["country"].to_dict()
+    except Exception:  # noqa: BLE001 - names are a convenience; fall back to codes
+        return codes
+    return [lookup.get(c, c) if isinstance(lookup.get(c, c), str) else c for c in codes]
+
+
+def _ax(ax, size):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
+                    low: str = "ci_low", high: str = "ci_high", highlight=None,
+                    names: bool = True, xlabel: str = "latent score (SD units) with 90% interval",
+                    ax=None):
+    """Caterpillar plot: each country's score as a dot with its interval, sorted, best on top.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One cross-section of ``UCMResult.scores`` (filter one year first, e.g.
+        ``res.scores.query("year == 2016")``); one row per ``y``.
+    x, low, high : str
+        Point estimate and interval bounds.
+    y : str
+        Country code column; labels are country names unless ``names=False``.
+    highlight : iterable of str, optional
+        Codes drawn in colour (the rest in grey).
+    xlabel : str
+        Axis label; say the interval level and the units.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    Two countries whose intervals overlap may still differ; use
+    :func:`polygov.latent.prob_greater` for a pairwise statement.
+    """
+    check_dataframe(data)
+    check_columns(data, [x, y, low, high])
+    if data[y].duplicated().any():
+        dup = data.loc[data[y].duplicated(), y].unique()[:5].tolist()
+        raise ValueError(
+            f"score_intervals draws one cross-section, but {y} values repeat (e.g. {dup}); "
+            "filter one year first, e.g. data.query('year == 2016')"
+        )
+    d = data.sort_values(x, ascending=True, kind="stable")
+    ax = _ax(ax, (6, max(3, 0.16 * len(d) + 1)))
+    pos = np.arange(len(d))
+    hl = set(highlight or ())
+    colour = np.where(d[y].isin(hl), "C3", "C0") if hl else np.full(len(d), "C0")
+    ax.hlines(pos, d[low], d[high], color=np.where(colour == "C0", "0.65", "C3"), lw=2)
+    ax.scatter(d[x], pos, c=list(colour), s=12, zorder=3)
+    ax.set_yticks(pos)
+    ax.set_yticklabels(_names(d[y], names), fontsize=6 if len(d) > 60 else 8)
+    ax.set_ylim(-1, len(d))
+    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    return ax
+
+
+def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hue: str = "iso3",
+                 low: str = "ci_low", high: str = "ci_high", names: bool = True,
+                 ylabel: str = "latent score (SD units) with 90% interval", ax=None):
+    """Change over time: one line per country with its interval as a shaded band.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Rows of ``UCMResult.scores`` for the countries to show (a handful).
+    x, y, hue, low, high : str
+        Time, estimate, country and interval-bound columns.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    With per-year fits each year is re-centred on the world mean; fit with
+    ``pooled=True`` to compare levels over time, and test a change with
+    :func:`polygov.latent.significant_change` rather than by eye.
+    """
+    check_dataframe(data)
+    check_columns(data, [x, y, hue, low, high])
+    ax = _ax(ax, (6.5, 4))
+    groups = list(dict.fromkeys(data[hue]))
+    labels = dict(zip(groups, _names(groups, names), strict=True))
+    for i, (code, d) in enumerate(data.groupby(hue, sort=False)):
+        d = d.sort_values(x)
+        col = f"C{i % 10}"
+        ax.fill_between(d[x], d[low], d[high], color=col, alpha=0.18, lw=0)
+        ax.plot(d[x], d[y], "-o", color=col, ms=3, label=labels[code])
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def source_reliability(data: pd.DataFrame, *, x: str = "reliability", y: str = "source",
+                       xlabel: str = "reliability: share of source variance due to the latent score",
+                       ax=None):
+    """Horizontal bars of a per-source quantity from ``UCMResult.params``, sorted.
+
+    If ``data`` holds several years, the bar is the mean over years and the
+    whisker spans the min-max range.
+    """
+    check_dataframe(data)
+    check_columns(data, [x, y])
+    agg = data.groupby(y)[x].agg(["mean", "min", "max"]).sort_values("mean")
+    ax = _ax(ax, (6, 0.35 * len(agg) + 1))
+    pos = np.arange(len(agg))
+    err = np.vstack([agg["mean"] - agg["min"], agg["max"] - agg["mean"]])
+    ax.barh(pos, agg["mean"], xerr=err if (err > 0).any() else None, color="C0",
+            error_kw={"ecolor": "0.4", "lw": 1})
+    ax.set_yticks(pos)
+    ax.set_yticklabels(agg.index, fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    return ax
