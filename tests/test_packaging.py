@@ -93,3 +93,11 @@ def test_wheel_carries_data_and_loads_every_dataset(tmp_path):
     loaded = dict(kv.split("=") for kv in out.stdout.strip().split(";"))
     assert loaded == {"hfi": "1458", "gapminder": "10545", "sowc": "202", "wvs_bribe": "240",
                       "pwt": "1540", "municipalities": "2385"}
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
+    assert len(blocks) == 2, "README must give exactly two set-up commands"
+    assert "polygov course run" in blocks[0]
+    assert blocks[1] in (REPO / ".ci" / "run").read_text()
