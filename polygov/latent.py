@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _MIN_SOURCES = 3
+_MIN_OBS = 3  # a source needs this many observed values in a block to be used there
 _PSI_FLOOR = 1e-8  # floor for the standardised noise variance (Heywood cases)
 _HEYWOOD = 1e-4  # warn when a standardised noise variance falls below this
 
@@ -68,12 +69,13 @@ class UCMResult:
         unless ``by`` said otherwise; absent when ``by=None``), ``estimate``
         (posterior mean of the latent score g), ``std_error`` (posterior
         standard deviation), ``ci_low``, ``ci_high`` (``level`` interval,
-        estimate ± z·std_error), ``n_sources`` (sources observed for that row),
+        estimate ± z·std_error), ``n_sources`` (sources used for that row),
         ``percentile_rank``, ``pr_low``, ``pr_high`` (0-100; see
         :func:`percentile_rank`).
     params : DataFrame
         One row per source (and group unless ``pooled``): ``source``,
-        ``direction``, ``n_obs``, ``alpha``, ``alpha_se``, ``beta``,
+        ``direction``, ``n_obs`` (values used; 0 where the source was too
+        sparse in that group), ``alpha``, ``alpha_se``, ``beta``,
         ``beta_se``, ``sigma2``, ``sigma2_se``, ``error_var``,
         ``signal_to_noise``, ``reliability``, ``weight`` (see :func:`ucm`
         Notes for the formulas; ``*_se`` are asymptotic standard errors from
@@ -161,13 +163,15 @@ def _em_step(y, mask, row_ok, n_k, theta):
     s2 = np.einsum("gn,gnk->gk", mean**2 + var, mask)
     sy = (y * mask).sum(axis=1)
     syg = (y * eg).sum(axis=1)
-    det = n_k * s2 - s1 * s1
-    b_new = (n_k * syg - s1 * sy) / det
-    a_new = (sy - b_new * s1) / n_k
+    active = n_k > 0  # a source not used in a block keeps a = 0, b = 0, psi = 1 there
+    n_safe = np.where(active, n_k, 1.0)
+    det = np.where(active, n_k * s2 - s1 * s1, 1.0)
+    b_new = np.where(active, (n_k * syg - s1 * sy) / det, 0.0)
+    a_new = (sy - b_new * s1) / n_safe
     # psi = average E[(y - a - b g)^2 | y]
     resid = (y - a_new[:, None, :] - b_new[:, None, :] * mean[:, :, None]) * mask
-    psi_new = ((resid**2).sum(axis=1) + b_new**2 * np.einsum("gn,gnk->gk", var, mask)) / n_k
-    psi_new = np.maximum(psi_new, _PSI_FLOOR)
+    psi_new = ((resid**2).sum(axis=1) + b_new**2 * np.einsum("gn,gnk->gk", var, mask)) / n_safe
+    psi_new = np.where(active, np.maximum(psi_new, _PSI_FLOOR), 1.0)
     return np.concatenate([a_new, b_new, np.log(psi_new)], axis=1), ll
 
 
@@ -199,8 +203,10 @@ def _score(y, mask, theta):
 
 def _covariance(y, mask, theta, step=1e-5):
     """Inverse observed information of ``theta`` per block, by central differences of the
-    analytic score (NaN where the information is singular, e.g. a Heywood case)."""
+    analytic score (NaN where the information is singular, e.g. a Heywood case, and for
+    sources not used in a block)."""
     G, P = theta.shape
+    active = np.tile(mask.sum(axis=1) > 0, 3)  # (G, 3K)
     hess = np.empty((G, P, P))
     for i in range(P):
         d = np.zeros(P)
@@ -209,10 +215,12 @@ def _covariance(y, mask, theta, step=1e-5):
     info = -0.5 * (hess + np.transpose(hess, (0, 2, 1)))
     cov = np.full((G, P, P), np.nan)
     for g in range(G):
+        act = np.flatnonzero(active[g])
+        sub = info[g][np.ix_(act, act)]
         try:
-            w = np.linalg.eigvalsh(info[g])
+            w = np.linalg.eigvalsh(sub)
             if w.min() > 1e-10 * max(w.max(), 1.0):
-                cov[g] = np.linalg.inv(info[g])
+                cov[g][np.ix_(act, act)] = np.linalg.inv(sub)
         except np.linalg.LinAlgError:  # pragma: no cover - defensive
             pass
     return cov
@@ -233,7 +241,9 @@ def _start(y, mask, row_ok):
         lead = v[:, -1] * np.sqrt(max(w[-1], 1e-6))
         lead = lead if lead.sum() >= 0 else -lead
         b[g] = np.clip(lead, 0.05, 0.95)
-    psi = np.maximum(1.0 - b**2, 0.05)
+    active = mask.sum(axis=1) > 0
+    b = np.where(active, b, 0.0)
+    psi = np.where(active, np.maximum(1.0 - b**2, 0.05), 1.0)
     return np.concatenate([np.zeros((G, K)), b, np.log(psi)], axis=1)
 
 
@@ -328,6 +338,44 @@ def percentile_rank(values, reference, *, own=None) -> np.ndarray:
     return np.clip(100.0 * below / (n - 1), 0.0, 100.0)
 
 
+def _exclude_sparse(df: pd.DataFrame, sources: list[str], *, by: str | None) -> pd.DataFrame:
+    """Blank sources with fewer than three values in a block; require three usable sources."""
+    if by is None:
+        counts = df[sources].count().to_frame("all").T
+    else:
+        counts = df.groupby(by, sort=True)[sources].count()
+    sparse = counts < _MIN_OBS
+    if not sparse.to_numpy().any():
+        return df
+    out = df.copy()
+    notes = []
+    for grp, row in sparse.iterrows():
+        cols = [s for s in sources if row[s]]
+        if not cols:
+            continue
+        if by is not None:
+            out.loc[out[by] == grp, cols] = np.nan
+        else:
+            out[cols] = np.nan
+        where = f" in {by} {grp}" if by is not None else ""
+        usable = [s for s in sources if not row[s]]
+        if len(usable) < _MIN_SOURCES:
+            raise ValueError(
+                f"only {len(usable)} source(s) {usable} have at least {_MIN_OBS} observed values"
+                f"{where}; ucm needs {_MIN_SOURCES} (too sparse: "
+                f"{ {s: int(counts.loc[grp, s]) for s in cols} }); drop that {by or 'fit'} "
+                "or add sources"
+            )
+        notes.append(", ".join(f"{s}{where} ({int(counts.loc[grp, s])} values)" for s in cols))
+    warnings.warn(
+        f"source(s) with fewer than {_MIN_OBS} observed values were not used where too sparse: "
+        f"{'; '.join(notes[:20])}{' …' if len(notes) > 20 else ''}; their params are NaN there",
+        DataQualityWarning,
+        stacklevel=3,
+    )
+    return out
+
+
 def _check_directions(directions, sources) -> dict[str, int]:
     if directions is None:
         return dict.fromkeys(sources, 1)
@@ -402,16 +450,18 @@ def ucm(
     Raises
     ------
     ValueError
-        Fewer than three sources; a source that is constant or has fewer than
-        three values in a group (named with the group); non-finite values.
+        Fewer than three sources (overall, or usable in a group); a source
+        that is constant in a group (named with the group); non-finite values.
     KeyError
         A missing column.
 
     Warns
     -----
     DataQualityWarning
-        Rows with no observed source are dropped and listed; a source whose
-        noise variance collapses to ~0 (Heywood case) is named.
+        A source with fewer than three values in a group is not used in that
+        group (named with the group; its params are NaN there); rows with no
+        observed source are dropped and listed; a source whose noise variance
+        collapses to ~0 (Heywood case) is named.
     ConvergenceWarning
         EM stopped at ``max_iter`` in some group.
 
@@ -455,9 +505,12 @@ def ucm(
     uncertainty is ignored, as in the WGI.  Percentile ranks are computed
     within each group by :func:`percentile_rank`.
 
-    Missing-data rule: a row with no observed source has no information and
-    is dropped with a :class:`~polygov.errors.DataQualityWarning` that lists
-    it; a row with one source gets a score with a wide interval.
+    Missing-data rule: missing values are skipped (each country uses the
+    sources it has; ``n_sources`` says how many).  A source with fewer than
+    three values in a group (e.g. a survey that starts later) is not used in
+    that group.  A row with no usable source has no information and is
+    dropped with a :class:`~polygov.errors.DataQualityWarning` that lists it;
+    a row with one source gets a score with a wide interval.
 
     Validated against: simulations with known truth (correlation with the
     true latent ≥ 0.95, 90 % interval coverage within 88-92 % over 200
@@ -502,6 +555,7 @@ def ucm(
     df = data[keys + sources].copy()
     for s in sources:
         df[s] = df[s].astype(float) * dirs[s]
+    df = _exclude_sparse(df, sources, by=None if (by is None or pooled) else by)
     empty = df[sources].isna().all(axis=1)
     dropped: tuple[str, ...] = ()
     if empty.any():
@@ -552,21 +606,17 @@ def ucm(
         var = (((Y - mu[:, None, :]) * M) ** 2).sum(axis=1) / n_k
     for blk in range(B):
         where = "" if block_labels[blk] in (None, "pooled") else f" in {by} {block_labels[blk]}"
-        few = [s for k, s in enumerate(sources) if n_k[blk, k] < 3]
-        if few:
-            raise ValueError(
-                f"source(s) {few} have fewer than 3 observed values{where} "
-                f"(counts {[int(n_k[blk, sources.index(s)]) for s in few]}); drop them "
-                f"from sources for that {by or 'fit'} or fit it separately"
-            )
-        flat = [s for k, s in enumerate(sources) if not var[blk, k] > 1e-12 * max(1.0, mu[blk, k] ** 2)]
+        flat = [s for k, s in enumerate(sources)
+                if n_k[blk, k] > 0 and not var[blk, k] > 1e-12 * max(1.0, mu[blk, k] ** 2)]
         if flat:
             raise ValueError(
                 f"source(s) {flat} have no variance{where} (every country has the same value, "
                 f"e.g. {[float(mu[blk, sources.index(s)]) for s in flat]}); a constant carries no "
                 "information about the latent score: drop it from sources"
             )
-    sd = np.sqrt(var)
+    used = n_k > 0
+    mu = np.where(used, mu, 0.0)
+    sd = np.where(used, np.sqrt(var), 1.0)
     Z = (Y - mu[:, None, :]) / sd[:, None, :] * M
 
     a, b, psi, ll, n_iter, done = _em(Z, M, row_ok, max_iter=max_iter, tol=tol)
@@ -581,14 +631,16 @@ def ucm(
     var_lp = cov[:, np.arange(2 * K, 3 * K), np.arange(2 * K, 3 * K)]
     cov_blp = cov[:, np.arange(K, 2 * K), np.arange(2 * K, 3 * K)]
     # delta method for sigma2 = psi / b^2: gradient (-2 psi / b^3, psi / b^2) in (b, log psi)
-    d_b, d_lp = -2 * psi / b**3, psi / b**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_b, d_lp = -2 * psi / b**3, psi / b**2
     var_s2 = d_b**2 * var_b + d_lp**2 * var_lp + 2 * d_b * d_lp * cov_blp
 
     if not done.all():
         bad = [str(block_labels[i]) for i in np.flatnonzero(~done)]
         warnings.warn(
-            f"EM did not converge within max_iter={max_iter} (tol={tol:g}) for {by or 'the fit'} "
-            f"{', '.join(bad)}; raise max_iter or loosen tol",
+            f"EM did not converge within max_iter={max_iter} (tol={tol:g}) for "
+            + ("the pooled fit" if pooled or by is None else f"{by} {', '.join(bad)}")
+            + "; raise max_iter or loosen tol",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -628,13 +680,16 @@ def ucm(
     scores["pr_high"] = prh
 
     # ---- params, back in source units: y = mu + sd*(a + b g + e)
-    alpha = mu + sd * a
-    beta = sd * b
-    error_var = sd**2 * psi
-    sigma2 = psi / b**2
+    nan = np.where(used, 1.0, np.nan)  # parameters of a source not used in a block
+    alpha = (mu + sd * a) * nan
+    beta = sd * b * nan
+    error_var = sd**2 * psi * nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma2 = psi / b**2 * nan
     rows = []
     for blk in range(B):
         inv = 1.0 / sigma2[blk]
+        inv_total = np.nansum(inv)
         for k, s in enumerate(sources):
             rec = {} if block_labels[blk] in (None, "pooled") else {by: block_labels[blk]}
             rec.update(
@@ -650,7 +705,7 @@ def ucm(
                 error_var=error_var[blk, k],
                 signal_to_noise=inv[k],
                 reliability=1.0 / (1.0 + sigma2[blk, k]),
-                weight=inv[k] / (1.0 + inv.sum()),
+                weight=inv[k] / (1.0 + inv_total),
             )
             rows.append(rec)
     params = pd.DataFrame(rows)

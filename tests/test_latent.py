@@ -523,11 +523,28 @@ def test_constant_source_is_named_with_year(small):
         lt.ucm(bad, sources=SRC[:4])
 
 
-def test_sparse_source_is_named_with_year(small):
+def test_sparse_source_is_skipped_in_that_year_only(small):
     bad = small.copy()
-    bad.loc[(bad["year"] == 2000) & (bad.index % 40 > 1), "s1"] = np.nan
-    with pytest.raises(ValueError, match=r"\['s1'\] have fewer than 3 observed values in year 2000"):
-        lt.ucm(bad, sources=SRC[:4])
+    bad.loc[(bad["year"] == 2000) & (bad.index % 40 > 1), "s1"] = np.nan  # 2 values left
+    with pytest.warns(DataQualityWarning, match=r"not used where too sparse: s1 in year 2000 \(2 values\)"):
+        res = lt.ucm(bad, sources=SRC[:4])
+    p = res.params.set_index(["year", "source"])
+    assert p.loc[(2000, "s1"), "n_obs"] == 0 and np.isnan(p.loc[(2000, "s1"), "sigma2"])
+    assert p.drop(index=(2000, "s1"))[["alpha", "beta", "sigma2", "sigma2_se"]].notna().all().all()
+    # 2000 is fitted from the other three sources exactly as if s1 were not there
+    alone = lt.ucm(small[small["year"] == 2000], sources=["s0", "s2", "s3"])
+    sc = res.scores[res.scores["year"] == 2000].reset_index(drop=True)
+    np.testing.assert_allclose(sc["estimate"], alone.scores["estimate"], atol=1e-6)
+    np.testing.assert_allclose(sc["std_error"], alone.scores["std_error"], atol=1e-6)
+    assert (sc["n_sources"] == 3).all()
+    # 2001 is untouched
+    ref = lt.ucm(small[small["year"] == 2001], sources=SRC[:4])
+    np.testing.assert_allclose(res.scores.loc[res.scores["year"] == 2001, "estimate"],
+                               ref.scores["estimate"], atol=1e-6)
+    too_sparse = bad.copy()
+    too_sparse.loc[(bad["year"] == 2000) & (bad.index % 40 > 1), "s2"] = np.nan
+    with pytest.raises(ValueError, match=r"only 2 source\(s\) \['s0', 's3'\] have at least 3 .*in year 2000"):
+        lt.ucm(too_sparse, sources=SRC[:4])
 
 
 def test_country_without_sources_is_dropped_and_listed(small):
