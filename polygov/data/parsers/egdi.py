@@ -120,6 +120,9 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     ed_year = int(m.group(1)) if (m := re.match(r"(\d{4})", edition or "")) else None
     if scheme == "unu":
         fy = re.search(r"(20\d\d)", path.name)
+        if fy and ed_year and int(fy.group(1)) != ed_year:
+            fail(path, f"edition mismatch: edition {edition!r} requested but the file name says "
+                       f"it is the {fy.group(1)} Survey (UNU-EGOV files have no year column)")
         year = ed_year or (int(fy.group(1)) if fy else None)
         if year is None:
             fail(path, "UNU-EGOV files have no survey-year column: pass edition='<year>'")

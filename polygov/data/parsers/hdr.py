@@ -32,9 +32,11 @@ from ._common import (
     to_numeric_strict,
 )
 
-__all__ = ["DEFAULT_INDICATORS", "hdi_formula", "parse"]
+__all__ = ["DEFAULT_INDICATORS", "LAST_DATA_YEAR", "hdi_formula", "parse"]
 
 DEFAULT_INDICATORS = ("hdi", "le", "eys", "mys", "gnipc")
+#: Last data year of each HDR release (labels not listed are not checked).
+LAST_DATA_YEAR = {"2019": 2018, "2020": 2019, "2021-22": 2021, "2023-24": 2022, "2025": 2023}
 _ID = ["iso3", "country", "hdicode", "region"]
 
 
@@ -67,8 +69,8 @@ def parse(path: str | Path, *, edition: str | None = None,
         ``HDR23-24_Composite_indices_complete_time_series.csv`` or a later
         release in the same layout.
     edition : str, optional
-        Report label, e.g. ``"2023-24"``; its first year Y is checked against
-        the data (the report of year Y covers data to Y-1).
+        Report label, e.g. ``"2023-24"``; checked against the last data year
+        of the known releases (:data:`LAST_DATA_YEAR`).
     indicators : sequence of str
         Indicator prefixes to keep (default HDI and its four components); any of
         the file's prefixes (``ihdi``, ``gdi``, ``gii``, ``phdi``, ``pop_total`` …).
@@ -120,9 +122,8 @@ def parse(path: str | Path, *, edition: str | None = None,
             b = out[c].notna() & ~out[c].between(0, 1)
             if b.any():
                 fail(path, f"hdi must lie in [0, 1]; found {out.loc[b, c].head(3).tolist()}")
-    m = re.match(r"(\d{4})", edition or "")
-    check_edition_years(path, out["year"], edition, int(m.group(1)) - 1 if m else None,
-                        "HDR (the report of year Y covers data to Y-1)")
+    check_edition_years(path, out["year"], edition, LAST_DATA_YEAR.get(edition or ""),
+                        "HDR")
     out["edition"] = edition if edition is not None else f"{int(out['year'].max()) + 1}"
     cols = ["iso3", "year", "country", "hdicode", "region", *indicators, "edition"]
     return out[cols].sort_values(["iso3", "year"], ignore_index=True)

@@ -1,0 +1,107 @@
+"""UN E-Government Survey parser on the real files (../shared/data/egdi) and damaged copies.
+
+Reference values
+----------------
+- egdi/PROVENANCE.md: 193 UN member states in every edition; EGDI =
+  mean(OSI, HCI, TII) within 7e-5 (2022) and 4e-5 (2024); UNU 2010 has hci
+  missing for 10 countries.
+- Published (UN E-Government Survey 2022, Table of EGDI): Denmark first with
+  EGDI 0.9717; Republic of Korea third with 0.9529. Survey 2024: Denmark first.
+- Independent name check: for 2010-2018 UNU-EGOV publishes ISO3 codes; mapping
+  its country names through polygov gives exactly those codes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from polygov.data.parsers import ParseError, egdi
+from polygov.data.parsers._common import names_to_iso3
+
+UNU_YEARS = (2010, 2012, 2014, 2016, 2018)
+
+
+@pytest.fixture(scope="module")
+def editions(shared_data):
+    out = {y: egdi.parse(shared_data / f"egdi/unu-egov/egdi-{y}.csv", edition=str(y))
+           for y in UNU_YEARS}
+    out[2022] = egdi.parse(shared_data / "egdi/EGOV_DATA_2022.csv", edition="2022")
+    out[2024] = egdi.parse(shared_data / "egdi/EGOV_DATA_2024.csv", edition="2024")
+    return out
+
+
+def test_every_edition_has_193_states(editions):
+    for year, df in editions.items():
+        assert list(df.columns) == egdi.COLUMNS
+        assert len(df) == 193 and df["iso3"].nunique() == 193, year
+        assert (df["year"] == year).all()
+    assert editions[2010]["hci"].isna().sum() == 10
+    sets = {y: frozenset(d["iso3"]) for y, d in editions.items()}
+    assert len(set(sets.values())) == 1  # the same 193 states in every edition
+
+
+def test_published_values_2022_2024(editions):
+    e22 = editions[2022].set_index("iso3")
+    assert e22.loc["DNK", "egdi"] == pytest.approx(0.9717) and e22.loc["DNK", "egdi_rank"] == 1
+    assert e22.loc["KOR", "egdi"] == pytest.approx(0.9529) and e22.loc["KOR", "egdi_rank"] == 3
+    assert editions[2024].set_index("iso3").loc["DNK", "egdi_rank"] == 1
+
+
+@pytest.mark.parametrize("year,tol", [(2022, 7e-5), (2024, 4e-5)])
+def test_egdi_is_mean_of_components(editions, year, tol):
+    d = editions[year]
+    assert (d[["osi", "hci", "tii"]].mean(axis=1) - d["egdi"]).abs().max() <= tol
+
+
+def test_name_mapping_reproduces_unu_codes(shared_data):
+    for y in UNU_YEARS:
+        raw = pd.read_csv(shared_data / f"egdi/unu-egov/egdi-{y}.csv")
+        iso, _ = names_to_iso3(raw["country-name"].str.strip(), egdi.NAME_EXCEPTIONS)
+        assert (iso == raw["country-code"]).all(), raw.loc[iso != raw["country-code"]]
+
+
+def test_official_names_stripped_and_exceptions_used(editions):
+    e22 = editions[2022]
+    assert not e22["country"].str.endswith(" ").any()
+    assert e22.set_index("iso3").loc["GEO", "country"] == "Georgia (Country)"
+    assert e22.attrs["name_exceptions_used"]["Türkiye"] == "TUR"
+
+
+def test_stack_and_duplicate_edition(editions):
+    panel = egdi.stack(list(editions.values()))
+    assert len(panel) == 193 * 7 and not panel.duplicated(["iso3", "year"]).any()
+    with pytest.raises(ValueError, match=r"survey year\(s\) \[2022\] appear in more than one"):
+        egdi.stack([editions[2022], editions[2022]])
+
+
+def test_wrong_edition_and_missing_year(shared_data, tmp_path):
+    with pytest.raises(ParseError, match="edition '2024' requested but the file is the 2022 Survey"):
+        egdi.parse(shared_data / "egdi/EGOV_DATA_2022.csv", edition="2024")
+    p = tmp_path / "unu.csv"
+    p.write_bytes((shared_data / "egdi/unu-egov/egdi-2014.csv").read_bytes())
+    with pytest.raises(ParseError, match="pass edition='<year>'"):
+        egdi.parse(p)
+
+
+def test_truncated_corrupted_wrong_columns(shared_data, tmp_path):
+    raw = (shared_data / "egdi/EGOV_DATA_2022.csv").read_bytes()
+    p = tmp_path / "EGOV_DATA_2022.csv"
+    p.write_bytes(raw[: len(raw) // 2])  # cut mid-row
+    with pytest.raises(ParseError, match="truncated"):
+        egdi.parse(p)
+    p.write_bytes(b"\r\n".join(raw.split(b"\r\n")[:60]) + b"\r\n")  # cut at a row boundary
+    with pytest.raises(ParseError, match="only 59 countries.*truncated"):
+        egdi.parse(p)
+    p.write_bytes(raw.replace(b"0.85670", b"0.8S670", 1))
+    with pytest.raises(ParseError, match=r"column 'egdi' has 1 non-numeric value\(s\) \['0.8S670'\]"):
+        egdi.parse(p)
+    p.write_bytes(raw.replace(b"0.85670", b"85.670", 1))
+    with pytest.raises(ParseError, match=r"egdi must lie in \[0, 1\]"):
+        egdi.parse(p)
+    p.write_bytes(raw.replace(b"Online Service Index", b"OSI", 1))
+    with pytest.raises(ParseError, match=r"\['Online Service Index'\] missing"):
+        egdi.parse(p)
+    p.write_bytes(raw.replace(b'"Ireland "', b'"Atlantis "', 1))
+    with pytest.raises(ParseError, match=r"could not be mapped to ISO3: \['Atlantis'\]"):
+        egdi.parse(p)

@@ -1,0 +1,227 @@
+"""Fetch / import / read of official sources, with NO network.
+
+Downloads are exercised with ``file://`` URLs (served by polygov's local
+downloader through pooch) and with pooch's HTTP downloader monkeypatched to fail
+as it does offline. Every test uses its own cache folder (``POLYGOV_CACHE``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from types import MappingProxyType
+
+import pytest
+
+from polygov.data import fetch as F
+from polygov.data import sources as S
+from polygov.data.parsers import ParseError
+
+WGI_CSV = "wgi/2024_update/wgidataset.csv"
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    d = tmp_path / "cache"
+    monkeypatch.setenv(F.ENV_VAR, str(d))
+    monkeypatch.setattr(F, "RETRIES", 0)
+    return d
+
+
+def _with_edition(monkeypatch, name, edition=None, **changes):
+    """Replace one edition (default: the default one) of source ``name`` in the registry."""
+    src = S.SOURCES[name]
+    ed = dataclasses.replace(src.editions[edition or src.default_edition], **changes)
+    eds = MappingProxyType({**src.editions, ed.edition: ed})
+    new = dict(S.SOURCES)
+    new[name] = dataclasses.replace(src, editions=eds)
+    monkeypatch.setattr(S, "SOURCES", MappingProxyType(new))
+    return ed
+
+
+def _sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ registry
+
+def test_registry_contract():
+    assert set(S.SOURCES) == {"wgi", "vdem", "egdi", "hdr", "wdi", "wb_class"}
+    for src in S.SOURCES.values():
+        assert src.title and src.licence and src.citation and src.default_edition in src.editions
+        for ed in src.editions.values():
+            assert ed.url is None or ed.url.startswith("https://")
+            assert ed.sha256 is None or len(ed.sha256) == 64
+    with pytest.raises(KeyError, match="unknown data source 'wgii'.*Did you mean 'wgi'"):
+        S.get_source("wgii")
+
+
+def test_pinned_checksums_match_reference_copies(shared_data):
+    n = 0
+    for src in S.SOURCES.values():
+        for ed in src.editions.values():
+            if ed.sha256 and ed.reference_copy:
+                assert _sha(shared_data / ed.reference_copy) == ed.sha256, (src.name, ed.edition)
+                n += 1
+    assert n == 10
+
+
+def test_cache_dir_env_and_default(cache, monkeypatch):
+    assert F.cache_dir() == cache
+    monkeypatch.delenv(F.ENV_VAR)
+    assert F.cache_dir().name == "polygov"
+
+
+# ------------------------------------------------------------------ fetch
+
+def test_fetch_file_url_pinned_then_wrong_edition_on_read(monkeypatch, shared_data, cache):
+    # a pinned edition whose URL serves the 2018 survey file under the label "2024":
+    # the checksum passes, and read() refuses the edition mismatch
+    src_file = shared_data / "egdi/unu-egov/egdi-2018.csv"
+    _with_edition(monkeypatch, "egdi", url=src_file.as_uri(),
+                  sha256=_sha(src_file), filename="egdi-2018.csv")
+    path = F.fetch("egdi", progress=False)
+    assert path == cache / "egdi" / "2024" / "egdi-2018.csv" and F.cached("egdi") == path
+    reg = json.loads((cache / "registry.json").read_text())
+    assert reg["egdi"]["2024"]["origin"] == "fetched" and reg["egdi"]["2024"]["pinned"]
+    with pytest.raises(ParseError, match="edition mismatch: edition '2024' requested but the "
+                       "file name says it is the 2018 Survey"):
+        F.read("egdi")
+
+
+def test_fetch_then_read_and_no_second_download(monkeypatch, shared_data, tmp_path):
+    src_file = tmp_path / "EGOV_DATA_2022.csv"
+    src_file.write_bytes((shared_data / "egdi/EGOV_DATA_2022.csv").read_bytes())
+    _with_edition(monkeypatch, "egdi", edition="2022", url=src_file.as_uri())
+    p = F.fetch("egdi", edition="2022", progress=False)
+    assert _sha(p) == S.SOURCES["egdi"].editions["2022"].sha256
+    src_file.unlink()  # a second call must use the cache
+    assert F.fetch("egdi", edition="2022", progress=False) == p
+    df = F.read("egdi", edition="2022")
+    assert len(df) == 193 and (df["edition"] == "2022").all()
+
+
+def test_fetch_checksum_mismatch_keeps_nothing(monkeypatch, shared_data, tmp_path, cache):
+    src_file = tmp_path / "EGOV_DATA_2022.csv"
+    src_file.write_bytes((shared_data / "egdi/EGOV_DATA_2022.csv").read_bytes() + b"\r\n")
+    _with_edition(monkeypatch, "egdi", edition="2022", url=src_file.as_uri())
+    with pytest.raises(F.ChecksumError, match="(?s)does not match the pinned sha256.*--new-edition"):
+        F.fetch("egdi", edition="2022", progress=False)
+    assert F.cached("egdi", "2022") is None
+    assert not list(cache.rglob("*.csv"))
+
+
+def test_fetch_unpinned_records_on_first_use(monkeypatch, shared_data, cache):
+    src_file = shared_data / "hdr/HDR23-24_Composite_indices_complete_time_series.csv"
+    _with_edition(monkeypatch, "hdr", url=src_file.as_uri())
+    with pytest.warns(F.UnverifiedDataWarning, match="no pinned checksum; recorded"):
+        p = F.fetch("hdr", progress=False)
+    assert json.loads((cache / "registry.json").read_text())["hdr"]["2023-24"]["sha256"] == _sha(p)
+    p.write_bytes(p.read_bytes()[:-10])  # tampered cache file
+    with pytest.raises(F.ChecksumError, match="changed after registration"):
+        F.cached("hdr")
+
+
+def test_fetch_offline_error(monkeypatch, cache):
+    import pooch
+    import requests
+
+    def offline(self, url, output_file, pooch_obj, check_only=False):
+        raise requests.exceptions.ConnectionError(f"Failed to resolve host of {url}")
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", offline)
+    with pytest.raises(F.DataUnavailableError) as err:
+        F.fetch("wgi", progress=False)
+    msg = str(err.value)
+    assert isinstance(err.value, OSError)
+    assert S.SOURCES["wgi"].editions["2024"].url in msg
+    assert "polygov data import wgi wgidataset.xlsx --edition 2024" in msg
+    assert not (cache / "wgi").exists()
+
+
+def test_fetch_without_direct_url():
+    with pytest.raises(F.DataUnavailableError, match=r"(?s)no stable direct download URL.*"
+                       r"v-dem\.net.*polygov data import vdem .* --edition v14"):
+        F.fetch("vdem")
+
+
+# ------------------------------------------------------------------ import / read
+
+def test_import_verifies_and_detects_edition(shared_data, cache):
+    with pytest.raises(F.ChecksumError, match=r"does not match the pinned wgi edition '2024'.*"
+                       r"matches pinned edition '2024-csv'"):
+        F.import_file("wgi", shared_data / WGI_CSV, edition="2024")
+    assert not (cache / "wgi").exists()
+    p = F.import_file("wgi", shared_data / WGI_CSV)  # edition found from the checksum
+    assert p == cache / "wgi" / "2024-csv" / "wgidataset.csv"
+    df = F.read("wgi", edition="2024-csv")
+    assert len(df) == 32_100 and set(df["edition"]) == {"2024-csv"}
+    assert F.available("wgi").set_index("edition").loc["2024-csv", "cached"]
+
+
+def test_import_new_edition(shared_data, tmp_path, cache):
+    text = (shared_data / WGI_CSV).read_text(encoding="utf-8-sig")
+    newer = tmp_path / "wgidataset_fixed.csv"
+    newer.write_text(text.replace("CHNrl2022,CHN,China,2022,rl,-0.04", "CHNrl2022,CHN,China,2022,rl,-0.05"),
+                     encoding="utf-8")
+    with pytest.raises(F.ChecksumError, match="--new-edition"):
+        F.import_file("wgi", newer, edition="2024-csv")
+    with pytest.raises(ValueError, match="needs edition='<label>'"):
+        F.import_file("wgi", newer, new_edition=True)
+    with pytest.raises(ValueError, match="edition '2024' is pinned"):
+        F.import_file("wgi", newer, edition="2024", new_edition=True)
+    with pytest.warns(F.NewEditionWarning, match="NEW edition '2024-fix'"):
+        F.import_file("wgi", newer, edition="2024-fix", new_edition=True)
+    df = F.read("wgi", edition="2024-fix")
+    chn = df[(df.iso3 == "CHN") & (df.year == 2022) & (df.indicator == "rl")]
+    assert chn["estimate"].item() == -0.05
+    av = F.available("wgi").set_index("edition")
+    assert not av.loc["2024-fix", "pinned"] and av.loc["2024-fix", "cached"]
+
+
+def test_import_refuses_truncated_and_wrong_edition(shared_data, tmp_path, cache):
+    data = (shared_data / WGI_CSV).read_bytes()
+    cut = tmp_path / "wgidataset.csv"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ParseError, match="not registered: .*truncated"):
+        F.import_file("wgi", cut, edition="2024-part", new_edition=True)
+    with pytest.raises(ParseError, match="not registered: .*edition mismatch"):
+        F.import_file("wgi", shared_data / WGI_CSV, edition="2021", new_edition=True)
+    assert not (cache / "registry.json").exists()
+    assert not list(cache.rglob("*.csv"))
+
+
+def test_import_unpinned_then_different_file(shared_data, tmp_path):
+    f = shared_data / "egdi/EGOV_DATA_2024.csv"
+    with pytest.warns(F.UnverifiedDataWarning, match="trust on first use"):
+        F.import_file("egdi", f, edition="2024")
+    other = tmp_path / "EGOV_DATA_2024.csv"
+    other.write_bytes(f.read_bytes().replace(b"Ireland ,20,0.91377", b"Ireland ,20,0.91378"))
+    with pytest.raises(F.ChecksumError, match="differs from the file registered earlier"):
+        F.import_file("egdi", other, edition="2024")
+
+
+def test_read_not_cached_and_bad_edition():
+    with pytest.raises(F.NotCachedError, match=r"hdr edition '2023-24' is not in the cache.*"
+                       r"polygov data fetch hdr --edition 2023-24"):
+        F.read("hdr")
+    with pytest.raises(F.NotCachedError, match=r"polygov data import vdem PATH --edition v14"):
+        F.read("vdem")
+    with pytest.raises(ValueError, match="unknown wgi edition '2099'"):
+        F.read("wgi", edition="2099")
+    with pytest.raises(ValueError, match="edition='all' is only for"):
+        F.read("wgi", edition="all")
+    with pytest.raises(FileNotFoundError, match="no file at"):
+        F.import_file("wgi", "/nonexistent/wgidataset.xlsx")
+
+
+def test_import_reference_copies_and_stack(shared_data):
+    rep = F.import_reference_copies(shared_data, names=["egdi", "wdi", "hdr"])
+    assert set(rep["status"]) == {"imported"} and len(rep) == 9
+    again = F.import_reference_copies(shared_data, names=["egdi"])
+    assert set(again["status"]) == {"cached"}
+    panel = F.read("egdi", edition="all")
+    assert len(panel) == 193 * 7 and sorted(panel["year"].unique()) == [
+        2010, 2012, 2014, 2016, 2018, 2022, 2024]
+    assert F.read("wdi", edition="bipa-2024")["iso3"].nunique() == 216

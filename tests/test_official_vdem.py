@@ -1,0 +1,106 @@
+"""V-Dem parser on the real v14 subset (../shared/data/vdem) and on damaged copies.
+
+Reference values
+----------------
+- vdem/PROVENANCE.md: 9,170 rows, 182 country_text_id, 1970-2023; non-ISO
+  units PSG, ZZB, SML, VDR are dropped (110 rows), DDR/YMD/XKX/PSE kept.
+- China 2022 (V-Dem v14): v2x_rule 0.244, v2x_corr 0.465, v2xcs_ccsi 0.05.
+- China 2022 population e_wb_pop = 1,412,175,000, equal to WDI SP.POP.TOTL in
+  the independent WDI extract (checked in test_official_wdi.py).
+- Directions: the sign of each variable's correlation with v2x_rule over all
+  country-years must equal its documented direction (codebook); threshold |r| > 0.3.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from polygov.data.parsers import ParseError, vdem
+from polygov.errors import DataQualityWarning
+
+CSV = "vdem/vdemlite_v14_1970-2023.csv"
+
+
+@pytest.fixture(scope="module")
+def v14(shared_data):
+    with pytest.warns(DataQualityWarning, match=r"4 unit\(s\) without an ISO3 code dropped \(110 rows\)"):
+        return vdem.parse(shared_data / CSV, edition="v14-lite")
+
+
+def test_shape_codes_and_years(v14):
+    assert len(v14) == 9_170 - 110
+    assert v14["iso3"].nunique() == 178
+    assert (v14["year"].min(), v14["year"].max()) == (1970, 2023)
+    assert not v14.duplicated(["iso3", "year"]).any()
+    assert {"PSG", "ZZB", "SML", "VDR"}.isdisjoint(v14["iso3"])
+    assert {"DDR", "YMD", "XKX", "PSE"} <= set(v14["iso3"])
+    assert v14.loc[v14.iso3 == "DDR", "year"].max() == 1990
+    assert set(vdem.REQUIRED) <= set(v14.columns)
+    assert (v14["edition"] == "v14-lite").all()
+
+
+def test_published_values_china(v14):
+    row = v14[(v14.iso3 == "CHN") & (v14.year == 2022)].iloc[0]
+    assert row["v2x_rule"] == pytest.approx(0.244)
+    assert row["v2x_corr"] == pytest.approx(0.465)
+    assert row["v2xcs_ccsi"] == pytest.approx(0.05)
+    assert row["e_wb_pop"] == 1_412_175_000
+
+
+@pytest.mark.parametrize("code", [c for c, v in vdem.VARIABLES.items() if v[2] != 0])
+def test_documented_direction_matches_data(v14, code):
+    r = v14[code].corr(v14["v2x_rule"]) if code != "v2x_rule" else 1.0
+    direction = vdem.VARIABLES[code][2]
+    assert r * direction > 0.3, f"{code}: r={r:.2f} with v2x_rule, documented direction {direction}"
+
+
+def test_variables_table():
+    t = vdem.variables()
+    assert list(t.columns) == ["code", "label", "scale", "direction"]
+    assert t.set_index("code").loc["v2x_corr", "direction"] == -1
+    assert t.set_index("code").loc["v2csreprss", "direction"] == 1
+
+
+def test_rda_equals_csv(shared_data, v14):
+    pytest.importorskip("pyreadr")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        rda = vdem.parse(shared_data / "vdem/vdemlite.rda", edition="v14-lite")
+    pd.testing.assert_frame_equal(rda, v14, check_dtype=False)
+
+
+def test_wrong_edition(shared_data):
+    with pytest.raises(ParseError, match=r"edition mismatch: V-Dem .*'v13' should end in 2022"):
+        vdem.parse(shared_data / CSV, edition="v13")
+
+
+def test_missing_variable_and_bad_values(shared_data, tmp_path):
+    raw = pd.read_csv(shared_data / CSV, nrows=400)
+    p = tmp_path / "vdem.csv"
+    raw.drop(columns=["v2x_corr"]).to_csv(p, index=False)
+    with pytest.raises(ParseError, match=r"\['v2x_corr'\] missing"):
+        vdem.parse(p)
+    bad = raw.copy()
+    bad.loc[3, "v2x_rule"] = 7.5
+    bad.to_csv(p, index=False)
+    with pytest.raises(ParseError, match=r"v2x_rule should lie in \[0, 1\].*7\.5"):
+        vdem.parse(p)
+    bad = raw.astype({"v2xcs_ccsi": object})
+    bad.loc[5, "v2xcs_ccsi"] = "0,41"
+    bad.to_csv(p, index=False)
+    with pytest.raises(ParseError, match=r"column 'v2xcs_ccsi' has 1 non-numeric value\(s\) \['0,41'\]"):
+        vdem.parse(p)
+
+
+def test_truncated_and_not_vdem(shared_data, tmp_path):
+    raw = (shared_data / CSV).read_bytes()
+    p = tmp_path / "vdem.csv"
+    p.write_bytes(raw[:1_000_003])
+    with pytest.raises(ParseError, match="truncated"):
+        vdem.parse(p)
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(ParseError, match="not a V-Dem country-year CSV"):
+        vdem.parse(p)

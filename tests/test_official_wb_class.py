@@ -1,0 +1,65 @@
+"""World Bank CLASS.xlsx parser: LAYOUT TEST on a small workbook built here.
+
+No copy of the official CLASS.xlsx is available offline, so these tests build
+a workbook with the official layout (sheet "List of economies": Economy, Code,
+Region, Income group, Lending category; economies first, then aggregates with an
+empty Region; a "Groups" sheet) and a handful of rows whose classifications are
+those of the FY2025 release (July 2024). They test the parser's handling of the
+layout, not the World Bank's data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from polygov.data.parsers import ParseError, wb_class
+
+ROWS = [
+    ("Afghanistan", "AFG", "South Asia", "Low income", "IDA"),
+    ("China", "CHN", "East Asia & Pacific", "Upper middle income", "IBRD"),
+    ("Channel Islands", "CHI", "Europe & Central Asia", "High income", None),
+    ("Kosovo", "XKX", "Europe & Central Asia", "Upper middle income", "IDA"),
+    ("Namibia", "NAM", "Sub-Saharan Africa", "Upper middle income", "IBRD"),
+    ("Venezuela, RB", "VEN", "Latin America & Caribbean", None, "IBRD"),
+    (None, None, None, None, None),
+    ("East Asia & Pacific", "EAS", None, None, None),
+    ("World", "WLD", None, None, None),
+]
+
+
+def _workbook(path, rows=ROWS, sheet="List of economies", title_rows=0):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for _ in range(title_rows):
+        ws.append(["World Bank list of economies (June 2024)"])
+    ws.append(["Economy", "Code", "Region", "Income group", "Lending category"])
+    for r in rows:
+        ws.append(list(r))
+    wb.create_sheet("Groups").append(["GroupCode", "GroupName", "CountryCode", "CountryName"])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("title_rows", [0, 3])
+def test_layout_economies_only(tmp_path, title_rows):
+    df = wb_class.parse(_workbook(tmp_path / "CLASS.xlsx", title_rows=title_rows), edition="fy2025")
+    assert list(df.columns) == ["iso3", "country", "region", "income_group", "lending_category",
+                                "edition"]
+    assert df["iso3"].tolist() == ["AFG", "CHN", "NAM", "VEN", "XKX"]  # CHI and aggregates gone
+    assert df.set_index("iso3").loc["NAM", "income_group"] == "Upper middle income"
+    assert df.set_index("iso3")["income_group"].isna().loc["VEN"]
+
+
+def test_layout_errors(tmp_path):
+    with pytest.raises(ParseError, match="no sheet 'List of economies'"):
+        wb_class.parse(_workbook(tmp_path / "a.xlsx", sheet="Sheet1"))
+    bad = [*ROWS[:2], ("Utopia", "UTO", "Nowhere", "Very rich", None)]
+    with pytest.raises(ParseError, match=r"unknown income group\(s\) \['Very rich'\]"):
+        wb_class.parse(_workbook(tmp_path / "b.xlsx", rows=bad))
+    p = _workbook(tmp_path / "c.xlsx")
+    p.write_bytes(p.read_bytes()[:900])
+    with pytest.raises(ParseError, match="truncated"):
+        wb_class.parse(p)
