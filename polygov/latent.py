@@ -793,9 +793,11 @@ def significant_change(result: UCMResult, iso3: str, year_from, year_to, *,
     Notes
     -----
     The two posteriors are treated as independent, ``se = sqrt(s_from² +
-    s_to²)``.  Errors of a source are in fact correlated over time (KKM 2010
-    §5 estimate this and find that it makes the test *less* conservative only
-    modestly), so read borderline cases with care.  Changes are meaningful on
+    s_to²)``.  A source's errors are usually positively correlated over time
+    (same experts, same method); that makes the true standard error of a
+    change smaller than this one, so the test is conservative, and the
+    parameter uncertainty it ignores works the other way: read borderline
+    cases with care.  Changes are meaningful on
     a common scale: with per-year fits each year is re-normalised to mean 0,
     SD 1, so a change is relative to the world; fit with ``pooled=True`` to
     keep world-wide trends.
@@ -831,7 +833,9 @@ def share_non_overlapping(result: UCMResult, *, year=None) -> float:
 
     Computed over all unordered pairs of countries in ``year`` (or the whole
     cross-section when the result has no group).  Non-overlap of two 90 %
-    intervals is a conservative test of a difference (KKM 2010, §4).
+    intervals is a conservative test of a difference (it corresponds to a
+    much higher confidence level than 90 % for the difference itself; see
+    :func:`prob_greater`).
     """
     sc = result.scores
     if result.by is not None:

@@ -32,7 +32,11 @@ Real data (``polygov.data.load("hfi")``, Human Freedom Index 2018 report,
 2008-2016): 9 legal-system / rule-of-law components (``HFI_ROL``) ->
 correlation with the published WGI 2024 Update Rule of Law estimate
 (``../shared/data/wgi/2024_update/wgidataset.xlsx``, same country-years)
-is 0.892 pooled over 1,378 country-years; we require >= 0.85.
+is 0.892 pooled over 1,378 country-years; we require >= 0.85.  Caveat,
+measured and left visible: the three WJP sub-indices share one source, and
+their UCM residuals correlate (r 0.55-0.65), against the model's independent
+errors; merging them into one source lowers the WGI correlation to 0.871,
+dropping them to 0.859, so the 9-component set is kept.
 WGI percentile ranks: from the published estimate and stddev,
 ``percentile_rank`` reproduces ``pctrank`` exactly (untied estimates),
 ``pctrankupper`` exactly with WGI's z = 1.64, and ``pctranklower`` + one
@@ -107,12 +111,10 @@ def hfi():
 
 
 @pytest.fixture(scope="module")
-def wgi_xlsx():
-    from pathlib import Path
-
-    from conftest import SHARED_DATA
-
-    path = Path(SHARED_DATA) / "wgi" / "2024_update" / "wgidataset.xlsx"
+def wgi_xlsx(shared_data):
+    # the xlsx, not the csv export: the csv rounds estimate/stddev to 2 dp, too coarse
+    # for the exact percentile-rank check
+    path = shared_data / "wgi" / "2024_update" / "wgidataset.xlsx"
     if not path.is_file():
         pytest.skip(f"WGI 2024 Update not available at {path}")
     import openpyxl
