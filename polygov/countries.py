@@ -35,6 +35,7 @@ __all__ = [
     "PEER_GROUP_DEFINITIONS",
     "country_names",
     "country_table",
+    "income_groups",
     "mapping_report",
     "peer_group",
     "to_iso3",
@@ -275,3 +276,25 @@ def country_names(iso3: Iterable[str] | pd.Series) -> pd.Series:
     validate_iso3(ser.dropna())
     lookup = country_table().set_index("iso3")["country"]
     return ser.map(lookup).rename("country")
+
+
+def income_groups(*, edition: str | None = None) -> pd.DataFrame:
+    """The World Bank's income classification, from the official file fetched on request.
+
+    The classification is not bundled; fetch it once with ``polygov data fetch wb_class``
+    (or register a downloaded ``CLASS.xlsx`` with ``polygov data import wb_class PATH``).
+
+    Returns
+    -------
+    DataFrame
+        ``iso3``, ``country``, ``region`` (World Bank region), ``income_group``, ...
+        as parsed by :mod:`polygov.data.parsers.wb_class`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file has not been fetched or imported yet (the message says how).
+    """
+    from .data import fetch
+
+    return fetch.read("wb_class", edition=edition)

@@ -68,7 +68,7 @@ def _official_available(names: Sequence[str]) -> tuple[bool, str]:
     missing = []
     for n in names:
         try:
-            ok = _fetch.available(n)
+            ok = _fetch.cached(n) is not None
         except Exception:  # noqa: BLE001 - availability is a yes/no question
             ok = False
         if not ok:

@@ -66,3 +66,9 @@ def test_country_names_and_validation():
     assert countries.country_names(["CHN", "SCG"]).tolist() == ["China", "Serbia and Montenegro"]
     with pytest.raises(ValueError, match="unknown country code.*'ZZZ'"):
         countries.country_names(["CHN", "ZZZ"])
+
+
+def test_income_groups_need_the_official_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYGOV_CACHE", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="wb_class"):
+        countries.income_groups()
