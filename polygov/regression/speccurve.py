@@ -1,0 +1,203 @@
+"""Specification curves (Simonsohn, Simmons & Nelson 2020): run every reasonable model.
+
+Every combination of outcome x treatment (e.g. polycentricity measure) x
+control set x sample x estimator is fitted with :func:`fit_panel`; the
+treatment's estimate of each is kept, and the specifications are ordered by
+estimate.  :func:`specification_summary` gives the share of estimates with
+each sign and the share significant with each sign.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PolygovWarning, check_columns, check_dataframe, check_in
+from .model import EFFECTS, fit_panel
+
+__all__ = ["specification_curve", "specification_summary", "SPEC_COLUMNS"]
+
+SPEC_COLUMNS = ["outcome", "treatment", "controls", "sample", "estimator"]
+
+
+def _estimators(estimators) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for e in estimators:
+        if isinstance(e, str):
+            check_in(e, EFFECTS, name="estimator (effects)")
+            out[e] = {"effects": e}
+        elif isinstance(e, Mapping):
+            e = dict(e)
+            name = str(e.pop("name", None) or "/".join(str(v) for v in e.values()))
+            bad = set(e) - {"effects", "cov", "cluster", "bandwidth", "min_clusters"}
+            if bad:
+                raise ValueError(f"estimator {name!r} has unknown option(s) {sorted(bad)}; "
+                                 "allowed: effects, cov, cluster, bandwidth, min_clusters, name")
+            out[name] = e
+        else:
+            raise TypeError("each estimator is an effects name ('twoway', 'entity', 'none', "
+                            "'random') or a dict like {'name': 'TWFE, DK', 'effects': 'twoway', "
+                            f"'cov': 'driscoll_kraay'}}; got {type(e).__name__}")
+    if not out:
+        raise ValueError("estimators= is empty")
+    return out
+
+
+def _sample(data: pd.DataFrame, name: str, spec) -> pd.DataFrame:
+    if spec is None:
+        return data
+    if isinstance(spec, str):
+        try:
+            return data.query(spec)
+        except Exception as exc:
+            raise ValueError(f"sample {name!r}: query {spec!r} failed: {exc}") from exc
+    mask = spec
+    if isinstance(mask, pd.Series):
+        if not mask.index.equals(data.index):
+            mask = mask.reindex(data.index)
+            if mask.isna().any():
+                raise ValueError(f"sample {name!r}: the boolean mask's index does not cover "
+                                 "data's index")
+        mask = mask.to_numpy()
+    mask = np.asarray(mask)
+    if mask.dtype != bool or mask.shape != (len(data),):
+        raise ValueError(f"sample {name!r} must be a query string or a boolean mask of length "
+                         f"{len(data)}; got dtype {mask.dtype}, shape {mask.shape}")
+    if not mask.any():
+        raise ValueError(f"sample {name!r} selects no rows")
+    return data.loc[mask]
+
+
+def specification_curve(
+    data: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    treatments: Sequence[str],
+    controls: Mapping[str, Sequence[str]] | None = None,
+    samples: Mapping[str, object] | None = None,
+    estimators: Sequence[str | Mapping] = ("twoway",),
+    entity: str = "iso3",
+    time: str = "year",
+    cov: str = "cluster",
+    level: float = 0.95,
+    on_error: str = "record",
+) -> pd.DataFrame:
+    """Fit every specification and return the treatment estimates ordered by size.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Tidy panel.
+    outcomes, treatments : list of str
+        Dependent variables and treatment (focal regressor) columns.
+    controls : dict {name: list of columns}, optional
+        Control sets; default ``{"none": []}``.
+    samples : dict {name: None | query string | boolean mask}, optional
+        Samples; default ``{"all": None}``.
+    estimators : list of str or dict
+        ``"twoway"``, ``"entity"``, ``"none"``, ``"random"`` or dicts with keys
+        ``name``, ``effects``, ``cov``, ``cluster``, ``bandwidth``,
+        ``min_clusters`` (passed to :func:`fit_panel`).
+    entity, time, cov : str
+        Passed to :func:`fit_panel` (``cov`` unless an estimator sets its own).
+    level : float
+        Confidence level for ``ci_low``/``ci_high``.
+    on_error : {"record", "raise"}
+        ``"record"`` keeps a failed specification as a row with NaN estimate
+        and the error message in ``error``, and warns with the count;
+        ``"raise"`` stops at the first failure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per specification, sorted by ``estimate`` (failed ones last):
+        ``rank`` (1 = smallest estimate), ``outcome``, ``treatment``,
+        ``controls``, ``sample``, ``estimator``, ``estimate``, ``std_error``,
+        ``statistic``, ``p_value``, ``ci_low``, ``ci_high``, ``nobs``,
+        ``error``.
+    """
+    check_dataframe(data)
+    check_in(on_error, ("record", "raise"), name="on_error")
+    outcomes, treatments = list(outcomes), list(treatments)
+    if not outcomes or not treatments:
+        raise ValueError("outcomes= and treatments= each need at least one column")
+    controls = {"none": []} if controls is None else {k: list(v) for k, v in controls.items()}
+    samples = {"all": None} if samples is None else dict(samples)
+    est = _estimators(estimators)
+    used = set(outcomes) | set(treatments) | {c for v in controls.values() for c in v}
+    check_columns(data, sorted(used) + [entity, time])
+    frames = {name: _sample(data, name, spec) for name, spec in samples.items()}
+
+    rows = []
+    for o, t, (cn, cs), sn, (en, eopts) in itertools.product(
+            outcomes, treatments, controls.items(), frames, est.items()):
+        row = {"outcome": o, "treatment": t, "controls": cn, "sample": sn, "estimator": en}
+        if o == t or o in cs or t in cs:
+            row["error"] = "outcome, treatment and controls overlap"
+            if on_error == "raise":
+                raise ValueError(f"specification {row}: {row['error']}")
+            rows.append(row)
+            continue
+        kw = {"cov": cov, **eopts}
+        try:
+            res = fit_panel(frames[sn], y=o, x=[t, *cs], entity=entity, time=time, **kw)
+            tidy = res.tidy(level).set_index("term").loc[t]
+            row.update({k: float(tidy[k]) for k in ("estimate", "std_error", "statistic",
+                                                      "p_value", "ci_low", "ci_high")})
+            row["nobs"] = res.nobs
+            row["error"] = ""
+        except Exception as exc:
+            if on_error == "raise":
+                raise
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in ("estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"):
+        if c not in out:
+            out[c] = np.nan
+    out["nobs"] = out.get("nobs", pd.Series(np.nan, index=out.index)).astype("Int64")
+    failed = out["error"].astype(bool)
+    if failed.any():
+        warnings.warn(f"{int(failed.sum())} of {len(out)} specifications failed; see the "
+                      f"'error' column (first: {out.loc[failed, 'error'].iloc[0][:200]})",
+                      PolygovWarning, stacklevel=2)
+    out = out.sort_values(["estimate", *SPEC_COLUMNS], na_position="last", kind="mergesort")
+    out = out.reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    cols = ["rank", *SPEC_COLUMNS, "estimate", "std_error", "statistic", "p_value", "ci_low",
+            "ci_high", "nobs", "error"]
+    return out[cols]
+
+
+def specification_summary(curve: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Share of specifications by sign and significance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with ``n_specs``, ``n_failed``, ``median_estimate``,
+        ``share_positive``, ``share_negative``, ``share_significant_positive``,
+        ``share_significant_negative`` (shares of successful specifications;
+        significant means ``p_value < alpha``).
+    """
+    check_columns(curve, ["estimate", "p_value"], name="curve")
+    ok = curve["estimate"].notna()
+    e, p = curve.loc[ok, "estimate"], curve.loc[ok, "p_value"]
+    n = int(ok.sum())
+
+    def share(mask) -> float:
+        return float(mask.sum() / n) if n else float("nan")
+
+    return pd.DataFrame([{
+        "n_specs": n,
+        "n_failed": int((~ok).sum()),
+        "median_estimate": float(e.median()) if n else float("nan"),
+        "share_positive": share(e > 0),
+        "share_negative": share(e < 0),
+        "share_significant_positive": share((e > 0) & (p < alpha)),
+        "share_significant_negative": share((e < 0) & (p < alpha)),
+    }])

@@ -1,0 +1,175 @@
+"""Side-by-side regression tables (HTML for notebooks, Markdown and LaTeX for papers)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import check_in
+from .results import RegressionResults
+
+__all__ = ["regression_table", "table_frame"]
+
+FORMATS = ("html", "markdown", "latex", "frame")
+
+
+def _stars(p: float, levels: Sequence[float]) -> str:
+    return "*" * sum(p < lv for lv in levels) if np.isfinite(p) else ""
+
+
+def table_frame(
+    results: Sequence[RegressionResults] | Mapping[str, RegressionResults],
+    *,
+    terms: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: int = 3,
+    stars: Sequence[float] = (0.1, 0.05, 0.01),
+    intercept: bool = False,
+) -> pd.DataFrame:
+    """The table as a DataFrame of strings (one column per model).
+
+    Rows: for each term its estimate (with stars) and, below, the standard
+    error in parentheses; then ``N``, ``R²``, ``Within R²``, ``Entity FE``,
+    ``Time FE``, ``Estimator``, ``SE`` (covariance type) and ``Clusters``.
+    """
+    if isinstance(results, Mapping):
+        names, res = [str(k) for k in results], list(results.values())
+    else:
+        res = list(results)
+        names = [f"({i + 1})" for i in range(len(res))]
+    if not res:
+        raise ValueError("regression_table needs at least one RegressionResults")
+    bad = [type(r).__name__ for r in res if not isinstance(r, RegressionResults)]
+    if bad:
+        raise TypeError(f"every model must be a RegressionResults; got {bad}")
+    labels = dict(labels or {})
+    if terms is None:
+        terms = []
+        for r in res:
+            for t in r.params.index:
+                if t not in terms and (intercept or t != "Intercept"):
+                    terms.append(t)
+    fmt = f"{{:.{digits}f}}"
+    rows: dict[str, list[str]] = {}
+    for t in terms:
+        est_row, se_row = [], []
+        for r in res:
+            if t in r.params.index:
+                p = float(r.pvalues[t])
+                est_row.append(fmt.format(r.params[t]) + _stars(p, stars))
+                se = float(r.std_errors[t])
+                se_row.append(f"({fmt.format(se)})" if np.isfinite(se) else "(NaN)")
+            else:
+                est_row.append("")
+                se_row.append("")
+        lab = labels.get(t, t)
+        rows[lab] = est_row
+        rows[f"{lab} "] = se_row  # trailing space keeps the SE row's key unique
+
+    def fnum(v: float) -> str:
+        return "" if v is None or not np.isfinite(v) else f"{v:.3f}"
+
+    rows["N"] = [f"{r.nobs:,}" for r in res]
+    rows["R²"] = [fnum(r.r2) for r in res]
+    rows["Within R²"] = [fnum(r.r2_within) for r in res]
+    rows["Entity FE"] = ["Yes" if r.estimator in ("entity", "twoway") else "No" for r in res]
+    rows["Time FE"] = ["Yes" if r.estimator == "twoway" else "No" for r in res]
+    rows["Estimator"] = [r.estimator for r in res]
+    rows["SE"] = [r.cov_type for r in res]
+    rows["Clusters"] = [", ".join(f"{c} ({g})" for c, g in zip(r.clusters, r.n_clusters,
+                                                              strict=False)) or "-"
+                        for r in res]
+    out = pd.DataFrame(rows, index=names).T
+    out.index.name = ""
+    return out
+
+
+def regression_table(
+    results: Sequence[RegressionResults] | Mapping[str, RegressionResults],
+    *,
+    format: str = "html",
+    terms: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: int = 3,
+    stars: Sequence[float] = (0.1, 0.05, 0.01),
+    intercept: bool = False,
+    caption: str | None = None,
+) -> str | pd.DataFrame:
+    """Several models side by side.
+
+    Parameters
+    ----------
+    results : list of RegressionResults, or dict {column title: results}
+        The models, one column each.
+    format : {"html", "markdown", "latex", "frame"}
+        Output: an HTML string (display with ``IPython.display.HTML``), a
+        Markdown or LaTeX (booktabs) string, or the underlying DataFrame.
+    terms : list of str, optional
+        Terms to show, in order (default: all, in order of appearance,
+        without the intercept unless ``intercept=True``).
+    labels : dict, optional
+        Display labels for terms.
+    digits : int
+        Decimals for estimates and standard errors.
+    stars : tuple of float
+        p-value thresholds for one, two, three stars (default 0.1, 0.05, 0.01).
+    caption : str, optional
+        Table caption (HTML, LaTeX).
+
+    Returns
+    -------
+    str or pandas.DataFrame
+        Rows: estimates with standard errors in parentheses below; ``N``,
+        ``R²``, ``Within R²``, ``Entity FE``, ``Time FE``, ``Estimator``, ``SE``,
+        ``Clusters``.  A note explains the stars.
+    """
+    check_in(format, FORMATS, name="table format")
+    frame = table_frame(results, terms=terms, labels=labels, digits=digits, stars=stars,
+                        intercept=intercept)
+    if format == "frame":
+        return frame
+    star_note = "; ".join(f"{'*' * (i + 1)} p<{lv}" for i, lv in
+                          enumerate(sorted(stars, reverse=True)))
+    note = f"Standard errors in parentheses. {star_note}."
+    if format == "markdown":
+        cols = [""] + list(frame.columns)
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + [":-:"] * (len(cols) - 1))
+                 + "|"]
+        for idx, row in frame.iterrows():
+            lines.append("| " + " | ".join([idx.strip()] + [str(v) for v in row]) + " |")
+        return "\n".join(lines) + f"\n\n{note}\n"
+    if format == "latex":
+        def esc(s: str) -> str:
+            s = (s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&")
+                    .replace("%", r"\%").replace("#", r"\#").replace("R²", "$R^2$")
+                    .replace("−", "-"))
+            return re.sub(r"(\*+)$", lambda m: "$^{" + m.group(1) + "}$", s)
+        ncol = frame.shape[1]
+        lines = [r"\begin{table}[ht]", r"\centering"]
+        if caption:
+            lines.append(rf"\caption{{{esc(caption)}}}")
+        lines += [r"\begin{tabular}{l" + "c" * ncol + "}", r"\toprule",
+                  " & ".join([""] + [esc(c) for c in frame.columns]) + r" \\", r"\midrule"]
+        for idx, row in frame.iterrows():
+            if idx == "N":
+                lines.append(r"\midrule")
+            lines.append(" & ".join([esc(idx.strip())] + [esc(str(v)) for v in row]) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}",
+                  rf"\par\footnotesize {esc(note)}", r"\end{table}"]
+        return "\n".join(lines) + "\n"
+    # html
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for idx, row in frame.iterrows():
+        style = ' style="border-top: 1px solid"' if idx == "N" else ""
+        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        body.append(f"<tr{style}><th>{html.escape(idx.strip())}</th>{cells}</tr>")
+    return (f'<table class="polygov-regression-table">{cap}<thead><tr><th></th>{head}</tr>'
+            f"</thead><tbody>{''.join(body)}</tbody>"
+            f'<tfoot><tr><td colspan="{len(frame.columns) + 1}">{html.escape(note)}</td></tr>'
+            "</tfoot></table>")

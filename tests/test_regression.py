@@ -1,0 +1,351 @@
+"""API, error and simulation tests for polygov.regression.
+
+Simulations have known truth (seeded via the ``rng`` fixture); tolerances are
+stated where they are used.  Published-value and cross-implementation checks
+live in ``test_regression_validation.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from polygov.regression import (
+    COVARIANCES,
+    FewClustersWarning,
+    RegressionResults,
+    covariance_names,
+    fit_cross_section,
+    fit_panel,
+    marginal_effect,
+    regression_table,
+    specification_curve,
+    specification_summary,
+)
+
+
+def make_panel(rng, n=60, t=12, beta=(1.0, -0.5), gaps=False):
+    """Country-year panel with entity and time effects: y = b1 x1 + b2 x2 + a_i + g_t + e."""
+    iso = np.array([f"C{i:03d}" for i in range(n)])
+    d = pd.DataFrame({"iso3": np.repeat(iso, t), "year": np.tile(np.arange(2000, 2000 + t), n)})
+    a = rng.normal(size=n)[np.repeat(np.arange(n), t)]
+    g = rng.normal(size=t)[np.tile(np.arange(t), n)]
+    d["x1"] = rng.normal(size=n * t) + 0.5 * a
+    d["x2"] = rng.normal(size=n * t) + 0.5 * g
+    d["y"] = beta[0] * d.x1 + beta[1] * d.x2 + a + g + rng.normal(scale=0.5, size=n * t)
+    d["region"] = np.repeat(np.array(["R1", "R2", "R3", "R4", "R5"])[np.arange(n) % 5], t)
+    if gaps:
+        d = d.drop(index=d.index[(d.year == 2004) & (d.index % 3 == 0)])
+    return d.reset_index(drop=True)
+
+
+@pytest.fixture
+def panel(rng):
+    return make_panel(rng)
+
+
+# ----------------------------------------------------------------------- estimation basics
+def test_twoway_recovers_truth(panel):
+    res = fit_panel(panel, "y ~ x1 + x2")
+    assert res.estimator == "twoway" and res.cov_type == "cluster"
+    assert res.clusters == ("iso3",) and res.n_clusters == (60,)
+    # 720 obs, noise sd 0.5: SEs ~0.02, so 5 SEs
+    assert abs(res.params["x1"] - 1.0) < 5 * res.std_errors["x1"]
+    assert abs(res.params["x2"] + 0.5) < 5 * res.std_errors["x2"]
+    assert res.nobs == 720 and res.n_entities == 60 and res.n_periods == 12
+    assert 0 < res.r2_within < res.r2 < 1
+
+
+def test_formula_and_y_x_interfaces_agree(panel):
+    a = fit_panel(panel, "y ~ x1 + x2", effects="entity", cov="robust")
+    b = fit_panel(panel, y="y", x=["x1", "x2"], effects="entity", cov="robust")
+    pd.testing.assert_frame_equal(a.tidy(), b.tidy())
+
+
+def test_deterministic_and_pure(panel):
+    before = panel.copy()
+    a = fit_panel(panel, "y ~ x1 + x2")
+    b = fit_panel(panel, "y ~ x1 + x2")
+    pd.testing.assert_frame_equal(panel, before)
+    pd.testing.assert_frame_equal(a.tidy(), b.tidy())
+    assert repr(a) == repr(b)
+    assert "0x" not in repr(a)  # no object ids
+
+
+def test_results_are_frozen(panel):
+    res = fit_panel(panel, "y ~ x1 + x2")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.nobs = 3
+
+
+def test_tidy_columns_and_conf_int(panel):
+    from scipy import stats
+
+    res = fit_panel(panel, "y ~ x1 + x2", effects="entity", cov="classical")
+    tidy = res.tidy()
+    assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value",
+                                  "ci_low", "ci_high"]
+    q = stats.t.ppf(0.95, res.df_inference)  # 90% interval
+    ci = res.conf_int(0.90)
+    np.testing.assert_allclose(ci["ci_high"], res.params + q * res.std_errors)
+    assert res.df_inference == 720 - 2 - 60
+    with pytest.raises(ValueError, match="level must be strictly between 0 and 1"):
+        res.conf_int(95)
+
+
+def test_standardised_equals_regression_on_z_scores(panel):
+    """Pooled OLS: standardised coefficients = OLS on z-scored variables (exact)."""
+    res = fit_panel(panel, "y ~ x1 + x2", effects="none", cov="robust")
+    z = panel[["y", "x1", "x2"]].apply(lambda s: (s - s.mean()) / s.std())
+    ref = fit_panel(panel.assign(**z), "y ~ x1 + x2", effects="none", cov="robust")
+    std = res.standardised().set_index("term")
+    np.testing.assert_allclose(std.loc[["x1", "x2"], "estimate"], ref.params[["x1", "x2"]],
+                               atol=1e-10)
+    np.testing.assert_allclose(std.loc[["x1", "x2"], "p_value"], res.pvalues[["x1", "x2"]])
+    assert "Intercept" not in std.index
+
+
+def test_random_effects_runs_and_keeps_time_invariant(panel):
+    d = panel.assign(small=(panel.iso3 < "C030").astype(float))
+    res = fit_panel(d, "y ~ x1 + x2 + small", effects="random", cov="cluster")
+    assert res.backend.startswith("linearmodels")
+    assert {"Intercept", "x1", "x2", "small"} == set(res.params.index)
+    assert np.isfinite(res.std_errors).all()
+
+
+# ----------------------------------------------------------------------- lags and leads
+def test_lags_match_on_time_value_and_respect_gaps(rng):
+    d = make_panel(rng, n=6, t=8, gaps=True)
+    res = fit_panel(d, "y ~ x1", lags={"x1": [1, 2]}, leads={"x2": 1}, effects="entity",
+                    cov="robust")
+    assert {"x1", "x1_lag1", "x1_lag2", "x2_lead1"} <= set(res.params.index)
+    # build the expected sample by hand: lag = value at year-1 of the same country, if present
+    key = d.set_index(["iso3", "year"])
+    lag1 = [key["x1"].get((i, y - 1), np.nan) for i, y in zip(d.iso3, d.year, strict=True)]
+    lag2 = [key["x1"].get((i, y - 2), np.nan) for i, y in zip(d.iso3, d.year, strict=True)]
+    lead = [key["x2"].get((i, y + 1), np.nan) for i, y in zip(d.iso3, d.year, strict=True)]
+    ok = ~np.isnan(lag1) & ~np.isnan(lag2) & ~np.isnan(lead)
+    assert res.nobs == int(ok.sum())
+    manual = d.assign(x1_lag1=lag1, x1_lag2=lag2, x2_lead1=lead)
+    ref = fit_panel(manual, "y ~ x1 + x1_lag1 + x1_lag2 + x2_lead1", effects="entity",
+                    cov="robust")
+    pd.testing.assert_series_equal(res.params, ref.params)
+
+
+def test_lag_recovers_dynamic_effect(rng):
+    d = make_panel(rng, n=80, t=15)
+    key = d.set_index(["iso3", "year"])["x1"]
+    lag = np.array([key.get((i, y - 1), 0.0) for i, y in zip(d.iso3, d.year, strict=True)])
+    d["y"] = d["y"] + 0.8 * lag
+    res = fit_panel(d, "y ~ x1 + x2", lags={"x1": 1})
+    assert abs(res.params["x1_lag1"] - 0.8) < 5 * res.std_errors["x1_lag1"]
+
+
+# ----------------------------------------------------------------------- errors
+def test_unknown_column_named_with_close_match(panel):
+    with pytest.raises(KeyError, match=r"'x3'.*did you mean 'x2', 'x1'"):
+        fit_panel(panel, "y ~ x1 + x3")
+    with pytest.raises(KeyError, match="'iso'"):
+        fit_panel(panel, "y ~ x1", entity="iso")
+
+
+def test_unknown_cov_and_effects_list_valid(panel):
+    with pytest.raises(ValueError, match=r"unknown covariance.*'clustr'.*expected one of.*"
+                                         r"'driscoll_kraay'.*Did you mean 'cluster'"):
+        fit_panel(panel, "y ~ x1", cov="clustr")
+    with pytest.raises(ValueError, match=r"unknown effects 'two-way'.*'twoway'"):
+        fit_panel(panel, "y ~ x1", effects="two-way")
+    with pytest.raises(ValueError, match="HC3"):  # only for cross-sections
+        fit_panel(panel, "y ~ x1", cov="HC3")
+    assert covariance_names("panel") == ["classical", "robust", "cluster", "twoway_cluster",
+                                         "driscoll_kraay"]
+    assert set(covariance_names()) == set(COVARIANCES)
+
+
+def test_regressor_collinear_with_entity_effects_is_named(panel):
+    d = panel.assign(area=panel.groupby("iso3")["x1"].transform("mean"))
+    with pytest.raises(ValueError, match=r"'area' does not vary within 'iso3'.*entity fixed"):
+        fit_panel(d, "y ~ x1 + area")
+
+
+def test_regressor_collinear_with_time_effects_is_named(panel):
+    d = panel.assign(world=panel.groupby("year")["x2"].transform("mean"))
+    with pytest.raises(ValueError, match=r"'world' does not vary within 'year'.*time fixed"):
+        fit_panel(d, "y ~ x1 + world")
+    fit_panel(d, "y ~ x1 + world", effects="entity")  # fine without time effects
+
+
+def test_too_few_clusters(panel):
+    with pytest.raises(ValueError, match=r"only 5 clusters in 'region'.*min_clusters=10.*"
+                                         r"min_clusters=5"):
+        fit_panel(panel, "y ~ x1", cluster="region")
+    with pytest.warns(FewClustersWarning, match="only 5 clusters in 'region'"):
+        res = fit_panel(panel, "y ~ x1", cluster="region", min_clusters=5)
+    assert res.n_clusters == (5,)
+    # two-way clustering needs the period dimension too: 12 years -> warning only
+    with pytest.warns(FewClustersWarning, match="only 12 clusters in 'year'"):
+        fit_panel(panel, "y ~ x1", cov="twoway_cluster")
+
+
+def test_all_missing_and_no_overlap(panel):
+    with pytest.raises(ValueError, match=r"\['x2'\].*missing in every one of the 720 rows"):
+        fit_panel(panel.assign(x2=np.nan), "y ~ x1 + x2")
+    d = panel.assign(x1=np.where(panel.year < 2006, panel.x1, np.nan),
+                     x2=np.where(panel.year >= 2006, panel.x2, np.nan))
+    with pytest.raises(ValueError, match=r"no row of data has all of.*'x1': 360"):
+        fit_panel(d, "y ~ x1 + x2")
+
+
+def test_missing_rows_dropped_and_reported(panel):
+    d = panel.copy()
+    d.loc[:9, "x1"] = np.nan
+    res = fit_panel(d, "y ~ x1 + x2")
+    assert res.nobs == 710
+    assert res.notes[0] == "10 row(s) with missing values dropped (listwise)"
+
+
+def test_duplicated_keys_and_bad_formula(panel):
+    # 3 keys appear twice: all 6 rows are reported
+    with pytest.raises(ValueError, match=r"6 rows with duplicated \('iso3', 'year'\) keys"):
+        fit_panel(pd.concat([panel, panel.iloc[:3]]), "y ~ x1")
+    with pytest.raises(ValueError, match="fixed effects are chosen with effects="):
+        fit_panel(panel, "y ~ x1 | iso3")
+    with pytest.raises(TypeError, match="either a formula"):
+        fit_panel(panel, "y ~ x1", y="y", x=["x1"])
+    with pytest.raises(ValueError, match="dependent variable must be a plain column name"):
+        fit_panel(panel, "np.log(y) ~ x1")
+
+
+# ----------------------------------------------------------------------- cross-section
+def test_cross_section_hc1_and_cluster_by_hand(rng):
+    n = 300
+    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n),
+                      "g": rng.integers(0, 40, size=n)})
+    d["y"] = 1 + 2 * d.x - d.z + rng.normal(size=n) * (1 + d.x.abs())
+    X = np.column_stack([np.ones(n), d.x, d.z])
+    b = np.linalg.solve(X.T @ X, X.T @ d.y)
+    u = d.y.to_numpy() - X @ b
+    bread = np.linalg.inv(X.T @ X)
+    V_hc1 = bread @ (X.T * u**2) @ X @ bread * n / (n - 3)
+    res = fit_cross_section(d, "y ~ x + z")
+    np.testing.assert_allclose(res.params, b, atol=1e-10)
+    np.testing.assert_allclose(res.std_errors, np.sqrt(np.diag(V_hc1)), rtol=1e-10)
+    s = np.zeros((40, 3))
+    np.add.at(s, d.g.to_numpy(), X * u[:, None])
+    V_cr1 = bread @ s.T @ s @ bread * 40 / 39 * (n - 1) / (n - 3)
+    res = fit_cross_section(d, "y ~ x + z", cov="cluster", cluster="g")
+    np.testing.assert_allclose(res.std_errors, np.sqrt(np.diag(V_cr1)), rtol=1e-10)
+    assert res.df_inference == 39
+
+
+def test_cross_section_wls_by_hand(rng):
+    n = 200
+    d = pd.DataFrame({"x": rng.normal(size=n), "w": rng.uniform(0.5, 2, size=n)})
+    d["y"] = 1 + d.x + rng.normal(size=n) / np.sqrt(d.w)
+    X = np.column_stack([np.ones(n), d.x])
+    W = d.w.to_numpy()
+    b = np.linalg.solve(X.T @ (X * W[:, None]), X.T @ (W * d.y))
+    res = fit_cross_section(d, "y ~ x", weights="w", cov="classical")
+    np.testing.assert_allclose(res.params, b, atol=1e-10)
+    assert res.estimator == "WLS"
+    with pytest.raises(ValueError, match="weights column 'w' must be positive"):
+        fit_cross_section(d.assign(w=d.w - 1), "y ~ x", weights="w")
+    with pytest.raises(ValueError, match="cov='cluster' needs cluster="):
+        fit_cross_section(d, "y ~ x", cov="cluster")
+
+
+# ----------------------------------------------------------------------- marginal effects
+def test_marginal_effect_matches_recentred_model(rng):
+    """ME of x at z0 = coefficient on x after centring z at z0 (estimate and SE)."""
+    d = make_panel(rng, n=50, t=10)
+    d["z"] = rng.normal(size=len(d))
+    d["y"] = d["y"] + 1.5 * d.x1 * d.z + 0.3 * d.z
+    res = fit_panel(d, "y ~ x1 * z + x2", effects="twoway", cov="cluster")
+    me = marginal_effect(res, "x1", "z", values=[-1.0, 0.0, 2.0])
+    assert list(me.columns) == ["z", "estimate", "std_error", "statistic", "p_value", "ci_low",
+                                "ci_high"]
+    for z0, row in zip([-1.0, 0.0, 2.0], me.itertuples(), strict=True):
+        ref = fit_panel(d.assign(z=d.z - z0), "y ~ x1 * z + x2", effects="twoway", cov="cluster")
+        assert row.estimate == pytest.approx(ref.params["x1"], abs=1e-8)
+        assert row.std_error == pytest.approx(ref.std_errors["x1"], rel=1e-6)
+    grid = marginal_effect(res, "x1", "z", data=d, n=11)
+    assert len(grid) == 11 and grid["z"].iloc[0] == pytest.approx(d.z.min())
+    with pytest.raises(ValueError, match="no interaction term between 'x2' and 'z'"):
+        marginal_effect(res, "x2", "z", values=[0])
+
+
+# ----------------------------------------------------------------------- tables
+def test_regression_table_formats(panel):
+    a = fit_panel(panel, "y ~ x1", effects="entity", cov="cluster")
+    b = fit_panel(panel, "y ~ x1 + x2", effects="twoway", cov="cluster")
+    frame = regression_table({"FE": a, "TWFE": b}, format="frame")
+    assert frame.loc["x1", "FE"].startswith(f"{a.params['x1']:.3f}")
+    assert frame.loc["x2", "FE"] == ""
+    assert frame.loc["N", "TWFE"] == "720"
+    assert frame.loc["Time FE"].tolist() == ["No", "Yes"]
+    assert frame.loc["Clusters", "FE"] == "iso3 (60)"
+    assert frame.loc["Within R²", "TWFE"] == f"{b.r2_within:.3f}"
+    html = regression_table([a, b])
+    assert html.startswith("<table") and "Within R²" in html and "(2)" in html
+    md = regression_table([a, b], format="markdown")
+    assert md.splitlines()[0] == "|  | (1) | (2) |"
+    tex = regression_table([a, b], format="latex", caption="Two models")
+    assert r"\toprule" in tex and r"\caption{Two models}" in tex and "$^{***}$" in tex
+    with pytest.raises(ValueError, match="unknown table format 'docx'"):
+        regression_table([a], format="docx")
+    with pytest.raises(TypeError, match="RegressionResults"):
+        regression_table([a, "b"])
+
+
+# ----------------------------------------------------------------------- specification curve
+def test_specification_curve(panel):
+    d = panel.assign(y2=panel.y + panel.x1 * 0.5, x3=panel.x1 + np.random.default_rng(1).normal(
+        size=len(panel)))
+    curve = specification_curve(
+        d, outcomes=["y", "y2"], treatments=["x1", "x3"], controls={"none": [], "x2": ["x2"]},
+        samples={"all": None, "early": "year < 2008", "not R1": (d.region != "R1")},
+        estimators=["twoway", {"name": "FE, robust", "effects": "entity", "cov": "robust"}])
+    assert len(curve) == 2 * 2 * 2 * 3 * 2
+    assert curve["estimate"].is_monotonic_increasing
+    assert curve["rank"].tolist() == list(range(1, 49))
+    assert (curve["error"] == "").all()
+    # one spec checked against a direct fit
+    row = curve.query("outcome == 'y2' and treatment == 'x1' and controls == 'x2' and "
+                      "sample == 'early' and estimator == 'twoway'").iloc[0]
+    ref = fit_panel(d.query("year < 2008"), y="y2", x=["x1", "x2"])
+    assert row.estimate == pytest.approx(ref.params["x1"])
+    summ = specification_summary(curve)
+    assert summ.loc[0, "n_specs"] == 48
+    assert summ.loc[0, "share_positive"] == pytest.approx((curve.estimate > 0).mean())
+    assert summ.loc[0, "share_significant_positive"] == pytest.approx(
+        ((curve.estimate > 0) & (curve.p_value < 0.05)).mean())
+
+
+def test_specification_curve_records_failures(panel):
+    with pytest.warns(Warning, match="1 of 2 specifications failed"):
+        curve = specification_curve(panel, outcomes=["y"], treatments=["x1"],
+                                    samples={"all": None, "tiny": "iso3 < 'C003'"})
+    assert curve["error"].iloc[-1].startswith("ValueError: only 3 clusters")
+    assert np.isnan(curve["estimate"].iloc[-1])
+    with pytest.raises(ValueError, match="only 3 clusters"):
+        specification_curve(panel, outcomes=["y"], treatments=["x1"],
+                            samples={"tiny": "iso3 < 'C003'"}, on_error="raise")
+
+
+# ----------------------------------------------------------------------- real data smoke
+def test_hfi_twoway_on_society_score():
+    import polygov as pg
+
+    hfi = pg.data.load("hfi")
+    scores = pg.polycentricity.centre_scores(hfi)
+    d = hfi[["iso3", "year", "pf_rol"]].merge(scores, on=["iso3", "year"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewClustersWarning)  # ~130 countries: no warning
+        res = fit_panel(d, "pf_rol ~ society", effects="twoway", cov="cluster")
+    assert isinstance(res, RegressionResults)
+    assert res.n_clusters[0] > 100 and res.nobs > 900
+    assert np.isfinite(res.tidy()[["estimate", "std_error", "p_value"]].to_numpy()).all()
