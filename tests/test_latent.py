@@ -224,8 +224,11 @@ def test_posterior_matches_quadrature():
         sdev = np.sqrt(m2 / m0 - mean**2)
         assert abs(mean - row["estimate"]) < 1e-8
         assert abs(sdev - row["std_error"]) < 1e-8
-        # and the KKM closed form: SD = (1 + sum 1/sigma2)^-1/2
-        assert abs(row["std_error"] - (1 + (1 / p.loc[obs, "sigma2"]).sum()) ** -0.5) < 1e-12
+        # and the KKM closed forms: SD = (1 + sum 1/sigma2)^-1/2,
+        # mean = sum_k w_k (y_k - alpha_k) / beta_k with w_k = (1/sigma2_k) / (1 + sum 1/sigma2)
+        inv = 1 / p.loc[obs, "sigma2"].to_numpy()
+        assert abs(row["std_error"] - (1 + inv.sum()) ** -0.5) < 1e-12
+        assert abs(row["estimate"] - (inv / (1 + inv.sum()) * (yv - a) / b).sum()) < 1e-10
         assert row["n_sources"] == len(obs)
 
 
@@ -453,6 +456,29 @@ def test_directions_flip_before_fitting():
         zip(SRC, [1, 1, -1, 1, -1, 1], strict=True))
     # alpha is in the flipped (governance-up) orientation, beta > 0
     assert (res.params["beta"] > 0).all()
+
+
+def test_invariant_to_source_units_and_ignores_pure_noise():
+    df, _, _ = _simulate(2, 300, SIG, seed=17, miss=0.1)
+    rescaled = df.assign(s0=df["s0"] * 100 + 7, s3=df["s3"] / 3 - 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ref = lt.ucm(df, sources=SRC)
+        res = lt.ucm(rescaled, sources=SRC)
+    np.testing.assert_allclose(res.scores["estimate"], ref.scores["estimate"], atol=1e-6)
+    np.testing.assert_allclose(res.scores["std_error"], ref.scores["std_error"], atol=1e-6)
+    p, q = res.params.set_index(["year", "source"]), ref.params.set_index(["year", "source"])
+    np.testing.assert_allclose(p["sigma2"], q["sigma2"], rtol=1e-5)
+    np.testing.assert_allclose(p.xs("s0", level=1)["beta"], 100 * q.xs("s0", level=1)["beta"],
+                               rtol=1e-5)
+    # a source unrelated to governance gets (almost) no weight and does not move the scores
+    noisy = df.assign(junk=np.random.default_rng(0).standard_normal(len(df)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        with_junk = lt.ucm(noisy, sources=[*SRC, "junk"])
+    w = with_junk.params.set_index("source")["weight"]
+    assert w["junk"].max() < 0.005 and with_junk.params.set_index("source")["reliability"]["junk"].max() < 0.05
+    assert np.corrcoef(with_junk.scores["estimate"], ref.scores["estimate"])[0, 1] > 0.999
 
 
 def test_pooled_keeps_world_trend_per_year_does_not():
