@@ -157,7 +157,7 @@ def test_import_verifies_and_detects_edition(shared_data, cache):
     assert p == cache / "wgi" / "2024-csv" / "wgidataset.csv"
     df = F.read("wgi", edition="2024-csv")
     assert len(df) == 32_100 and set(df["edition"]) == {"2024-csv"}
-    assert F.available("wgi").set_index("edition").loc["2024-csv", "cached"]
+    assert F.editions("wgi").set_index("edition").loc["2024-csv", "cached"]
 
 
 def test_import_new_edition(shared_data, tmp_path, cache):
@@ -176,7 +176,7 @@ def test_import_new_edition(shared_data, tmp_path, cache):
     df = F.read("wgi", edition="2024-fix")
     chn = df[(df.iso3 == "CHN") & (df.year == 2022) & (df.indicator == "rl")]
     assert chn["estimate"].item() == -0.05
-    av = F.available("wgi").set_index("edition")
+    av = F.editions("wgi").set_index("edition")
     assert not av.loc["2024-fix", "pinned"] and av.loc["2024-fix", "cached"]
 
 
@@ -225,3 +225,16 @@ def test_import_reference_copies_and_stack(shared_data):
     assert len(panel) == 193 * 7 and sorted(panel["year"].unique()) == [
         2010, 2012, 2014, 2016, 2018, 2022, 2024]
     assert F.read("wdi", edition="bipa-2024")["iso3"].nunique() == 216
+
+
+def test_available_and_reference_dir(shared_data, monkeypatch, tmp_path):
+    monkeypatch.setenv("POLYGOV_SHARED_DATA", str(tmp_path / "nowhere"))
+    assert F.reference_dir() is None
+    assert F.available("egdi") is False
+    monkeypatch.setenv("POLYGOV_SHARED_DATA", str(shared_data))
+    assert F.reference_dir() == shared_data
+    assert F.available("egdi") is True  # reference copies found, nothing cached yet
+    assert F.available("wb_class") is False  # no reference copy exists
+    assert F.available("egdi", include_reference=False) is False
+    F.import_reference_copies(shared_data, names=["egdi"])
+    assert F.available("egdi", "2022", include_reference=False) is True

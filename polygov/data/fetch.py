@@ -47,10 +47,12 @@ __all__ = [
     "available",
     "cache_dir",
     "cached",
+    "editions",
     "fetch",
     "import_file",
     "import_reference_copies",
     "read",
+    "reference_dir",
     "sha256",
 ]
 
@@ -178,8 +180,15 @@ def cached(name: str, edition: str | None = None) -> Path | None:
     return path
 
 
-def available(name: str) -> pd.DataFrame:
-    """List the pinned and registered editions of ``name`` and whether each is cached."""
+def editions(name: str) -> pd.DataFrame:
+    """List the pinned and registered editions of ``name`` and whether each is cached.
+
+    Returns
+    -------
+    DataFrame
+        ``edition``, ``pinned`` (bool), ``sha256``, ``url``, ``cached`` (bool),
+        ``origin`` (``"fetched"``/``"imported"`` or missing).
+    """
     src = _sources.get_source(name)
     reg = _load_registry().get(name, {})
     rows = []
@@ -193,6 +202,46 @@ def available(name: str) -> pd.DataFrame:
                      "cached": bool(path and path.exists()),
                      "origin": reg.get(ed, {}).get("origin")})
     return pd.DataFrame(rows)
+
+
+def reference_dir() -> Path | None:
+    """Return the folder of reference copies of the official files, if there is one.
+
+    ``$POLYGOV_SHARED_DATA`` if set, else the first ``shared/data`` folder found
+    beside the current directory or one of its parents (the layout of the
+    project's CI, where the files sit in ``../shared/data``). ``None`` if absent.
+    """
+    env = os.environ.get("POLYGOV_SHARED_DATA")
+    if env:
+        return Path(env).expanduser() if Path(env).expanduser().is_dir() else None
+    here = Path.cwd().resolve()
+    for base in [here, *here.parents][:4]:
+        cand = base.parent / "shared" / "data"
+        if cand.is_dir():
+            return cand
+    return None
+
+
+def available(name: str, edition: str | None = None, *, include_reference: bool = True) -> bool:
+    """Is ``name`` (a given edition, or any) usable offline: cached, or a reference copy found?
+
+    Reference copies (see :func:`reference_dir`) count when ``include_reference``;
+    register them with :func:`import_reference_copies` before :func:`read`.
+    """
+    src = _sources.get_source(name)
+    eds = [edition] if edition is not None else list(editions(name)["edition"])
+    try:
+        if any(cached(name, e) is not None for e in eds):
+            return True
+    except ChecksumError:
+        return False
+    if include_reference:
+        root = reference_dir()
+        if root is not None:
+            return any(src.editions[e].reference_copy
+                       and (root / src.editions[e].reference_copy).is_file()
+                       for e in eds if e in src.editions)
+    return False
 
 
 def _file_downloader(url: str, output_file, pooch_obj) -> None:  # pragma: no cover - trivial
@@ -449,7 +498,7 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
             raise ValueError(f"edition='all' is only for sources whose editions are separate "
                              f"survey years; {name} editions revise each other, pick one of "
                              f"{list(src.editions)}")
-        eds = [e for e in available(name).query("cached")["edition"]]
+        eds = [e for e in editions(name).query("cached")["edition"]]
         if not eds:
             raise NotCachedError(f"no edition of {name} is cached; run `polygov data fetch "
                                  f"{name}` or import the files")
@@ -463,7 +512,7 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
 
             check_in(ed, [*src.editions, *_load_registry().get(name, {})],
                      name=f"{name} edition")
-        have = available(name).query("cached")["edition"].tolist()
+        have = editions(name).query("cached")["edition"].tolist()
         info = src.editions.get(ed)
         how = (f"run `polygov data fetch {name} --edition {ed}`" if info and info.url else
                f"download it from {info.page if info else src.homepage} and run "

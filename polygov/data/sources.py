@@ -79,6 +79,22 @@ class Source:
     stackable: bool = False  # editions are distinct survey years that may be stacked (EGDI)
     note: str = ""
 
+    def __str__(self) -> str:
+        lines = [f"{self.name}: {self.title}", f"publisher: {self.publisher}",
+                 f"homepage: {self.homepage}", f"licence: {self.licence}",
+                 f"citation: {self.citation}", f"default edition: {self.default_edition}"]
+        if self.note:
+            lines.append(f"note: {self.note}")
+        lines.append("editions:")
+        for e in self.editions.values():
+            lines.append(f"  {e.edition:10s} {e.filename}  ({e.layout})")
+            lines.append(f"  {'':10s} url: {e.url or 'none (download by hand from ' + (e.page or self.homepage) + ')'}")
+            lines.append(f"  {'':10s} sha256: {e.sha256 or 'unknown until registered'}"
+                         + ("" if e.official else "  [not the publisher's own file]"))
+            if e.note:
+                lines.append(f"  {'':10s} {e.note}")
+        return "\n".join(lines)
+
     def edition_info(self, edition: str | None = None) -> Edition:
         """Return the :class:`Edition` named ``edition`` (default: ``default_edition``)."""
         from ..errors import check_in
