@@ -14,6 +14,7 @@ The JRC/OECD Handbook's construction cycle (COINr's vocabulary) in a small, fast
 from .aggregate import AGGREGATORS
 from .build import IndexResult, build
 from .denominate import denominate
+from .examples import hfi_governance_framework
 from .framework import Framework, framework_from_table, from_coinr
 from .impute import IMPUTERS, impute
 from .normalise import NORMALISERS, normalise
@@ -37,6 +38,7 @@ __all__ = [
     "denominate",
     "equal_weights",
     "framework_from_table",
+    "hfi_governance_framework",
     "from_coinr",
     "impute",
     "normalise",

@@ -45,7 +45,7 @@ class IndexSpec:
     normalisation : str
         A key of :data:`NORMALISERS` (default ``"minmax"``), applied to every indicator.
     normalisation_params : mapping
-        Keyword arguments of the normaliser (default ``{"lo": 0, "hi": 100}`` for minmax).
+        Keyword arguments of the normaliser (default none: minmax then maps to 0-100).
     aggregation : str or mapping
         A key of :data:`AGGREGATORS`, or a mapping from level number (2, 3, ...) or
         aggregate code to a key, for different rules per level.
@@ -82,7 +82,7 @@ class IndexSpec:
 
     framework: Framework
     normalisation: str = "minmax"
-    normalisation_params: Mapping[str, Any] = field(default_factory=lambda: {"lo": 0.0, "hi": 100.0})
+    normalisation_params: Mapping[str, Any] = field(default_factory=dict)
     aggregation: str | Mapping = "arithmetic"
     aggregation_params: Mapping[str, Any] = field(default_factory=dict)
     weights: Mapping[str, float] | None = None

@@ -1,0 +1,118 @@
+"""Plots for composite indices: rank intervals, sensitivity bars, correlation heatmaps, score bars.
+
+Axes-level functions in the seaborn style: ``data=`` plus column names, an optional
+``ax=``, and the Axes returned.  They plot tidy output of :mod:`polygov.index` and
+:mod:`polygov.audit`; they never compute an index.  Country names replace ISO3 codes
+by default (``names=False`` keeps the codes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["rank_interval_plot", "sensitivity_bars", "correlation_heatmap", "score_bars"]
+
+
+def _names(codes, names: bool):
+    codes = list(codes)
+    if not names:
+        return codes
+    try:
+        from ..countries import country_names
+
+        out = list(country_names(codes))
+        return [o if isinstance(o, str) and o and o != "not found" else c
+                for o, c in zip(out, codes, strict=True)]
+    except Exception:  # noqa: BLE001 - names are a convenience; fall back to codes
+        return codes
+
+
+def _ax(ax, size):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def rank_interval_plot(data: pd.DataFrame, *, y: str = "iso3", median: str = "median_rank",
+                       low: str = "rank_q05", high: str = "rank_q95",
+                       nominal: str | None = "nominal_rank", names: bool = True, ax=None):
+    """Rank intervals per unit: the 5-95% interval as a bar, median and nominal ranks as dots.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``UncertaintyResult.summary`` or any frame with the named columns.
+    """
+    d = data.sort_values(nominal if nominal else median, ascending=False, kind="stable")
+    ax = _ax(ax, (6, max(3, 0.18 * len(d))))
+    pos = np.arange(len(d))
+    ax.hlines(pos, d[low], d[high], color="0.6", lw=3, label="5-95% interval")
+    ax.plot(d[median], pos, "o", color="C0", ms=4, label="median rank")
+    if nominal:
+        ax.plot(d[nominal], pos, "|", color="C3", ms=9, mew=2, label="nominal rank")
+    ax.set_yticks(pos)
+    ax.set_yticklabels(_names(d[y], names), fontsize=7)
+    ax.set_xlabel("rank (1 = best)")
+    ax.set_ylabel("")
+    ax.invert_xaxis()
+    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    return ax
+
+
+def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1", total: str = "ST",
+                     conf: bool = True, ax=None):
+    """Grouped bars of first-order and total Sobol indices per uncertain factor."""
+    ax = _ax(ax, (5, 3))
+    pos = np.arange(len(data))
+    wdt = 0.38
+    e1 = data[first + "_conf"] if conf and first + "_conf" in data else None
+    et = data[total + "_conf"] if conf and total + "_conf" in data else None
+    ax.bar(pos - wdt / 2, data[first], wdt, yerr=e1, label="first order (S1)", color="C0")
+    ax.bar(pos + wdt / 2, data[total], wdt, yerr=et, label="total effect (ST)", color="C1")
+    ax.set_xticks(pos)
+    ax.set_xticklabels(data[x], rotation=20, ha="right")
+    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.set_xlabel("")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def correlation_heatmap(data: pd.DataFrame, *, annot: bool | None = None, cmap: str = "RdBu_r",
+                        ax=None):
+    """Heatmap of a correlation matrix (e.g. :func:`polygov.audit.correlation_matrix`)."""
+    import seaborn as sns
+
+    n = len(data)
+    ax = _ax(ax, (max(4, 0.35 * n), max(3.5, 0.3 * n)))
+    annot = n <= 15 if annot is None else annot
+    sns.heatmap(data, vmin=-1, vmax=1, center=0, cmap=cmap, annot=annot, fmt=".2f",
+                annot_kws={"fontsize": 7}, square=True, cbar_kws={"label": "correlation (r)"}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def score_bars(data: pd.DataFrame, *, x: str = "score", y: str = "iso3", hue: str | None = None,
+               names: bool = True, xlabel: str = "score", ax=None):
+    """Horizontal bars sorted by score, best at the top, labelled with country names."""
+    d = data.sort_values(x, ascending=True, kind="stable")
+    ax = _ax(ax, (6, max(3, 0.18 * len(d))))
+    pos = np.arange(len(d))
+    if hue is None:
+        ax.barh(pos, d[x], color="C0")
+    else:
+        cats = list(dict.fromkeys(d[hue]))
+        colors = {c: f"C{i % 10}" for i, c in enumerate(cats)}
+        ax.barh(pos, d[x], color=[colors[c] for c in d[hue]])
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color=colors[c], label=str(c)) for c in cats], frameon=False,
+                  fontsize=7, title=hue)
+    ax.set_yticks(pos)
+    ax.set_yticklabels(_names(d[y], names), fontsize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    return ax

@@ -1,0 +1,145 @@
+"""Uncertainty and Sobol sensitivity analysis (vectorised engine vs. rebuilding the index)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import polygov.index as pi
+from polygov.errors import PolygovWarning
+
+TABLE = pd.DataFrame(
+    [("a", "P", 1), ("b", "P", 2), ("c", "P", 1), ("d", "Q", 1), ("e", "Q", 1), ("f", "I", 1),
+     ("P", "I", 2), ("Q", "I", 1), ("I", None, 1)], columns=["code", "parent", "weight"])
+
+
+@pytest.fixture
+def setup(rng):
+    fw = pi.framework_from_table(TABLE)
+    n = 25
+    d = pd.DataFrame({c: rng.gamma(2.0, size=n) for c in "abcdef"})
+    d.insert(0, "iso3", [f"U{i:02d}" for i in range(n)])
+    d.loc[[2, 5], "b"] = np.nan
+    d.loc[7, ["d", "e"]] = np.nan
+    return fw, d
+
+
+def _check_draws(ua, data, draws):
+    for k in draws:
+        res = pi.build(ua.spec_for(k), data)
+        got = res.stages["aggregated"][ua.code].to_numpy()
+        np.testing.assert_allclose(ua.scores.iloc[k].to_numpy(), got, rtol=1e-10, atol=1e-10)
+        np.testing.assert_array_equal(ua.ranks.iloc[k].to_numpy(), res.ranks[ua.code].to_numpy())
+
+
+@pytest.mark.parametrize("aggs", [("arithmetic", "geometric", "harmonic"),
+                                  ({2: "geometric", 3: "arithmetic"}, "generalised")])
+def test_engine_matches_rebuild(setup, aggs):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100},
+                        aggregation_params={"p": 0.5})
+    ua = pi.uncertainty(spec, d, n_draws=40, seed=3, aggregations=aggs,
+                        normalisations=[("minmax", {"lo": 1, "hi": 100}),
+                                        ("zscore", {"mean": 10, "sd": 2}), "rank"],
+                        imputations=["none", "mean", "em"], leave_one_out=True)
+    assert set(ua.draws["omitted"]) - {""} <= set("abcdef")
+    _check_draws(ua, d, range(0, 40, 3))
+
+
+def test_engine_matches_rebuild_with_coverage_and_subindex(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100}, min_coverage=0.6)
+    with pytest.warns(PolygovWarning, match="draws gave missing scores"):
+        ua = pi.uncertainty(spec, d, n_draws=30, seed=5, leave_one_out=True)
+    _check_draws(ua, d, range(0, 30, 4))
+    assert ua.summary["n_missing"].sum() > 0
+    ua = pi.uncertainty(spec, d, n_draws=10, seed=5, code="Q")
+    assert ua.code == "Q"
+    _check_draws(ua, d, range(10))
+
+
+def test_panel_ranks_within_year(rng):
+    from polygov.data import load
+
+    hfi = load("hfi").query("year >= 2014")
+    spec = pi.IndexSpec(pi.hfi_governance_framework(), normalisation_params={"lo": 1, "hi": 100})
+    ua = pi.uncertainty(spec, hfi, n_draws=12, seed=1)
+    assert {"iso3", "year", "median_rank", "rank_q05", "rank_q95"} <= set(ua.summary.columns)
+    _check_draws(ua, hfi, [0, 5, 11])
+
+
+def test_reproducible_and_independent_of_jobs(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    a = pi.uncertainty(spec, d, n_draws=300, seed=11, leave_one_out=True)
+    import joblib
+
+    # threads keep the test fast; the loky process backend runs the same code path
+    with joblib.parallel_config(backend="threading"):
+        b = pi.uncertainty(spec, d, n_draws=300, seed=11, leave_one_out=True, n_jobs=2,
+                           batch_size=70)
+    pd.testing.assert_frame_equal(a.ranks, b.ranks)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    c = pi.uncertainty(spec, d, n_draws=300, seed=12)
+    assert not a.weights.equals(c.weights)
+
+
+def test_weight_noise_recorded(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    ua = pi.uncertainty(spec, d, n_draws=500, seed=1, weight_noise=0.25, noise_levels=[2])
+    ratio = ua.weights / pd.Series(spec.node_weights())
+    assert ratio[["P", "Q"]].min().min() >= 0.75 and ratio[["P", "Q"]].max().max() <= 1.25
+    assert (ratio[["a", "b", "I"]] == 1).all().all()
+    lo, hi = ua.summary["rank_q05"], ua.summary["rank_q95"]
+    assert (lo <= ua.summary["median_rank"]).all() and (ua.summary["median_rank"] <= hi).all()
+
+
+def test_progress_bar(setup, capsys):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    pi.uncertainty(spec, d, n_draws=50, seed=1, progress=True, batch_size=10)
+    assert "draws" in capsys.readouterr().err
+
+
+def test_errors(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw)
+    with pytest.raises(ValueError, match="needs positive normalised values.*zscore"):
+        pi.uncertainty(spec, d, n_draws=5, normalisations=["zscore"])
+    with pytest.raises(ValueError, match="copeland aggregation cannot be vectorised"):
+        pi.uncertainty(spec, d, n_draws=5, aggregations=["copeland"])
+    with pytest.raises(ValueError, match="unknown sensitivity factor 'weight'"):
+        pi.sobol(spec, d, n_base=8, factors=["weight"])
+    with pytest.raises(ValueError, match="needs imputations="):
+        pi.sobol(spec, d, n_base=8, factors=["imputation"])
+
+
+def test_sobol_inert_factor_has_zero_indices(setup):
+    # two identical normalisation alternatives: the factor cannot matter (COINr's own test)
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    sa = pi.sobol(spec, d, n_base=256, seed=2, factors=["normalisation", "aggregation", "weights"],
+                  normalisations=[("minmax", {"lo": 1, "hi": 100})] * 2)
+    ix = sa.indices.set_index("factor")
+    assert ix.at["normalisation", "ST"] == 0 and abs(ix.at["normalisation", "S1"]) < 1e-12
+    assert ix.at["aggregation", "ST"] > 0.05
+    assert len(sa.samples) == 256 * (3 + 2)
+
+
+def test_sobol_single_factor_explains_everything(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    sa = pi.sobol(spec, d, n_base=512, seed=4, factors=["aggregation", "weights"],
+                  weight_noise=0.0, per_unit=True)
+    ix = sa.indices.set_index("factor")
+    # weights do not vary (noise 0): all variance is the aggregation's
+    assert ix.at["weights", "ST"] == 0
+    assert ix.at["aggregation", "S1"] == pytest.approx(1, abs=0.05)
+    assert ix.at["aggregation", "ST"] == pytest.approx(1, abs=0.05)
+    assert set(sa.unit_indices["factor"]) == {"aggregation", "weights"}
+    # reproducible
+    sb = pi.sobol(spec, d, n_base=512, seed=4, factors=["aggregation", "weights"], weight_noise=0.0)
+    pd.testing.assert_frame_equal(sa.indices, sb.indices)
