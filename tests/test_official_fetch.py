@@ -238,3 +238,12 @@ def test_available_and_reference_dir(shared_data, monkeypatch, tmp_path):
     assert F.available("egdi", include_reference=False) is False
     F.import_reference_copies(shared_data, names=["egdi"])
     assert F.available("egdi", "2022", include_reference=False) is True
+
+
+def test_ensure_official(shared_data, tmp_path, capsys):
+    assert F.ensure_official(["egdi", "hdr"], root=shared_data) is True
+    assert F.cached("hdr") is not None
+    assert F.ensure_official(["vdem"], root=tmp_path / "empty") is False
+    out = capsys.readouterr().out
+    assert "not on this machine: vdem" in out
+    assert "polygov data import vdem PATH --edition v14" in out
