@@ -282,7 +282,7 @@ def load_wvs_microdata() -> pd.DataFrame:
     conv = _coco().convert([int(c) for c in codes], src="ISOnumeric", to="ISO3", not_found=None)
     known = set(country_table()["iso3"])
     mapping = {c: (v if isinstance(v, str) and v in known else None) for c, v in zip(codes, conv, strict=True)}
-    bad = [c for c, v in mapping.items() if v is None]
+    bad = [int(c) for c, v in mapping.items() if v is None]
     out = pd.DataFrame({
         "iso3": raw["s003"].map(mapping),
         "year": raw["s020"].astype(np.int64),
