@@ -86,13 +86,18 @@ def _course_run(args) -> int:
         print(f"  {r.status:8s} {r.seconds:6.1f} s  {r.notebook}" + (f"  ({r.message})" if r.message else ""),
               flush=True)
 
+    import time
+
+    t0 = time.perf_counter()
     res = run_course(args.notebooks or None, output=args.output, inplace=args.inplace,
-                     timeout=args.timeout, on_result=report)
+                     timeout=args.timeout, jobs=args.jobs, on_result=report)
+    wall = time.perf_counter() - t0
     print()
     print(res[["notebook", "status", "seconds"]].to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     total = res["seconds"].sum()
     print(f"\n{(res.status == 'ok').sum()} ok, {(res.status == 'failed').sum()} failed, "
-          f"{(res.status == 'skipped').sum()} skipped; {total:.1f} s in notebooks; HTML in {args.output}/")
+          f"{(res.status == 'skipped').sum()} skipped; {total:.1f} s of notebook time, {wall:.1f} s wall "
+          f"with {args.jobs} job(s); HTML in {args.output}/")
     return 1 if (res.status == "failed").any() else 0
 
 
@@ -136,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", default="build/course")
     run.add_argument("--inplace", action="store_true", help="also save the executed notebooks")
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    run.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     run.set_defaults(func=_course_run)
     st = csub.add_parser("student", help="write student copies with solutions removed")
     st.add_argument("notebooks", nargs="*")

@@ -97,10 +97,34 @@ def _html(nb, out: Path) -> None:
     out.write_text(body, encoding="utf-8")
 
 
+def _run_one(p: Path, out: Path, *, inplace: bool, timeout: int) -> NotebookRun:
+    import nbformat
+
+    meta = nbformat.read(p, as_version=4).metadata.get("polygov", {})
+    needs = meta.get("requires_official", [])
+    if needs:
+        ok, why = _official_available(needs)
+        if not ok:
+            return NotebookRun(p.name, "skipped", 0.0, None, why)
+    t0 = time.perf_counter()
+    try:
+        nb = run_notebook(p, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - reported per notebook, the run goes on
+        text = str(exc).strip()
+        return NotebookRun(p.name, "failed", time.perf_counter() - t0, None,
+                           f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}")
+    secs = time.perf_counter() - t0
+    html = out / (p.stem + ".html")
+    _html(nb, html)
+    if inplace:
+        nbformat.write(nb, p)
+    return NotebookRun(p.name, "ok", secs, str(html))
+
+
 def run_course(notebooks: Sequence[Path | str] | None = None, *, output: Path | str = "build/course",
-               inplace: bool = False, timeout: int = 600, progress: bool = True,
+               inplace: bool = False, timeout: int = 600, jobs: int = 1, progress: bool = True,
                on_result: Callable[[NotebookRun], None] | None = None) -> pd.DataFrame:
-    """Execute the course notebooks in order and write HTML copies.
+    """Execute the course notebooks and write HTML copies.
 
     Parameters
     ----------
@@ -112,53 +136,41 @@ def run_course(notebooks: Sequence[Path | str] | None = None, *, output: Path | 
         Also write the executed notebooks back (refreshes the committed outputs).
     timeout : int
         Seconds allowed per cell.
+    jobs : int
+        Notebooks run at once (each on its own kernel). The result table keeps
+        the reading order whatever the order of completion.
 
     Returns
     -------
     DataFrame
-        ``notebook``, ``status`` (ok / failed / skipped), ``seconds``, ``html``,
-        ``message``; one row per notebook.
+        ``notebook``, ``status`` (ok / failed / skipped), ``seconds`` (wall time of
+        that notebook's execution), ``html``, ``message``; one row per notebook,
+        in reading order.
     """
-    import nbformat
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     from tqdm.auto import tqdm
 
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     paths = find_notebooks() if notebooks is None else [Path(p) for p in notebooks]
     for p in paths:
         if not p.is_file():
             raise FileNotFoundError(f"notebook {p} does not exist")
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    bar = tqdm(paths, desc="course", unit="notebook", disable=not progress)
-    for p in bar:
-        bar.set_postfix_str(p.name)
-        meta = nbformat.read(p, as_version=4).metadata.get("polygov", {})
-        needs = meta.get("requires_official", [])
-        if needs:
-            ok, why = _official_available(needs)
-            if not ok:
-                r = NotebookRun(p.name, "skipped", 0.0, None, why)
-                results.append(r)
-                if on_result:
-                    on_result(r)
-                continue
-        t0 = time.perf_counter()
-        try:
-            nb = run_notebook(p, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - reported per notebook, the run goes on
-            r = NotebookRun(p.name, "failed", time.perf_counter() - t0, None,
-                            f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}")
-        else:
-            secs = time.perf_counter() - t0
-            html = out / (p.stem + ".html")
-            _html(nb, html)
-            if inplace:
-                nbformat.write(nb, p)
-            r = NotebookRun(p.name, "ok", secs, str(html))
-        results.append(r)
-        if on_result:
-            on_result(r)
-    return pd.DataFrame([r.__dict__ for r in results])
+    results: dict[Path, NotebookRun] = {}
+    with tqdm(total=len(paths), desc="course", unit="notebook", disable=not progress) as bar, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_run_one, p, out, inplace=inplace, timeout=timeout): p for p in paths}
+        for fut in as_completed(futures):
+            r = fut.result()
+            results[futures[fut]] = r
+            bar.set_postfix_str(r.notebook)
+            bar.update()
+            if on_result:
+                on_result(r)
+    return pd.DataFrame([results[p].__dict__ for p in paths])
 
 
 def strip_solutions(nb) -> tuple[object, int]:

@@ -53,7 +53,7 @@ def _toy_notebook(path, *, fail=False):
 def test_course_run_and_student(tmp_path):
     _toy_notebook(tmp_path / "01_ok.ipynb")
     _toy_notebook(tmp_path / "02_bad.ipynb", fail=True)
-    res = course.run_course(sorted(tmp_path.glob("*.ipynb")), output=tmp_path / "html", progress=False)
+    res = course.run_course(sorted(tmp_path.glob("*.ipynb")), output=tmp_path / "html", progress=False, jobs=2)
     assert res["status"].tolist() == ["ok", "failed"]
     assert "boom" in res.loc[1, "message"]
     html = (tmp_path / "html" / "01_ok.html").read_text()
