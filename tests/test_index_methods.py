@@ -186,3 +186,14 @@ def test_em_recovers_missing_values_better_than_mean(rng):
     err_mean = np.sqrt(((mean - truth).to_numpy()[mask] ** 2).mean())
     assert err_em < 0.6 * err_mean
     assert (em.to_numpy()[~mask] == truth.to_numpy()[~mask]).all()
+
+
+@given(arrays(float, st.integers(4, 40), elements=st.floats(-1e3, 1e3)))
+def test_skew_kurt_equal_scipy(v):
+    from scipy import stats
+
+    if np.ptp(v) < 1e-6:
+        return
+    s, k = treat.skew_kurt(v)
+    assert s == pytest.approx(stats.skew(v, bias=False), rel=1e-6, abs=1e-6)
+    assert k == pytest.approx(stats.kurtosis(v, bias=False), rel=1e-6, abs=1e-6)

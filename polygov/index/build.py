@@ -360,11 +360,12 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
     stages["aggregated"] = agg
     ranks = rank_frame(agg)
     fw = spec.framework
-    tidy = agg.stack(future_stack=True).rename("score").reset_index()
-    tidy.columns = keys + ["code", "score"]
-    rk = ranks.stack(future_stack=True).rename("rank").reset_index()
-    rk.columns = keys + ["code", "rank"]
-    tidy["rank"] = rk["rank"].to_numpy()
+    n_rows, n_codes = agg.shape
+    tidy = agg.index.to_frame(index=False).loc[np.repeat(np.arange(n_rows), n_codes)]
+    tidy = tidy.reset_index(drop=True)
+    tidy["code"] = np.tile(np.asarray(agg.columns, dtype=object), n_rows)
+    tidy["score"] = agg.to_numpy(dtype=float).ravel()
+    tidy["rank"] = ranks[list(agg.columns)].to_numpy(dtype=float).ravel()
     lv = fw.table.set_index("code")
     tidy.insert(len(keys) + 1, "name", tidy["code"].map(lv["name"]))
     tidy.insert(len(keys) + 2, "level", tidy["code"].map(lv["level"]).astype(int))

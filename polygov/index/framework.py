@@ -48,6 +48,8 @@ class Framework:
 
     table: pd.DataFrame
     _children: Mapping[str, tuple[str, ...]] = field(repr=False, default=None)
+    _parents: Mapping[str, str | None] = field(repr=False, default=None)
+    _levels: Mapping[str, int] = field(repr=False, default=None)
 
     # -- structure ----------------------------------------------------------
     @property
@@ -79,12 +81,11 @@ class Framework:
 
     def parent(self, code: str) -> str | None:
         self._check_code(code)
-        p = self.table.set_index("code").at[code, "parent"]
-        return None if pd.isna(p) else str(p)
+        return self._parents[code]
 
     def level(self, code: str) -> int:
         self._check_code(code)
-        return int(self.table.set_index("code").at[code, "level"])
+        return self._levels[code]
 
     def weights(self) -> dict[str, float]:
         """Nominal weight of every node (keyed by code)."""
@@ -131,7 +132,7 @@ class Framework:
         return framework_from_table(t.drop(columns=["level"]))
 
     def _check_code(self, code: str) -> None:
-        if code not in set(self.table["code"]):
+        if code not in self._levels:
             from ..errors import close_matches
 
             near = close_matches(code, self.table["code"])
@@ -253,7 +254,10 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     extra = [c for c in ("denominator", "target") if c in t.columns]
     t = t[keep + extra].sort_values("level", kind="stable").reset_index(drop=True)
     kids = MappingProxyType({p: tuple(v) for p, v in children.items()})
-    return Framework(table=t, _children=kids)
+    return Framework(table=t, _children=kids,
+                     _parents=MappingProxyType(dict(zip(t["code"], t["parent"], strict=True))),
+                     _levels=MappingProxyType({c: int(v) for c, v in zip(t["code"], t["level"],
+                                                                          strict=True)}))
 
 
 def from_coinr(idata: pd.DataFrame, imeta: pd.DataFrame) -> tuple[pd.DataFrame, Framework]:

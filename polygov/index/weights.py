@@ -21,7 +21,7 @@ def equal_weights(framework: Framework) -> pd.Series:
     return pd.Series(1.0, index=framework.codes)
 
 
-def varimax(loadings: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:
+def varimax(loadings: np.ndarray, *, max_iter: int = 2000, tol: float = 1e-12) -> np.ndarray:
     """Kaiser's varimax rotation of a (p x k) loading matrix (raw, unnormalised).
 
     Validated against ``factor_analyzer.Rotator(method="varimax", normalize=False)``.
@@ -31,15 +31,14 @@ def varimax(loadings: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10) ->
     if k < 2:
         return L.copy()
     R = np.eye(k)
-    d = 0.0
     for _ in range(max_iter):
         Lr = L @ R
         u, s, vt = np.linalg.svd(L.T @ (Lr ** 3 - Lr @ np.diag((Lr ** 2).sum(axis=0)) / p))
-        R = u @ vt
-        d_new = s.sum()
-        if d_new < d * (1 + tol):
+        R_new = u @ vt
+        done = np.abs(R_new - R).max() < tol
+        R = R_new
+        if done:
             break
-        d = d_new
     return L @ R
 
 

@@ -1,0 +1,102 @@
+"""Weighting methods: PCA/varimax (Handbook), optimised correlations, Benefit of the Doubt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import polygov.index as pi
+from polygov.index.weights import varimax
+
+
+def _two_factor_block(rng, n=400):
+    f1, f2 = rng.normal(size=(2, n))
+    cols = {f"x{i}": f1 + 0.5 * rng.normal(size=n) for i in range(3)}
+    cols |= {f"y{i}": f2 + 0.5 * rng.normal(size=n) for i in range(2)}
+    return pd.DataFrame(cols)
+
+
+@pytest.fixture
+def fw():
+    t = pd.DataFrame([("x0", "A", 1), ("x1", "A", 1), ("x2", "A", 1), ("y0", "A", 1),
+                      ("y1", "A", 1), ("A", None, 1)], columns=["code", "parent", "weight"])
+    return pi.framework_from_table(t)
+
+
+def test_varimax_matches_factor_analyzer(rng):
+    from factor_analyzer.rotator import Rotator
+
+    L = rng.normal(size=(8, 3))
+    ours = varimax(L)
+    ref = Rotator(method="varimax", normalize=False, max_iter=1000, tol=1e-12).fit_transform(L)
+    # equal up to column order and sign
+    for j in range(3):
+        best = min(np.abs(ours[:, j][:, None] - s * ref).sum(axis=0).min() for s in (1, -1))
+        assert best < 1e-6
+
+
+def test_pca_weights_handbook_procedure(rng, fw):
+    from factor_analyzer.rotator import Rotator
+
+    x = _two_factor_block(rng)
+    w = pi.pca_weights(x, fw)
+    assert w.sum() == pytest.approx(1)
+    # independent route: eigen-decomposition by numpy SVD of standardised data + factor_analyzer varimax
+    z = (x - x.mean()) / x.std(ddof=1)
+    u, s, vt = np.linalg.svd(z.to_numpy() / np.sqrt(len(z) - 1), full_matrices=False)
+    ev = s ** 2
+    keep = ev > 1
+    L = vt[keep].T * np.sqrt(ev[keep])
+    R = Rotator(method="varimax", normalize=False, max_iter=1000, tol=1e-12).fit_transform(L)
+    var = (R ** 2).sum(axis=0)
+    sq = R ** 2 / var
+    ref = sq.max(axis=1) * var[sq.argmax(axis=1)] / var.sum()
+    # 1e-5: factor_analyzer stops its varimax iterations earlier than ours
+    np.testing.assert_allclose(w[x.columns].to_numpy(), ref / ref.sum(), atol=1e-5)
+    # the x-items share one factor, the y-items the other
+    assert w[["x0", "x1", "x2"]].sum() == pytest.approx(
+        var[sq.argmax(axis=1)[0]] / var.sum() * 1, abs=0.15)
+
+
+def test_correlation_weights_equalise_influence(rng, fw):
+    x = _two_factor_block(rng)
+    x["y1"] = x["y1"] * 3          # a high-variance component dominates equal weights
+    w = pi.correlation_weights(x, fw)
+    agg = x[w.index] @ w
+    r = x[w.index].corrwith(agg)
+    assert r.max() - r.min() < 1e-3
+    assert w.sum() == pytest.approx(1)
+
+
+def test_bod_properties(rng):
+    y = pd.DataFrame(rng.uniform(0.1, 1, size=(15, 2)), columns=["a", "b"])
+    out = pi.bod_weights(y)
+    assert out["bod_score"].max() == pytest.approx(1) and (out["bod_score"] <= 1 + 1e-9).all()
+    # brute force over weight directions for two indicators
+    th = np.linspace(0, np.pi / 2, 20001)
+    W = np.stack([np.cos(th), np.sin(th)])
+    S = y.to_numpy() @ W
+    brute = (S / S.max(axis=0)).max(axis=1)
+    np.testing.assert_allclose(out["bod_score"], brute, atol=2e-5)   # grid resolution
+    assert (out["bod_score"] >= brute - 1e-9).all()
+    # one indicator: score = y / max(y)
+    one = pi.bod_weights(y[["a"]])
+    np.testing.assert_allclose(one["bod_score"], y["a"] / y["a"].max())
+    # share bounds pinned at 1/2 force equal shares
+    fixed = pi.bod_weights(y, lower=0.5, upper=0.5)
+    np.testing.assert_allclose(fixed[["share_a", "share_b"]], 0.5, atol=1e-7)
+    with pytest.raises(ValueError, match="complete data"):
+        pi.bod_weights(y.mask(y > 0.9))
+    with pytest.raises(ValueError, match="infeasible"):
+        pi.bod_weights(y, lower=0.6)
+
+
+def test_weights_feed_a_spec(rng, fw):
+    x = _two_factor_block(rng, n=60)
+    x.insert(0, "iso3", [f"U{i}" for i in range(60)])
+    w = pi.pca_weights(x.drop(columns="iso3"), fw)
+    spec = pi.IndexSpec(fw, weights=w.to_dict())
+    res = pi.build(spec, x)
+    pd.testing.assert_series_equal(res.weights[w.index], w / w.sum(), check_names=False)
+    assert pi.equal_weights(fw).eq(1).all()
