@@ -170,3 +170,35 @@ def test_legacy_missing_sheet(shared_data, tmp_path):
     wb.save(p)
     with pytest.raises(ParseError, match=r"lacks the sheet\(s\) for \['va', 'pv', 'ge', 'rq', 'cc'\]"):
         wgi.parse(p)
+
+
+def _small_long_xlsx(shared_data, path):
+    """The 2022-2023 rows of the 2024 Update re-written as a long-layout xlsx ('..' = missing)."""
+    import openpyxl
+
+    raw = pd.read_csv(shared_data / "wgi/2024_update/wgidataset.csv", encoding="utf-8-sig",
+                      keep_default_na=False, dtype=str)
+    raw = raw[raw["year"].isin(["2022", "2023"])]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(raw.columns))
+    for row in raw.itertuples(index=False):
+        ws.append([v if (v == ".." or i < 5 and i != 3) else float(v) for i, v in enumerate(row)])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("which", ["long", "legacy"])
+def test_xlsx_engines_agree(shared_data, monkeypatch, tmp_path, which):
+    # python-calamine (fast path) and openpyxl (fallback) must give identical frames
+    pytest.importorskip("python_calamine")
+    from polygov.data.parsers import _common
+
+    path = (_small_long_xlsx(shared_data, tmp_path / "long.xlsx") if which == "long"
+            else shared_data / "wgi/2023_update/wgidataset.xlsx")
+    frames = {}
+    for engine in ("calamine", "openpyxl"):
+        monkeypatch.setattr(_common, "XLSX_ENGINE", engine)
+        frames[engine] = wgi.parse(path)
+    assert len(frames["openpyxl"]) == (214 * 2 * 6 if which == "long" else 214 * 24 * 6)
+    pd.testing.assert_frame_equal(frames["calamine"], frames["openpyxl"])

@@ -524,13 +524,15 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
     return parser.parse(path, edition=ed, **options)
 
 
-def ensure_official(names: list[str], *, root: str | Path | None = None,
-                    skip_rest: bool = True) -> bool:
+def ensure_official(names, *, root: str | Path | None = None, skip_rest: bool = True) -> bool:
     """Make sure the official sources ``names`` are in the cache; say how to get them if not.
 
-    For notebooks. Each source counts as present when at least one edition is
-    cached; otherwise the reference copies under ``root`` (default
-    :func:`reference_dir`) are registered with :func:`import_reference_copies`.
+    For notebooks. ``names`` is a list of source names, or a mapping from
+    source name to the editions wanted (e.g. ``{"wgi": ["2024"]}``). A source
+    counts as present when one of the wanted editions (any edition, for a
+    plain name) is cached; otherwise the reference copies of those editions
+    under ``root`` (default :func:`reference_dir`) are registered with
+    :func:`import_reference_copies`.
     If a source is still missing, prints the fetch/import commands and returns
     ``False``; inside IPython/Jupyter with ``skip_rest=True`` the remaining
     cells of the notebook then run as no-ops, so it ends cleanly.
@@ -541,14 +543,19 @@ def ensure_official(names: list[str], *, root: str | Path | None = None,
         ``True`` when every source is usable with :func:`read`.
     """
     base = Path(root) if root is not None else reference_dir()
+    wanted = dict(names) if isinstance(names, dict) else {n: None for n in names}
     missing = []
-    for name in names:
+    for name, eds in wanted.items():
         _sources.get_source(name)
-        if available(name, include_reference=False):
+
+        def present(name=name, eds=eds):
+            return any(available(name, e, include_reference=False) for e in (eds or [None]))
+
+        if present():
             continue
         if base is not None:
-            import_reference_copies(base, names=[name])
-        if not available(name, include_reference=False):
+            import_reference_copies(base, names=[name], editions=eds)
+        if not present():
             missing.append(name)
     if not missing:
         return True
@@ -557,7 +564,7 @@ def ensure_official(names: list[str], *, root: str | Path | None = None,
           "downloaded by hand, then run the notebook again:")
     for name in missing:
         src = _sources.get_source(name)
-        info = src.edition_info()
+        info = src.edition_info((wanted[name] or [None])[0])
         if info.url:
             print(f"    polygov data fetch {name}")
         else:
@@ -573,12 +580,14 @@ def ensure_official(names: list[str], *, root: str | Path | None = None,
     return False
 
 
-def import_reference_copies(root: str | Path, *, names: list[str] | None = None) -> pd.DataFrame:
+def import_reference_copies(root: str | Path, *, names: list[str] | None = None,
+                            editions: list[str] | None = None) -> pd.DataFrame:
     """Register every reference copy found under ``root`` (e.g. ``../shared/data``).
 
     For CI and course servers: each edition's ``reference_copy`` path (see
     :mod:`polygov.data.sources`) is imported with :func:`import_file`, exactly
-    as ``polygov data import`` would. Editions already cached are skipped.
+    as ``polygov data import`` would. Editions already cached are skipped;
+    ``names`` and ``editions`` restrict the sources and edition labels.
 
     Returns
     -------
@@ -592,7 +601,7 @@ def import_reference_copies(root: str | Path, *, names: list[str] | None = None)
         if names is not None and name not in names:
             continue
         for ed, info in src.editions.items():
-            if not info.reference_copy:
+            if not info.reference_copy or (editions is not None and ed not in editions):
                 continue
             p = root / info.reference_copy
             if not p.is_file():

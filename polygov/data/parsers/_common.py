@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["ParseError", "check_csv_complete", "check_edition_years", "fail", "names_to_iso3", "require_columns",
-           "to_numeric_strict"]
+           "to_numeric_strict", "xlsx_sheets"]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
@@ -131,3 +131,51 @@ def check_csv_complete(path, encoding: str = "utf-8-sig") -> None:
     if len(last) < len(header):
         fail(path, f"the last row has {len(last)} fields but the header has {len(header)}: "
                    "the file is truncated (incomplete download?). Download it again")
+
+
+#: xlsx reader: ``"auto"`` (python-calamine when installed, else openpyxl),
+#: ``"calamine"`` or ``"openpyxl"``. The two give identical values (tested).
+XLSX_ENGINE = "auto"
+
+
+def _engine() -> str:
+    if XLSX_ENGINE != "auto":
+        return XLSX_ENGINE
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return "openpyxl"
+    return "calamine"
+
+
+def xlsx_sheets(path) -> dict[str, list[tuple]]:
+    """Read every sheet of an xlsx file as lists of row tuples (empty cells = ``None``).
+
+    python-calamine (Rust) reads the 3 MB WGI workbook about 5x faster than
+    openpyxl; openpyxl is the fallback. Numbers come back as float or int,
+    text as str.
+    """
+    path = Path(path)
+    if _engine() == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+            return {name: [tuple(None if v == "" else v for v in row)
+                           for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+                    for name in wb.sheet_names}
+        except Exception as exc:  # CalamineError, zip errors
+            fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
+                       "the file is probably truncated or corrupted: download it again")
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # BadZipFile, KeyError, InvalidFileException
+        fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
+                   "the file is probably truncated or corrupted: download it again")
+    try:
+        return {name: [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+                for name in wb.sheetnames}
+    finally:
+        wb.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import fail
+from ._common import fail, xlsx_sheets
 
 __all__ = ["INCOME_GROUPS", "parse"]
 
@@ -35,20 +35,11 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
         (one of :data:`INCOME_GROUPS`, or missing), ``lending_category`` when
         present, ``edition``.
     """
-    import openpyxl
-
     path = Path(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
-                   "it is probably truncated: download it again")
-    try:
-        if _SHEET not in wb.sheetnames:
-            fail(path, f"no sheet {_SHEET!r}; sheets are {wb.sheetnames}. Is it CLASS.xlsx?")
-        rows = list(wb[_SHEET].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    sheets = xlsx_sheets(path)
+    if _SHEET not in sheets:
+        fail(path, f"no sheet {_SHEET!r}; sheets are {list(sheets)}. Is it CLASS.xlsx?")
+    rows = sheets[_SHEET]
     hdr_i = next((i for i, r in enumerate(rows[:30])
                   if r and all(h in [str(c).strip() if c is not None else "" for c in r]
                                for h in _HEAD)), None)

@@ -37,12 +37,12 @@ from pathlib import Path
 import pandas as pd
 
 from ._common import (
-    ParseError,
     check_csv_complete,
     check_edition_years,
     fail,
     require_columns,
     to_numeric_strict,
+    xlsx_sheets,
 )
 
 __all__ = ["CODE_EXCEPTIONS", "COLUMNS", "INDICATORS", "parse", "sniff_layout", "to_wide"]
@@ -90,24 +90,20 @@ def sniff_layout(path: str | Path) -> str:
     path = Path(path)
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    if head[:2] == b"PK":  # xlsx (zip container)
-        import openpyxl
+    if head[:2] == b"PK":  # xlsx (zip container): read the sheet names only
+        import html
+        import zipfile
 
         try:
-            wb = openpyxl.load_workbook(path, read_only=True)
-        except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+            with zipfile.ZipFile(path) as z:
+                book = z.read("xl/workbook.xml").decode("utf-8")
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
             fail(path, f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}); "
                        "the file is probably truncated or corrupted: download it again")
-        try:
-            sheets = [re.sub(r"\s+", "", s).lower() for s in wb.sheetnames]
-            if sum(s in _LEGACY_SHEETS for s in sheets) >= 1:
-                return "legacy"
-            first = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-        finally:
-            wb.close()
-        if "codeindyr" in [str(c).strip() for c in first]:
-            return "long"
-        fail(path, f"workbook is not a WGI layout: sheets {wb.sheetnames}, first row {first[:6]}")
+        names = [html.unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', book)]
+        if any(re.sub(r"\s+", "", n).lower() in _LEGACY_SHEETS for n in names):
+            return "legacy"
+        return "long"  # the header row is checked when the sheet is read
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -185,7 +181,7 @@ def _parse_long(path: Path) -> pd.DataFrame:
     opts = dict(na_values=[".."], keep_default_na=False, dtype={"code": str, "countryname": str})
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, **opts)
+            raw = _read_xlsx_sheet(path, opts["na_values"])
         else:
             check_csv_complete(path)
             raw = pd.read_csv(path, encoding="utf-8-sig", **opts)
@@ -204,6 +200,16 @@ def _parse_long(path: Path) -> pd.DataFrame:
     return df
 
 
+def _read_xlsx_sheet(path: Path, na_values) -> pd.DataFrame:
+    sheets = xlsx_sheets(path)
+    rows = next(iter(sheets.values()), [])
+    if not rows:
+        fail(path, "the first sheet is empty")
+    header = [str(c).strip() if c is not None else "" for c in rows[0]]
+    df = pd.DataFrame(rows[1:], columns=header).dropna(how="all")
+    return df.mask(df.isin(list(na_values)))
+
+
 def _check_balanced(path: Path, df: pd.DataFrame) -> None:
     # the official long file is a complete economy x year x indicator grid; a truncated
     # file (cut mid-way) is not, and we refuse it rather than return part of it
@@ -216,63 +222,49 @@ def _check_balanced(path: Path, df: pd.DataFrame) -> None:
 
 
 def _parse_legacy(path: Path) -> pd.DataFrame:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        fail(path, f"cannot be opened ({type(exc).__name__}: {exc})")
-    frames = []
-    try:
-        seen = {}
-        for name in wb.sheetnames:
-            code = _LEGACY_SHEETS.get(re.sub(r"\s+", "", name).lower())
-            if code is None:
-                continue
-            seen[code] = name
-            frames.append(_legacy_sheet(path, wb[name], code, name))
-    except (ParseError, KeyError, ValueError) as exc:
-        raise ParseError(str(exc)) from exc
-    finally:
-        wb.close()
+    sheets = xlsx_sheets(path)
+    frames, seen = [], {}
+    for name, rows in sheets.items():
+        code = _LEGACY_SHEETS.get(re.sub(r"\s+", "", name).lower())
+        if code is None:
+            continue
+        seen[code] = name
+        frames.append(_legacy_sheet(path, rows, code, name))
     missing = [c for c in _LEGACY_SHEETS.values() if c not in seen]
     if missing:
-        fail(path, f"legacy WGI workbook lacks the sheet(s) for {missing}; found {wb.sheetnames}")
-    df = pd.concat(frames, ignore_index=True)
-    return df
+        fail(path, f"legacy WGI workbook lacks the sheet(s) for {missing}; found {list(sheets)}")
+    return pd.concat(frames, ignore_index=True)
 
 
-def _legacy_sheet(path: Path, ws, code: str, name: str) -> pd.DataFrame:
-    rows = ws.iter_rows(values_only=True)
+def _legacy_sheet(path: Path, rows: list[tuple], code: str, name: str) -> pd.DataFrame:
     years_row = None
     header = None
-    for i, row in enumerate(rows):
+    start = 0
+    for i, row in enumerate(rows[:40]):
         if (row and len(row) > 2 and "Estimate" in row and years_row is not None
                 and len(years_row) > 2 and isinstance(years_row[2], (int, float))):
-            header = row
+            header, start = row, i + 1
             break
         years_row = row
-        if i > 40:
-            break
     if header is None or years_row is None:
         fail(path, f"sheet {name!r}: no 'Country/Territory, Code, Estimate …' header row found "
                    "in the first 40 rows")
     cols, year = [], None
     for j, field in enumerate(header):
-        if j < 2:
+        if j < 2 or (field is None and j >= len(years_row)):
             continue
         if years_row[j] not in (None, ""):
             year = int(years_row[j])
         if field not in _LEGACY_FIELDS or year is None:
             fail(path, f"sheet {name!r}: unexpected header cell {field!r} at column {j + 1}")
         cols.append((year, _LEGACY_FIELDS[field]))
-    data = []
-    for row in rows:
-        if row is None or len(row) < 2 or row[1] in (None, ""):
-            continue
-        data.append(row[: 2 + len(cols)])
+    data = [r[: 2 + len(cols)] for r in rows[start:]
+            if r is not None and len(r) >= 2 and r[1] not in (None, "")]
     if not data:
         fail(path, f"sheet {name!r} has no data rows")
+    short = [r[1] for r in data if len(r) < 2 + len(cols)]
+    if short:
+        fail(path, f"sheet {name!r}: rows {short[:5]} have fewer cells than the header")
     body = pd.DataFrame([r[2:] for r in data], columns=pd.MultiIndex.from_tuples(cols))
     body = body.mask(body.isin(["#N/A"]))
     ids = pd.DataFrame({"country": [r[0] for r in data], "iso3": [r[1] for r in data]})
