@@ -349,3 +349,23 @@ def test_hfi_twoway_on_society_score():
     assert isinstance(res, RegressionResults)
     assert res.n_clusters[0] > 100 and res.nobs > 900
     assert np.isfinite(res.tidy()[["estimate", "std_error", "p_value"]].to_numpy()).all()
+
+
+def test_driscoll_kraay_needs_periods(panel):
+    with pytest.raises(ValueError, match=r"only 12 periods in 'year'.*Driscoll-Kraay errors need "
+                                         r"many periods.*min_clusters=12"):
+        fit_panel(panel, "y ~ x1", cov="driscoll_kraay", min_clusters=20)
+    with pytest.warns(FewClustersWarning, match="only 12 periods"):
+        res = fit_panel(panel, "y ~ x1", cov="driscoll_kraay")
+    assert res.clusters == () and res.df_inference == 11
+    with pytest.raises(ValueError, match="bandwidth= is only used with cov='driscoll_kraay'"):
+        fit_panel(panel, "y ~ x1", bandwidth=2)
+
+
+def test_missing_keys_dropped_and_lags_still_matched(panel):
+    d = panel.copy()
+    d.loc[0, "iso3"] = None  # C000 in 2000 loses its key: its x1 cannot serve as a lag
+    res = fit_panel(d, "y ~ x1", lags={"x1": 1}, effects="entity", cov="robust")
+    # 60 first-year rows have no lag (the keyless row is one of them); C000-2001 loses its lag
+    assert res.nobs == 720 - 60 - 1
+    assert res.notes[0].startswith("61 row(s)")

@@ -132,17 +132,19 @@ def _cluster_vars(spec, cluster, entity: str, time: str) -> tuple[str, ...]:
 
 
 def _check_clusters(df: pd.DataFrame, clusters: Sequence[str], min_clusters: int,
-                    label: str = "clusters") -> tuple[int, ...]:
+                    label: str = "clusters", codes: dict | None = None) -> tuple[int, ...]:
     counts = []
     for c in clusters:
-        g = int(df[c].nunique())
+        g = int(codes[c][1]) if codes and c in codes else int(df[c].nunique())
         counts.append(g)
         if g < 2 or g < min_clusters:
+            what = ("Driscoll-Kraay errors need many periods (they are clustered by period)"
+                    if label == "periods" else "clustered standard errors need many clusters")
             raise ValueError(
                 f"only {g} {label} in {c!r} in the estimation sample (min_clusters={min_clusters}); "
-                f"clustered standard errors need many clusters (at least ~30-50 for reliable "
-                f"inference, Cameron & Miller 2015). Use cov='robust', cluster on a finer "
-                f"variable, or pass min_clusters={max(g, 2)} to accept it knowingly")
+                f"{what} (at least ~30-50 for reliable inference, Cameron & Miller 2015). Use "
+                f"cov='robust', cluster on a finer variable, or pass min_clusters={max(g, 2)} to "
+                "accept it knowingly")
         if g < WARN_CLUSTERS:
             warnings.warn(
                 f"only {g} {label} in {c!r}: clustered standard errors with fewer than "
@@ -152,25 +154,37 @@ def _check_clusters(df: pd.DataFrame, clusters: Sequence[str], min_clusters: int
     return tuple(counts)
 
 
-def _listwise(df: pd.DataFrame, cols: Sequence[str], name: str) -> tuple[pd.DataFrame, int]:
+def _missing(col: pd.Series) -> np.ndarray:
+    """Boolean mask of missing values (fast path for float columns)."""
+    if col.dtype.kind == "f":
+        return np.isnan(col.to_numpy())
+    if col.dtype.kind in "iub":
+        return np.zeros(len(col), dtype=bool)
+    return col.isna().to_numpy()
+
+
+def _listwise(df: pd.DataFrame, cols: Sequence[str], name: str, return_mask: bool = False):
     """Drop rows with a missing value in ``cols``; raise if a column or the result is empty."""
-    na = df[list(cols)].isna()
-    counts = na.sum()
+    masks = {c: _missing(df[c]) for c in cols}
+    counts = {c: int(m.sum()) for c, m in masks.items()}
     all_missing = [c for c in cols if counts[c] == len(df)]
     if all_missing:
         raise ValueError(
             f"column(s) {all_missing} of {name} are missing in every one of the {len(df)} rows "
             "(after selecting the sample); choose other variables or another sample")
-    keep = ~na.any(axis=1).to_numpy()
-    n_drop = int(len(df) - keep.sum())
-    if keep.sum() == 0:
-        miss = {c: int(v) for c, v in counts.items() if v}
+    any_na = np.zeros(len(df), dtype=bool)
+    for m in masks.values():
+        any_na |= m
+    keep = ~any_na
+    n_drop = int(any_na.sum())
+    if n_drop == len(df):
+        miss = {c: v for c, v in counts.items() if v}
         raise ValueError(
             f"no row of {name} has all of {list(cols)} observed (missing counts: {miss}); "
             "the variables never overlap - choose variables observed in the same rows")
     if n_drop:
         df = df.loc[keep]
-    return df, n_drop
+    return (df, n_drop, keep) if return_mask else (df, n_drop)
 
 
 def _check_unique_keys(e_codes: np.ndarray, t_codes: np.ndarray, df: pd.DataFrame,
@@ -342,9 +356,17 @@ def fit_panel(
     check_numeric(data, numeric)
 
     df = data[cols].copy()
-    df, n_key_drop = _listwise(df, keys, "data (panel keys)")
+    # panel keys: factorize once (missing keys get code -1) and reuse the codes everywhere
     e_codes, e_uniques = pd.factorize(df[entity])
-    t_codes, _ = pd.factorize(df[time])
+    t_codes, t_uniques = pd.factorize(df[time])
+    key_missing = (e_codes < 0) | (t_codes < 0)
+    n_key_drop = int(key_missing.sum())
+    if n_key_drop:
+        if n_key_drop == len(df):
+            raise ValueError(f"every row of data misses {entity!r} or {time!r}; nothing to fit")
+        df = df.loc[~key_missing]
+        e_codes, e_uniques = pd.factorize(df[entity])
+        t_codes, t_uniques = pd.factorize(df[time])
     _check_unique_keys(e_codes, t_codes, df, entity, time)
 
     shift_cols = _add_shifts(df, lag_spec, +1, "lag", entity, time)
@@ -353,18 +375,21 @@ def fit_panel(
         if c not in rhs_vars:
             rhs += f" + {c}"
             rhs_vars.append(c)
-    model_cols = list(dict.fromkeys([dependent, *rhs_vars, *keys, *clusters]))
-    df, n_drop = _listwise(df, model_cols, "data")
+    model_cols = list(dict.fromkeys([dependent, *rhs_vars, *clusters]))
+    model_cols = [c for c in model_cols if c not in keys]
+    df, n_drop, keep = _listwise(df, model_cols, "data", return_mask=True)
+    if n_drop:
+        e_codes, e_uniques = pd.factorize(e_codes[keep])
+        t_codes, t_uniques = pd.factorize(t_codes[keep])
     n_drop += n_key_drop
     notes = (f"{n_drop} row(s) with missing values dropped (listwise)",) if n_drop else ()
-    if n_drop:
-        e_codes, e_uniques = pd.factorize(df[entity])
 
     n_entities = int(len(e_uniques))
-    n_periods = int(df[time].nunique())
+    n_periods = int(len(t_uniques))
+    codes = {entity: (e_codes, n_entities), time: (t_codes, n_periods)}
 
     if spec.name == "driscoll_kraay":
-        _check_clusters(df, [time], min_clusters, label="periods")
+        _check_clusters(df, [time], min_clusters, label="periods", codes=codes)
         n_clusters: tuple[int, ...] = ()
         bw = _nw_bandwidth(n_periods) if bandwidth is None else int(bandwidth)
         if bw < 0:
@@ -372,17 +397,17 @@ def fit_panel(
     else:
         if bandwidth is not None:
             raise ValueError("bandwidth= is only used with cov='driscoll_kraay'")
-        n_clusters = _check_clusters(df, clusters, min_clusters)
+        n_clusters = _check_clusters(df, clusters, min_clusters, codes=codes)
         bw = None
 
     if effects == "random":
         return _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters,
                            n_clusters, bw, n_entities, n_periods, notes)
-    return _fit_fixest(df, e_codes, dependent, rhs, rhs_vars, entity, time, effects, spec,
+    return _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec,
                        clusters, n_clusters, bw, n_entities, n_periods, notes)
 
 
-def _fit_fixest(df, e_codes, dependent, rhs, rhs_vars, entity, time, effects, spec, clusters,
+def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, clusters,
                 n_clusters, bw, n_entities, n_periods, notes) -> RegressionResults:
     import pyfixest as pf
 
@@ -399,7 +424,7 @@ def _fit_fixest(df, e_codes, dependent, rhs, rhs_vars, entity, time, effects, sp
         if not pd.api.types.is_numeric_dtype(df[time]):
             raise TypeError(f"Driscoll-Kraay errors need a numeric time column; {time!r} has "
                             f"dtype {df[time].dtype}")
-        df["_pg_entity_id"] = e_codes
+        df["_pg_entity_id"] = codes[entity][0]
         vcov = "DK"
         vcov_kwargs = {"lag": bw, "time_id": time, "panel_id": "_pg_entity_id"}
     clustered = spec.name in ("cluster", "twoway_cluster")
@@ -432,7 +457,8 @@ def _fit_fixest(df, e_codes, dependent, rhs, rhs_vars, entity, time, effects, sp
     vc = np.asarray(fit._vcov, dtype=float)
     if clustered:
         n_obs = int(fit._N)
-        k_cl = _cluster_dof_k(df, len(names), fe_cols(effects, entity, time), clusters)
+        k_cl = _cluster_dof_k(df, len(names), fe_cols(effects, entity, time), clusters,
+                              codes=codes)
         vc = vc * (n_obs - 1) / (n_obs - k_cl)
     covm = pd.DataFrame(vc, index=names, columns=names)
     df_t = float(np.min(fit._df_t)) if fit._df_t is not None else None
@@ -458,17 +484,14 @@ def fe_cols(effects: str, entity: str, time: str) -> list[str]:
     return {"none": [], "entity": [entity], "twoway": [entity, time]}.get(effects, [])
 
 
-def _is_nested(df: pd.DataFrame, fe: str, cluster: str) -> bool:
-    """True if every level of ``fe`` lies inside a single cluster."""
-    if fe == cluster:
-        return True
-    f = pd.factorize(df[fe])[0].astype(np.int64)
-    c = pd.factorize(df[cluster])[0].astype(np.int64)
-    n_f = int(f.max()) + 1
-    return int(pd.unique(f * (int(c.max()) + 1) + c).size) == n_f
+def _is_nested(f: np.ndarray, n_f: int, c: np.ndarray, n_c: int) -> bool:
+    """True if every level of the fixed effect (codes ``f``) lies inside a single cluster."""
+    key = f.astype(np.int64) * (n_c + 1) + c.astype(np.int64)
+    return int(pd.unique(key).size) == n_f
 
 
-def _cluster_dof_k(df: pd.DataFrame, k: int, fes: Sequence[str], clusters: Sequence[str]) -> int:
+def _cluster_dof_k(df: pd.DataFrame, k: int, fes: Sequence[str], clusters: Sequence[str],
+                   codes: dict | None = None) -> int:
     """Number of parameters K in the clustered small-sample factor (N-1)/(N-K).
 
     ``K = k + sum(levels of FE) - (n_fe - 1) - sum(levels of nested FE) + n_nested``:
@@ -477,9 +500,16 @@ def _cluster_dof_k(df: pd.DataFrame, k: int, fes: Sequence[str], clusters: Seque
     """
     if not fes:
         return k
-    levels = {f: int(df[f].nunique()) for f in fes}
+    codes = dict(codes or {})
+    for col in {*fes, *clusters}:
+        if col not in codes:
+            cc, uu = pd.factorize(df[col])
+            codes[col] = (cc, len(uu))
+    levels = {f: int(codes[f][1]) for f in fes}
     k_fe = sum(levels.values()) - (len(fes) - 1)
-    nested = [f for f in fes if any(_is_nested(df, f, c) for c in clusters)]
+    nested = [f for f in fes if any(
+        f == c or _is_nested(codes[f][0], codes[f][1], codes[c][0], codes[c][1])
+        for c in clusters)]
     return k + k_fe - sum(levels[f] for f in nested) + len(nested)
 
 
