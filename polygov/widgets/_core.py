@@ -236,6 +236,14 @@ class LabWidget(W.VBox):
             self._render(res)
         self.n_updates += 1
 
+    def _describe(self) -> str:
+        """A short, deterministic description of the current state (for the repr)."""
+        return ""
+
+    def __repr__(self) -> str:
+        state = "error: " + self.error[:80] if self.error else self._describe()
+        return f"{type(self).__name__}({state})"
+
     def _compute(self):  # pragma: no cover - abstract
         raise NotImplementedError
 

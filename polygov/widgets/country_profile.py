@@ -216,6 +216,12 @@ class CountryProfile(LabWidget):
         return dict(iso3=self.country.value, peers=peers, dimensions=list(self.dimensions.value),
                     band=tuple(self.band.value))
 
+    def _describe(self) -> str:
+        if self.result is None:
+            return "no result"
+        return (f"country={self.country.value!r}, peers={self.peer_group.value!r}, "
+                f"dimensions={len(self.dimensions.value)}, band={tuple(self.band.value)}")
+
     def _compute(self) -> pd.DataFrame:
         return peer_bands(self.data, **self.arguments())
 

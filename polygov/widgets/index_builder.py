@@ -341,6 +341,13 @@ class IndexBuilder(LabWidget):
                          else '<span style="color:#999">excluded</span>')
 
     # -- compute / render ------------------------------------------------------------
+    def _describe(self) -> str:
+        if self.result is None:
+            return "no result"
+        return (f"year={self.year.value}, indicators={len(self.selected)}, "
+                f"normalisation={self.normalisation.value!r}, aggregation={self.aggregation.value!r},"
+                f" {self.result.attrs['n']} countries ranked")
+
     def _compute(self) -> pd.DataFrame:
         return governance_ranking(self.data, **self.arguments())
 

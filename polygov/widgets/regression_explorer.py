@@ -315,6 +315,12 @@ class RegressionExplorer(LabWidget):
                     cluster=self.cluster.value if self.cov.value == "cluster" else None,
                     years=tuple(self.years.value))
 
+    def _describe(self) -> str:
+        r = self.result
+        if r is None:
+            return "no result"
+        return f"{r.formula}, effects={r.estimator!r}, cov={r.cov_type!r}, N={r.nobs}"
+
     def _cluster_enabled(self, _change=None) -> None:
         self.cluster.disabled = self.cov.value != "cluster"
 
