@@ -164,38 +164,45 @@ class _Engine:
         pw = self.powers[a]
         vals: dict[str, np.ndarray] = {}   # aggregate -> (draws x units)
         cov = self.spec.min_coverage
+        D = W.shape[0]
         for g in self.aggregates:
             p = pw[g]
             kids = self.children[g]
             ind_kids = [c for c in kids if c in self.ipos]
             agg_kids = [c for c in kids if c not in self.ipos]
-            num = 0.0
-            den = 0.0
-            n_av = 0.0
-            n_tot = 0.0
+            num = np.zeros((D, self.U))
+            den = np.zeros((D, self.U))
+            n_av = np.zeros((D, self.U)) if cov > 0 else None
+            n_tot = np.zeros((D, 1)) if cov > 0 else None
             if ind_kids:
                 T, Mk = self._T(m, k, p)
                 cols = [self.ipos[c] for c in ind_kids]
-                Wk = W[:, [self.pos[c] for c in ind_kids]]           # draws x kids
-                num = num + Wk @ T[:, cols].T                          # draws x units
-                den = den + Wk @ Mk[:, cols].T
+                Wk = W[:, [self.pos[c] for c in ind_kids]]            # draws x kids
+                num += Wk @ T[:, cols].T                                # draws x units (BLAS)
+                Mc = Mk[:, cols]
+                if Mc.all():
+                    den += Wk.sum(axis=1)[:, None]
+                else:
+                    den += Wk @ Mc.T
                 if cov > 0:
                     pos_w = (Wk > 0).astype(float)
-                    n_av = n_av + pos_w @ Mk[:, cols].T
-                    n_tot = n_tot + pos_w.sum(axis=1)[:, None]
-            if agg_kids:
-                V = np.stack([vals[c] for c in agg_kids], axis=2)    # draws x units x kids
-                mk = ~np.isnan(V)
+                    n_av += pos_w @ Mc.T
+                    n_tot += pos_w.sum(axis=1)[:, None]
+            for c in agg_kids:                                          # few children: loop
+                v = vals[c]
+                w = W[:, self.pos[c]][:, None]
+                ok = ~np.isnan(v)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    TV = V if p == 1 else (np.log(V) if p == 0 else V ** p)
-                TV = np.where(mk, TV, 0.0)
-                Wk = W[:, [self.pos[c] for c in agg_kids]]
-                num = num + np.einsum("duk,dk->du", TV, Wk)
-                den = den + np.einsum("duk,dk->du", mk.astype(float), Wk)
+                    tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
+                if ok.all():
+                    num += tv * w
+                    den += w
+                else:
+                    num += np.where(ok, tv, 0.0) * w
+                    den += ok * w
                 if cov > 0:
-                    pos_w = (Wk > 0).astype(float)
-                    n_av = n_av + np.einsum("duk,dk->du", mk.astype(float), pos_w)
-                    n_tot = n_tot + pos_w.sum(axis=1)[:, None]
+                    n_av += ok * (w > 0)
+                    n_tot += (w > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = num / den
                 s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
@@ -343,6 +350,9 @@ def _noisy_weights(spec, rng, n, noise, levels, idx=None):
 
 def _run(eng, imp, norm, agg, W, n_jobs, progress, batch_size):
     D = len(imp)
+    if batch_size is None:
+        # ~75,000 unit-draws per batch keeps the working arrays in cache (measured)
+        batch_size = max(64, 75_000 // max(eng.U, 1))
     starts = list(range(0, D, batch_size))
     show = progress if progress is not None else D * eng.U * len(eng.inds) > 5e7
     if n_jobs == 1:
@@ -371,12 +381,12 @@ def _summarise(eng, spec, data, scores, ranks, code):
         summ = pd.DataFrame({
             "nominal_score": nom.to_numpy(),
             "nominal_rank": nom_rank.to_numpy(),
-            "median_rank": np.nanmedian(ranks, axis=0),
+            "median_rank": _q(ranks, 0.5),
             "mean_rank": np.nanmean(ranks, axis=0),
-            "rank_q05": np.nanquantile(ranks, 0.05, axis=0),
-            "rank_q95": np.nanquantile(ranks, 0.95, axis=0),
-            "score_q05": np.nanquantile(scores, 0.05, axis=0),
-            "score_q95": np.nanquantile(scores, 0.95, axis=0),
+            "rank_q05": _q(ranks, 0.05),
+            "rank_q95": _q(ranks, 0.95),
+            "score_q05": _q(scores, 0.05),
+            "score_q95": _q(scores, 0.95),
         }, index=eng.index).reset_index()
     failed = np.isnan(scores) & ~np.isnan(nom.to_numpy())[None, :]
     if failed.any():
@@ -387,6 +397,17 @@ def _summarise(eng, spec, data, scores, ranks, code):
                       PolygovWarning, stacklevel=3)
     summ["n_missing"] = np.isnan(scores).sum(axis=0)
     return summ.sort_values(["nominal_rank"], kind="stable").reset_index(drop=True)
+
+
+def _q(a: np.ndarray, q: float) -> np.ndarray:
+    """Column quantiles ignoring NaN (fast path when there is none)."""
+    bad = np.isnan(a)
+    if not bad.any():
+        return np.quantile(a, q, axis=0)
+    out = np.quantile(np.where(bad, np.nan, a), q, axis=0)
+    cols = bad.any(axis=0)
+    out[cols] = np.nanquantile(a[:, cols], q, axis=0)
+    return out
 
 
 def _unit_labels(index) -> list[str]:
@@ -400,7 +421,7 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
                 weight_noise: float = 0.25, noise_levels: Sequence[int] | None = None,
                 imputations: Sequence[str] | None = None, leave_one_out: bool = False,
                 code: str | None = None, n_jobs: int = 1, progress: bool | None = None,
-                batch_size: int = 2500) -> UncertaintyResult:
+                batch_size: int | None = None) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis: rank intervals under alternative methodologies.
 
     Each draw independently and uniformly picks one alternative of every varied choice,
@@ -432,7 +453,8 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     code : str, optional
         The code whose ranks are analysed (default the index).
     n_jobs : int
-        Number of joblib workers (batches of ``batch_size`` draws; each batch is vectorised).
+        Number of joblib workers (batches of ``batch_size`` draws; each batch is vectorised;
+        default batch size ``75,000 // n_units``).
         With a Dask/Ray joblib backend active, batches go to the cluster.
     progress : bool, optional
         tqdm progress bar; default shown only for large runs.
@@ -474,9 +496,9 @@ def _finish(eng, spec, data, imp, norm, agg, W, omitted, n_jobs, progress, batch
     units = _unit_labels(eng.index)
     draws = pd.DataFrame({
         "draw": np.arange(len(imp)),
-        "imputation": [eng.imps[i] for i in imp],
-        "normalisation": [_label(*eng.norms[k]) for k in norm],
-        "aggregation": [_agg_label(eng.aggs[a]) for a in agg],
+        "imputation": np.array(eng.imps, dtype=object)[imp],
+        "normalisation": np.array([_label(*n) for n in eng.norms], dtype=object)[norm],
+        "aggregation": np.array([_agg_label(a) for a in eng.aggs], dtype=object)[agg],
         "omitted": omitted,
         "normalisation_id": norm,
         "aggregation_id": agg,
@@ -500,7 +522,7 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
           noise_levels: Sequence[int] | None = None, n_weight_sets: int = 100,
           code: str | None = None, per_unit: bool = False, num_resamples: int = 100,
           conf_level: float = 0.95, n_jobs: int = 1, progress: bool | None = None,
-          batch_size: int = 2500) -> SensitivityResult:
+          batch_size: int | None = None) -> SensitivityResult:
     """Variance-based global sensitivity analysis (Sobol first-order and total indices).
 
     Every uncertain choice is a factor ``u`` uniform on [0, 1) mapped to one of its

@@ -1,0 +1,121 @@
+"""Benchmark polygov.index uncertainty and Sobol sensitivity analysis on COINr's ASEM example.
+
+Run:  python benchmarks/bench_index.py [--quick]
+
+Targets (issue 3): (a) 10,000 Monte Carlo draws over normalisation x aggregation x weight
+perturbation in <= 2 s; (b) Sobol indices over four uncertain choices with >= 1,000 base
+samples in <= 5 s.  COINr needs about 10 s per 100 uncertainty draws and 60 s for 600
+sensitivity rebuilds on a comparable machine.
+
+Scaling runs tile the real ASEM table (more units: copies of the 51 rows with new codes;
+more indicators: each indicator duplicated under its pillar) -- timing inputs only.
+Needs ../shared/data/asem (or POLYGOV_SHARED_DATA).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import polygov.index as pi
+
+SHARED = Path(os.environ.get("POLYGOV_SHARED_DATA",
+                             Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def load_asem():
+    d = pd.read_csv(SHARED / "asem" / "asem_iData.csv")
+    m = pd.read_csv(SHARED / "asem" / "asem_iMeta.csv")
+    return pi.from_coinr(d, m)
+
+
+def tile_units(data, k):
+    parts = []
+    for i in range(k):
+        p = data.copy()
+        p["iso3"] = p["iso3"] + (f"_{i}" if i else "")
+        parts.append(p)
+    return pd.concat(parts, ignore_index=True)
+
+
+def tile_indicators(data, fw, k):
+    t = fw.table
+    rows, extra = [], {}
+    for r in t.itertuples():
+        if r.level == 1:
+            for i in range(k):
+                code = r.code if i == 0 else f"{r.code}_{i}"
+                rows.append((code, r.parent, r.weight, r.direction))
+                if i:
+                    extra[code] = data[r.code]
+        else:
+            rows.append((r.code, r.parent, r.weight, r.direction))
+    d = pd.concat([data, pd.DataFrame(extra)], axis=1)
+    fw2 = pi.framework_from_table(pd.DataFrame(rows, columns=["code", "parent", "weight", "direction"]))
+    return d, fw2
+
+
+def best_of(f, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main(quick: bool = False) -> pd.DataFrame:
+    data, fw = load_asem()
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    rep = 1 if quick else 3
+    rows = []
+
+    def ua(s, d, n, **kw):
+        return lambda: pi.uncertainty(s, d, n_draws=n, seed=1, progress=False, **kw)
+
+    def sa(s, d, n, **kw):
+        return lambda: pi.sobol(s, d, n_base=n, seed=1, progress=False, **kw)
+
+    # (a) headline and scaling with draws
+    for n in ([1_000, 10_000] if quick else [1_000, 10_000, 100_000]):
+        rows.append(("uncertainty", "draws", n, 51, 49, best_of(ua(spec, data, n), rep)))
+    rows.append(("uncertainty + leave-one-out", "draws", 10_000, 51, 49,
+                 best_of(ua(spec, data, 10_000, leave_one_out=True), rep)))
+    # (b) headline Sobol, four factors
+    for n in ([1024] if quick else [1024, 4096]):
+        rows.append(("sobol (4 factors)", "base samples", n, 51, 49, best_of(sa(spec, data, n), rep)))
+    # scaling with units and indicators at 10,000 draws
+    for k in ([4] if quick else [4, 16]):
+        d = tile_units(data, k)
+        rows.append(("uncertainty", "units", 10_000, 51 * k, 49, best_of(ua(spec, d, 10_000), rep)))
+    for k in ([2] if quick else [2, 4]):
+        d, f2 = tile_indicators(data, fw, k)
+        s2 = pi.IndexSpec(f2, normalisation_params={"lo": 1, "hi": 100})
+        rows.append(("uncertainty", "indicators", 10_000, 51, 49 * k,
+                     best_of(ua(s2, d, 10_000), rep)))
+    # the naive alternative: one full build per draw
+    t_build = best_of(lambda: pi.build(spec, data), 5) if not quick else best_of(
+        lambda: pi.build(spec, data), 2)
+    rows.append(("one build() (naive loop cost per draw)", "draws", 1, 51, 49, t_build))
+    out = pd.DataFrame(rows, columns=["task", "varied", "n", "units", "indicators", "seconds"])
+    out["per_1000_runs_s"] = np.where(out["task"].str.startswith("sobol"),
+                                      out["seconds"] / (out["n"] * 6 / 1000),
+                                      out["seconds"] / (out["n"] / 1000))
+    return out
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print(f"load: {os.getloadavg()}")
+    res = main(args.quick)
+    with pd.option_context("display.width", 120):
+        print(res.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    n_build = res.query("task.str.startswith('one build')")["seconds"].iloc[0]
+    print(f"\nnaive loop of builds for 10,000 draws would take ~{n_build * 1e4:.0f} s")
