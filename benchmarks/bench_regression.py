@@ -84,13 +84,26 @@ def main(argv=None) -> int:
     def run_polygov():
         return fit_panel(d, "y ~ x1 + x2", effects="twoway", cov="cluster")
 
-    run_pyfixest()  # warm-up
-    run_polygov()
-    rows = []
-    t_pf, t_pf_min, r_pf = timed(run_pyfixest, args.repeats)
-    t_pg, t_pg_min, r_pg = timed(run_polygov, args.repeats)
-    rows.append(("pyfixest.feols (direct)", t_pf, t_pf_min))
-    rows.append(("polygov.fit_panel", t_pg, t_pg_min))
+    def run_pyfixest_lean():  # the options polygov passes: no copy, no stored data, no singleton step
+        return pf.feols("y ~ x1 + x2 | iso3 + year", data=d.copy(deep=False),
+                        vcov={"CRV1": "iso3"}, fixef_rm="none", copy_data=False, store_data=False)
+
+    fns = {"pyfixest.feols (direct)": run_pyfixest,
+           "pyfixest.feols (polygov's options)": run_pyfixest_lean,
+           "polygov.fit_panel": run_polygov}
+    for fn in fns.values():  # warm-up
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    out = {}
+    for _ in range(args.repeats):  # interleaved, so load from other processes hits all alike
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            out[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    rows = [(name, statistics.median(ts), min(ts)) for name, ts in times.items()]
+    t_pf = rows[0][1]
+    t_pg = rows[2][1]
+    r_pf, r_pg = out["pyfixest.feols (direct)"], out["polygov.fit_panel"]
     r_lm = None
     if not args.skip_linearmodels:
         from linearmodels import PanelOLS
@@ -103,11 +116,13 @@ def main(argv=None) -> int:
         t_lm, t_lm_min, r_lm = timed(run_lm, 1)
         rows.append(("linearmodels.PanelOLS", t_lm, t_lm_min))
 
-    print(f"\n{'estimator':<26}{'median s':>10}{'min s':>10}{'x pyfixest':>12}")
+    print(f"\n{'estimator':<36}{'median s':>10}{'min s':>10}{'x pyfixest':>12}")
     for name, med, mn in rows:
-        print(f"{name:<26}{med:>10.3f}{mn:>10.3f}{med / t_pf:>12.2f}")
+        print(f"{name:<36}{med:>10.3f}{mn:>10.3f}{med / t_pf:>12.2f}")
     ratio = t_pg / t_pf
-    print(f"\npolygov / pyfixest = {ratio:.2f} (target <= 1.5): {'OK' if ratio <= 1.5 else 'MISSED'}")
+    print(f"\npolygov / pyfixest direct = {ratio:.2f} (target <= 1.5): "
+          f"{'OK' if ratio <= 1.5 else 'MISSED'}; polygov / pyfixest with the same options = "
+          f"{t_pg / rows[1][1]:.2f}")
 
     # ---------------------------------------------------------------- results equality
     b_pf, se_pf = r_pf.coef().to_numpy(), r_pf.se().to_numpy()

@@ -209,3 +209,17 @@ def test_default_driscoll_kraay_bandwidth(grunfeld):
     # Newey-West (1994) rule: floor(4 (T/100)^(2/9)) with T = 20 -> floor(2.797) = 2
     assert res.notes[-1] == "Driscoll-Kraay bandwidth L=2"
     assert res.std_errors.equals(_fit(grunfeld, "entity", "driscoll_kraay", bandwidth=2).std_errors)
+
+
+def test_random_effects_clustered_documented_factor(grunfeld):
+    """RE clustered errors: linearmodels' default clustered covariance carries N/(N-k); polygov
+    adds G/(G-1) (N-1)/N, giving the documented G/(G-1) (N-1)/(N-k)."""
+    lm = pytest.importorskip("linearmodels")
+    di = grunfeld.set_index(["firm", "year"]).assign(const=1.0)
+    ref = lm.RandomEffects(di["invest"], di[["const", "value", "capital"]]).fit(
+        cov_type="clustered", cluster_entity=True)
+    res = _fit(grunfeld, "random", "cluster")
+    np.testing.assert_allclose(res.params, ref.params, atol=EST_ATOL, rtol=0)
+    n, g = 200, 10
+    np.testing.assert_allclose(res.std_errors, ref.std_errors * np.sqrt(g / (g - 1) * (n - 1) / n),
+                               rtol=SE_RTOL)

@@ -56,11 +56,13 @@ Cross-section models (``fit_cross_section``, statsmodels)
 
 Random effects (``effects="random"``, linearmodels)
 ---------------------------------------------------
-Swamy-Arora GLS; ``classical`` uses the GLS residual variance with
-``N - k`` degrees of freedom (as R ``plm``), ``robust``/``cluster`` and
-``twoway_cluster`` apply the same ``G/(G-1) * (N-1)/(N-k)`` factor through
-linearmodels' ``debiased=True``; ``driscoll_kraay`` is linearmodels' kernel
-estimator.
+Swamy-Arora GLS (entity effects), estimated on the quasi-demeaned data by
+linearmodels (``debiased=True``): ``classical`` uses ``s^2 = RSS*/(N - k)``
+(identical to R ``plm``, tested); ``robust`` and ``driscoll_kraay`` (Bartlett
+kernel) are scaled by ``N/(N - k)``; ``cluster`` and ``twoway_cluster`` by
+``G/(G-1) * (N-1)/(N-k)`` (linearmodels' ``group_debias=True`` adds
+``G/(G-1) * (N-1)/N``; for two-way clustering each term uses its own ``G``).
+``k`` counts the intercept.
 """
 
 from __future__ import annotations

@@ -556,7 +556,7 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
         kw = {"cov_type": "robust"}
     elif spec.name in ("cluster", "twoway_cluster"):
         cl = pd.DataFrame({c: pd.factorize(df[c])[0] for c in clusters}, index=pdf.index)
-        kw = {"cov_type": "clustered", "clusters": cl}
+        kw = {"cov_type": "clustered", "clusters": cl, "group_debias": True}
     else:
         kw = {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bw}
     res = mod.fit(debiased=True, **kw)
