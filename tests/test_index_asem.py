@@ -8,6 +8,7 @@ import pytest
 
 import polygov.audit as au
 import polygov.index as pi
+from polygov.errors import PolygovWarning
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,9 @@ def test_hfi_governance_index_audited_with_rank_intervals():
     assert blocks.at["legal_system", "alpha_std"] > 0.8
     comp = au.component_correlations(res)
     assert (comp.query("level == 2")["r_parent"] > 0.7).all()
-    ua = pi.uncertainty(spec, hfi, n_draws=400, seed=7, leave_one_out=True)
+    # leaving an indicator out can push a sparse country below min_coverage: reported, not hidden
+    with pytest.warns(PolygovWarning, match="draws gave missing scores"):
+        ua = pi.uncertainty(spec, hfi, n_draws=400, seed=7, leave_one_out=True)
     s = ua.summary.dropna(subset=["nominal_rank"])
     width = s["rank_q95"] - s["rank_q05"]
     assert width.median() > 0 and (width >= 0).all()

@@ -197,3 +197,18 @@ def test_skew_kurt_equal_scipy(v):
     s, k = treat.skew_kurt(v)
     assert s == pytest.approx(stats.skew(v, bias=False), rel=1e-6, abs=1e-6)
     assert k == pytest.approx(stats.kurtosis(v, bias=False), rel=1e-6, abs=1e-6)
+
+
+def test_panel_imputation_over_time():
+    fw = pi.framework_from_table(pd.DataFrame([("a", "I", 1), ("b", "I", 1), ("I", None, 1)],
+                                              columns=["code", "parent", "weight"]))
+    d = pd.DataFrame({"iso3": ["X"] * 4 + ["Y"] * 4, "year": [2001, 2000, 2002, 2003] * 2,
+                      "a": [np.nan, 1.0, np.nan, 4.0, np.nan, np.nan, 7.0, np.nan],
+                      "b": np.arange(8.0)})
+    res = pi.build(pi.IndexSpec(fw, imputation="interpolate"), d)
+    a = res.stages["imputed"]["a"]
+    assert a[("X", 2001)] == 2.0 and a[("X", 2002)] == 3.0       # linear in year order
+    assert (a.xs("Y", level="iso3") == 7.0).all()                 # one observation -> that value
+    res = pi.build(pi.IndexSpec(fw, imputation="group_mean", impute_by="iso3"), d)
+    assert res.stages["imputed"].at[("X", 2001), "a"] == 2.5
+    assert (res.log["stage"] == "impute").sum() == 5

@@ -11,8 +11,8 @@ name             formula (weights w normalised over available components)
 ``arithmetic``   ``sum w x``
 ``geometric``    ``exp(sum w log x)`` -- needs x > 0
 ``harmonic``     ``1 / sum (w / x)`` -- needs x > 0
-``generalised``  ``(sum w x^p)^(1/p)``, ``p`` given (p=1 arithmetic, p->0 geometric,
-                 p=-1 harmonic); needs x > 0 unless p is a positive integer... use x>0
+``generalised``  ``(sum w x^p)^(1/p)`` with ``p`` from ``aggregation_params`` (p=1
+                 arithmetic, p->0 geometric, p=-1 harmonic); needs x > 0
 ``copeland``     Copeland score: for each pair of units, unit a beats b when the
                  weights of the components where a > b (ties count half) exceed 1/2;
                  score = wins - losses (non-compensatory; Munda & Nardo 2009)

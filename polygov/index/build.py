@@ -341,6 +341,15 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
     Validated against: the Human Freedom Index 2018 (economic freedom from its five
     areas; personal freedom; human freedom) and UNDP's HDI (goalposts + geometric
     mean), see ``tests/test_index_references.py``.
+
+    Examples
+    --------
+    >>> import polygov as pg, polygov.index as pi
+    >>> hfi = pg.data.load("hfi").query("year == 2016")
+    >>> spec = pi.IndexSpec(pi.hfi_governance_framework(), normalisation_params={"lo": 1, "hi": 100})
+    >>> res = pi.build(spec, hfi)
+    >>> res.index_scores().nsmallest(3, "rank")[["iso3", "score", "rank"]]  # doctest: +SKIP
+    >>> res.explain("NZL", "governance")                                      # doctest: +SKIP
     """
     if not isinstance(spec, IndexSpec):
         raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")

@@ -7,6 +7,10 @@ Methods (registry :data:`IMPUTERS`):
 - ``"group_mean"`` / ``"group_median"``: mean/median within groups given by ``by``
   (e.g. region, income group, or ``"iso3"`` for a country's own mean over years in a
   panel).  Cells whose group has no observed value stay missing (and are reported so).
+- ``"interpolate"``: for panels, linear interpolation over years within each unit
+  (``by``, default ``"iso3"``), the first/last observed value carried to the ends; a
+  unit observed once gets that value in every year.  Rows must be sorted by year
+  within unit (``build`` sorts them).
 - ``"em"``: expectation-maximisation under a multivariate normal model of all
   indicators (Dempster, Laird & Rubin 1977; Little & Rubin 2019, ch. 11): missing
   cells are replaced by their conditional expectation given the observed cells of the
@@ -75,15 +79,35 @@ def em_impute(x: pd.DataFrame, *, max_iter: int = 500, tol: float = 1e-6) -> pd.
     return out
 
 
+def _keys(data: pd.DataFrame, by) -> list:
+    """Grouping vectors for ``by``: columns, or index levels (``iso3``/``year`` after build)."""
+    by = [by] if isinstance(by, str) else list(by)
+    out = []
+    for b in by:
+        if b in data.columns:
+            out.append(data[b].to_numpy())
+        elif b in (data.index.names or []):
+            out.append(data.index.get_level_values(b).to_numpy())
+        else:
+            check_columns(data, [b], name="data (imputation groups)")
+    return out
+
+
 def _fill(data: pd.DataFrame, columns: list[str], stat: str, by) -> pd.DataFrame:
     out = data[columns].copy()
     if by is None:
         fill = getattr(out, stat)()
         return out.fillna(fill)
-    by = [by] if isinstance(by, str) else list(by)
-    check_columns(data, by, name="data (imputation groups)")
-    g = data[columns].groupby([data[b] for b in by], dropna=False).transform(stat)
+    g = data[columns].groupby(_keys(data, by), dropna=False).transform(stat)
     return out.fillna(g)
+
+
+def _interpolate(data: pd.DataFrame, columns: list[str], by) -> pd.DataFrame:
+    """Linear interpolation over rows within each unit, ends filled with the nearest value."""
+    by = "iso3" if by is None else by
+    x = data[columns]
+    return x.groupby(_keys(data, by), dropna=False, group_keys=False).transform(
+        lambda s: s.interpolate(method="linear", limit_direction="both"))
 
 
 IMPUTERS = {
@@ -93,6 +117,7 @@ IMPUTERS = {
     "group_mean": lambda data, columns, by=None: _fill(data, columns, "mean", _need_by(by)),
     "group_median": lambda data, columns, by=None: _fill(data, columns, "median", _need_by(by)),
     "em": lambda data, columns, by=None: em_impute(data[columns]),
+    "interpolate": lambda data, columns, by=None: _interpolate(data, columns, by),
 }
 
 

@@ -468,6 +468,17 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     Draws are generated up front from ``seed``, so results do not depend on ``n_jobs``
     or ``batch_size``.  A draw that leaves a unit without a score (possible only with
     ``min_coverage`` > 0) is counted in ``summary['n_missing']`` and reported with a warning.
+    Measured on COINr's ASEM example (51 units, 49 indicators, 2 cores): 10,000 draws in
+    about 0.5 s (``benchmarks/bench_index.py``).
+
+    Examples
+    --------
+    >>> import polygov as pg, polygov.index as pi
+    >>> hfi = pg.data.load("hfi").query("year == 2016")
+    >>> spec = pi.IndexSpec(pi.hfi_governance_framework(), normalisation_params={"lo": 1, "hi": 100})
+    >>> ua = pi.uncertainty(spec, hfi, n_draws=2000, seed=1, leave_one_out=True)
+    >>> ua.summary[["iso3", "nominal_rank", "median_rank", "rank_q05", "rank_q95"]].head()  # doctest: +SKIP
+    >>> build(ua.spec_for(0), hfi)   # draw 0 rebuilt from its recorded parameters  # doctest: +SKIP
     """
     if n_draws < 1:
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
