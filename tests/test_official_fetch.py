@@ -247,3 +247,9 @@ def test_ensure_official(shared_data, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "not on this machine: vdem" in out
     assert "polygov data import vdem PATH --edition v14" in out
+
+
+def test_ensure_official_selected_editions(shared_data):
+    assert F.ensure_official({"wgi": ["2023-wdi"]}, root=shared_data) is True
+    ed = F.editions("wgi").set_index("edition")["cached"]
+    assert ed["2023-wdi"] and not ed["2024"] and not ed["2023"]

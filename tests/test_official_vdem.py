@@ -104,3 +104,14 @@ def test_truncated_and_not_vdem(shared_data, tmp_path):
     p.write_text("a,b\n1,2\n")
     with pytest.raises(ParseError, match="not a V-Dem country-year CSV"):
         vdem.parse(p)
+
+
+def test_historical_code_clashing_with_iso_is_dropped(shared_data, tmp_path):
+    raw = pd.read_csv(shared_data / CSV, nrows=200)  # Mexico and Suriname rows
+    fake = raw[raw.country_text_id == "MEX"].head(3).assign(country_name="Kingdom of Saxony",
+                                                           country_text_id="SAU")
+    p = tmp_path / "vdem.csv"
+    pd.concat([raw, fake]).to_csv(p, index=False)
+    with pytest.warns(DataQualityWarning, match=r"clashes: \['SAU \(Kingdom of Saxony: its name maps to no ISO code\)'\]"):
+        out = vdem.parse(p)
+    assert "SAU" not in set(out["iso3"]) and "MEX" in set(out["iso3"])

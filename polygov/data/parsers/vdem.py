@@ -55,7 +55,9 @@ corruption), flip its sign (``1 - v2x_corr``).
 Country codes
 -------------
 ``country_text_id`` is V-Dem's own code, ISO-like but not ISO 3166. Codes
-that are valid ISO3 pass through; :data:`CODE_EXCEPTIONS` lists every other
+that are valid ISO3 pass through when the unit's name maps to the same code
+(a guard against historical units of the full dataset whose code happens to be
+a valid ISO code; all 174 such units of v14 since 1970 pass); :data:`CODE_EXCEPTIONS` lists every other
 code met in v14 (value ``None`` = not a country-level ISO unit: dropped with a
 :class:`~polygov.errors.DataQualityWarning`). Note that V-Dem's ``VNM`` before
 1976 is North Vietnam, ``YEM`` before 1990 is North Yemen and ``DEU`` before
@@ -75,6 +77,7 @@ from ._common import (
     check_csv_complete,
     check_edition_years,
     fail,
+    names_to_iso3,
     require_columns,
     to_numeric_strict,
 )
@@ -228,16 +231,31 @@ def parse(path: str | Path, *, edition: str | None = None,
                 fail(path, f"{c} should lie in [0, 1] but has {int(bad.sum())} value(s) outside, "
                            f"e.g. {df.loc[bad, c].head(3).tolist()}")
     known = _iso3_known()
-    codes = df["country_text_id"].str.strip()
-    mapping = {c: (CODE_EXCEPTIONS[c][0] if c in CODE_EXCEPTIONS else (c if c in known else None))
-               for c in codes.unique()}
-    df["iso3"] = codes.map(mapping)
-    dropped = df.loc[df["iso3"].isna()].groupby("country_text_id")["country_name"].first()
+    df["country_text_id"] = df["country_text_id"].str.strip()
+    units = df.groupby("country_text_id")["country_name"].first()
+    # a V-Dem code is taken as ISO3 only if the unit's name maps to the same code: this
+    # guards against historical units whose code happens to be a valid ISO code
+    by_name, _ = names_to_iso3(units, {})
+    mapping, clash = {}, []
+    for code, name in units.items():
+        if code in CODE_EXCEPTIONS:
+            mapping[code] = CODE_EXCEPTIONS[code][0]
+        elif code in known and by_name[code] == code:
+            mapping[code] = code
+        else:
+            mapping[code] = None
+            if code in known:
+                clash.append(f"{code} ({name}: its name maps to "
+                             f"{by_name[code] or 'no ISO code'})")
+    df["iso3"] = df["country_text_id"].map(mapping)
+    dropped = units[[mapping[c] is None for c in units.index]]
     if len(dropped):
+        shown = [f"{k} ({v})" for k, v in dropped.items()][:20]
+        more = f", … ({len(dropped) - 20} more)" if len(dropped) > 20 else ""
         warnings.warn(
             f"V-Dem: {len(dropped)} unit(s) without an ISO3 code dropped "
-            f"({int(df['iso3'].isna().sum())} rows): "
-            + ", ".join(f"{k} ({v})" for k, v in dropped.items())
+            f"({int(df['iso3'].isna().sum())} rows): " + ", ".join(shown) + more
+            + (f"; code/name clashes: {clash}" if clash else "")
             + "; see polygov.data.parsers.vdem.CODE_EXCEPTIONS",
             DataQualityWarning, stacklevel=2)
     df = df[df["iso3"].notna()]
