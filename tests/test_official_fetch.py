@@ -253,3 +253,36 @@ def test_ensure_official_selected_editions(shared_data):
     assert F.ensure_official({"wgi": ["2023-wdi"]}, root=shared_data) is True
     ed = F.editions("wgi").set_index("edition")["cached"]
     assert ed["2023-wdi"] and not ed["2024"] and not ed["2023"]
+
+
+def test_worldbank_api_downloader_follows_pages(shared_data, tmp_path):
+    # a fake API serving the WDI extract in 3 pages (no network): the merged file parses
+    # to the same panel as the CSV layout of the same records
+    import pandas as pd
+
+    from polygov.data.parsers import wdi
+
+    raw = pd.read_csv(shared_data / "wdi/wb_wdi_2024.csv", encoding="utf-8-sig",
+                      keep_default_na=False, na_values={"value": ["NA"]})
+    recs = [{"indicator": {"id": r.ind_id, "value": r.ind_nm},
+             "country": {"id": r.cty_id, "value": r.cty_nm}, "countryiso3code": r.cty_iso,
+             "date": str(r.date), "value": None if pd.isna(r.value) else r.value}
+            for r in raw.itertuples()]
+    size, asked = 3000, []
+
+    def fake_get(url):
+        from urllib.parse import parse_qs, urlsplit
+
+        asked.append(url)
+        page = int(parse_qs(urlsplit(url).query)["page"][0])
+        meta = {"page": page, "pages": 3, "per_page": size, "total": len(recs)}
+        return [meta, recs[(page - 1) * size: page * size]]
+
+    out = tmp_path / "wdi_api.json"
+    F._worldbank_api_downloader(S.SOURCES["wdi"].editions["api"].url, str(out), None,
+                                get=fake_get)
+    assert len(asked) == 3 and all("source=2" in u and "format=json" in u for u in asked)
+    merged = json.loads(out.read_text())
+    assert merged[0]["pages"] == 1 and len(merged[1]) == 7_980
+    pd.testing.assert_frame_equal(wdi.parse(out, edition="x"),
+                                  wdi.parse(shared_data / "wdi/wb_wdi_2024.csv", edition="x"))

@@ -255,6 +255,48 @@ def _file_downloader(url: str, output_file, pooch_obj) -> None:  # pragma: no co
                 shutil.copyfileobj(fin, fout)
 
 
+def _worldbank_api_downloader(url: str, output_file, pooch_obj, *, get=None) -> None:
+    """pooch downloader for the World Bank Indicators API: follows every page of a JSON query.
+
+    The API caps ``per_page``; a query larger than the cap comes back in several
+    pages. All pages are fetched (with retries by pooch) and written as one
+    response ``[metadata, records]`` with ``pages = 1``, so the parser sees the
+    whole extract. ``get`` (a ``requests.get``-like callable) is for tests.
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    if get is None:
+        import requests
+
+        def get(u):
+            r = requests.get(u, timeout=_TIMEOUT)
+            r.raise_for_status()
+            return r.json()
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+
+    def page_url(page: int) -> str:
+        return urlunsplit(parts._replace(query=urlencode({**query, "page": page})))
+
+    first = get(page_url(1))
+    if not (isinstance(first, list) and len(first) == 2 and isinstance(first[0], dict)):
+        payload = first  # an API error message: keep it, the parser reports it
+    else:
+        meta, records = dict(first[0]), list(first[1] or [])
+        for page in range(2, int(meta.get("pages", 1) or 1) + 1):
+            nxt = get(page_url(page))
+            records.extend(nxt[1] or [])
+        meta.update(page=1, pages=1, per_page=len(records), total=len(records))
+        payload = [meta, records]
+    text = json.dumps(payload)
+    if hasattr(output_file, "write"):
+        output_file.write(text.encode("utf-8") if "b" in getattr(output_file, "mode", "b")
+                          else text)
+    else:
+        Path(output_file).write_text(text, encoding="utf-8")
+
+
 def fetch(name: str, *, edition: str | None = None, progress: bool = True) -> Path:
     """Download a pinned edition of an official source into the cache and return its path.
 
@@ -312,8 +354,12 @@ def fetch(name: str, *, edition: str | None = None, progress: bool = True) -> Pa
     known = f"sha256:{info.sha256}" if info.sha256 else None
     puller = pooch.create(path=target, base_url="", registry={info.filename: known},
                           urls={info.filename: info.url}, retry_if_failed=RETRIES)
-    downloader = (_file_downloader if info.url.startswith("file://")
-                  else pooch.HTTPDownloader(progressbar=progress, timeout=_TIMEOUT))
+    if info.url.startswith("file://"):
+        downloader = _file_downloader
+    elif info.url.startswith("https://api.worldbank.org/"):
+        downloader = _worldbank_api_downloader
+    else:
+        downloader = pooch.HTTPDownloader(progressbar=progress, timeout=_TIMEOUT)
     try:
         path = _download(puller, info.filename, downloader, progress, name=name, ed=ed,
                          url=info.url, by_hand=by_hand, title=src.title)
@@ -342,6 +388,10 @@ def _download(puller, filename: str, downloader, progress: bool, *, name: str, e
     try:
         return Path(puller.fetch(filename, downloader=downloader, progressbar=progress))
     except ValueError as exc:  # pooch: hash mismatch (the temporary file is deleted)
+        if "hash" not in str(exc).lower():  # e.g. the API answered with something not JSON
+            raise DataUnavailableError(
+                f"could not download {title}, edition {ed!r}, from {url} "
+                f"({type(exc).__name__}: {exc}). {by_hand}") from exc
         raise ChecksumError(
             f"the file downloaded from {url} does not match the pinned sha256 of {name} "
             f"edition {ed!r} ({exc}). The publisher has probably replaced it with a newer "

@@ -250,7 +250,7 @@ SOURCES: MappingProxyType = MappingProxyType({
             Edition("api", "wdi_api.json",
                     "https://api.worldbank.org/v2/country/all/indicator/"
                     + ";".join(_WDI_INDICATORS)
-                    + "?source=2&format=json&date=1990:2023&per_page=100000",
+                    + "?source=2&format=json&date=1990:2023&per_page=20000",
                     None, "World Bank Indicators API v2 JSON ([metadata, records])",
                     page="https://datahelpdesk.worldbank.org/knowledgebase/articles/889392",
                     note="A live extract: the API serves the current WDI vintage, so the checksum "
