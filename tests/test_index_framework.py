@@ -77,3 +77,11 @@ def test_without_prunes_empty_aggregates():
         fw.without("P")
     with pytest.raises(KeyError, match="Did you mean"):
         fw.children("PP")
+
+
+def test_unknown_columns_rejected():
+    t = _table(GOOD).rename(columns={"weight": "wieght"})
+    with pytest.raises(ValueError, match="unknown column.*'wieght' -> did you mean 'weight'"):
+        pi.framework_from_table(t)
+    ok = _table(GOOD).assign(label="x", unit="score")
+    assert pi.framework_from_table(ok).n_levels == 3

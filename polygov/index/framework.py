@@ -25,14 +25,14 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ..errors import _fmt, check_dataframe
+from ..errors import _fmt, check_dataframe, close_matches
 
 __all__ = ["Framework", "framework_from_table", "from_coinr"]
 
 _COINR_MAP = {"iCode": "code", "Parent": "parent", "Weight": "weight",
               "Direction": "direction", "iName": "name"}
 _KNOWN = {"code", "parent", "weight", "direction", "name", "level", "denominator",
-          "target", "unit", "type"}
+          "target", "unit", "type", "label", "description", "source", "notes"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +165,7 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     Raises
     ------
     ValueError
-        Duplicated codes, a parent that is not a code (orphan), a cycle, more than one
+        Unknown columns (a misspelt ``weight`` would otherwise be ignored), duplicated codes, a parent that is not a code (orphan), a cycle, more than one
         root, negative weights, all-zero weights among siblings, a direction not in {-1, 1}.
     KeyError
         Missing ``code``/``parent`` columns.
@@ -182,6 +182,7 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
             t = t.loc[t["Type"].isin(["Indicator", "Aggregate"])]
         t = t.rename(columns={**_COINR_MAP, "Denominator": "denominator", "Target": "target"})
         t = t.drop(columns=[c for c in ("Level", "Type", "Unit") if c in t.columns])
+        t = t.rename(columns={c: c.lower() for c in t.columns if c.lower() in _KNOWN})
     else:
         t = t.rename(columns={code: "code", parent: "parent", weight: "weight",
                               direction: "direction"})
@@ -189,6 +190,14 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     if missing:
         raise KeyError(f"framework table lacks column(s) {_fmt(missing)}; it has {_fmt(t.columns)}. "
                        "Pass code=/parent= to name them.")
+    unknown = [c for c in t.columns if c not in _KNOWN]
+    if unknown:
+        hints = {u: close_matches(u, _KNOWN) for u in unknown}
+        hint = "; ".join(f"{u!r} -> did you mean {h[0]!r}?" for u, h in hints.items() if h)
+        raise ValueError(
+            f"framework table has unknown column(s) {_fmt(unknown)}; known columns are "
+            f"{_fmt(sorted(_KNOWN), 20)}. {hint + ' ' if hint else ''}Rename or drop them "
+            "(a misspelt 'weight' or 'direction' column would otherwise be silently ignored)")
     t["code"] = t["code"].astype(str)
     t["parent"] = t["parent"].where(t["parent"].notna() & (t["parent"].astype(str) != ""), None)
     t["parent"] = t["parent"].map(lambda v: None if v is None else str(v))
