@@ -204,6 +204,10 @@ def governance_ranking(
     return out
 
 
+_TABLE_CSS = ("<style>.polygov-table td, .polygov-table th {padding: 1px 4px; white-space: nowrap;}"
+              ".polygov-table td:nth-child(n+3) {text-align: right;}</style>")
+
+
 def _table_html(df: pd.DataFrame, *, highlight: Sequence[str], title: str, n_total: int) -> str:
     rows = []
     for r in df.itertuples():
@@ -213,7 +217,7 @@ def _table_html(df: pd.DataFrame, *, highlight: Sequence[str], title: str, n_tot
         rows.append(f"<tr{style}><td>{r.rank}</td><td>{html.escape(str(r.country))}</td>"
                     f"<td>{r.score:.1f}</td><td>{'' if pd.isna(r.baseline_rank) else r.baseline_rank}"
                     f"</td><td>{arrow}</td></tr>")
-    return (f'<table class="polygov-table" style="border-collapse:collapse;font-size:90%">'
+    return (_TABLE_CSS + '<table class="polygov-table" style="border-collapse:collapse;font-size:90%">'
             f'<caption style="text-align:left"><b>{html.escape(title)}</b> (of {n_total})</caption>'
             "<thead><tr><th>rank</th><th>country</th><th>score</th><th>baseline</th><th>shift</th>"
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
@@ -303,7 +307,8 @@ class IndexBuilder(LabWidget):
                        W.VBox([self.year, self.peer_group, self.focus])])
         self.children = [W.HTML("<b>Composite governance index</b> - tick indicators, move the "
                                 "weights (shown rescaled to sum to 100%), choose the method."),
-                         *rows, opts, self.message, W.HBox([self.ranking, self.plot])]
+                         *rows, opts, self.message,
+                         W.HBox([self.ranking, self.plot], layout=W.Layout(flex_flow="row wrap"))]
         self.add_class("polygov-index-builder")
         for c in GOVERNANCE_INDICATORS:
             self.include[c].observe(self._toggle, names="value")

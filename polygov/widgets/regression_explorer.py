@@ -299,7 +299,8 @@ class RegressionExplorer(LabWidget):
                        self.cluster, self.years, W.HBox([self.pin, self.clear])])
         self.children = [W.HTML("<b>Does polycentricity go with better governance?</b> Choose "
                                 "the model; the table and the plot refit on every change."),
-                         left, self.message, self.summary, W.HBox([self.table, self.plot])]
+                         left, self.message, self.summary,
+                         W.HBox([self.table, self.plot], layout=W.Layout(flex_flow="row wrap"))]
         self.add_class("polygov-regression-explorer")
         self._watch(self.outcome, self.measure, self.controls, self.effects, self.cov,
                     self.cluster, self.years)
