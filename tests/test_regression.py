@@ -369,3 +369,10 @@ def test_missing_keys_dropped_and_lags_still_matched(panel):
     # 60 first-year rows have no lag (the keyless row is one of them); C000-2001 loses its lag
     assert res.nobs == 720 - 60 - 1
     assert res.notes[0].startswith("61 row(s)")
+
+
+def test_collinear_regressors_named(panel):
+    with pytest.raises(ValueError, match=r"'x1_twice' is a linear combination.*Drop one of each"):
+        fit_panel(panel.assign(x1_twice=2 * panel.x1), "y ~ x1 + x1_twice")
+    with pytest.raises(ValueError, match=r"collinear with the other regressors"):
+        fit_cross_section(panel.assign(x1_twice=2 * panel.x1), "y ~ x1 + x1_twice")

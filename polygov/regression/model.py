@@ -534,8 +534,11 @@ def _diagnose_collinear(df, terms, effects, entity, time, force=False) -> str | 
                            "fixed effects")
     if not reasons:
         return None
-    return ("regressor(s) collinear with the fixed effects or each other: " + "; ".join(reasons)
-            + ". Drop them, or use effects='none'/'random' to estimate time-invariant effects")
+    shown = "; ".join(reasons[:5]) + (f"; ... ({len(reasons) - 5} more)" if len(reasons) > 5 else "")
+    fe_hit = any("fixed effects" in r and "does not vary" in r for r in reasons)
+    hint = (" Drop them, or use effects='none'/'random' to estimate time-invariant effects"
+            if fe_hit else " Drop one of each collinear set")
+    return "regressor(s) collinear with the fixed effects or each other: " + shown + "." + hint
 
 
 def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_clusters, bw,
