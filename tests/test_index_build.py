@@ -237,3 +237,23 @@ def test_copeland_counts_pairwise_wins(fw):
     q = res.stages["aggregated"]["Q"]
     # Q = {c, d}: A beats B and C on both -> +2; B vs C split 1:1 -> tie
     assert q.tolist() == [2.0, -1.0, -1.0]
+
+
+def test_distance_to_target_uses_framework_targets(shared_data):
+    d = pd.read_csv(shared_data / "asem" / "asem_iData.csv")
+    m = pd.read_csv(shared_data / "asem" / "asem_iMeta.csv")
+    data, fw = pi.from_coinr(d, m)
+    res = pi.build(pi.IndexSpec(fw, normalisation="distance_to_target"), data)
+    n = res.stages["normalised"]
+    tgt = fw.table.set_index("code")["target"]
+    lpi = data.set_index("iso3")["LPI"]
+    expect = ((lpi - lpi.min()) / (tgt["LPI"] - lpi.min())).clip(0, 1)
+    np.testing.assert_allclose(n["LPI"], expect.reindex(n.index))
+    # a "lower is better" indicator: the target is the good (low) end
+    tar = data.set_index("iso3")["Tariff"]
+    expect = ((tar.max() - tar) / (tar.max() - tgt["Tariff"])).clip(0, 1)
+    np.testing.assert_allclose(n["Tariff"], expect.reindex(n.index))
+    with pytest.raises(ValueError, match="needs a target"):
+        pi.build(pi.IndexSpec(pi.framework_from_table(TABLE), normalisation="distance_to_target"),
+                 pd.DataFrame({"iso3": ["A", "B"], "a": [1.0, 2], "b": [1.0, 2], "c": [1.0, 2],
+                               "d": [1.0, 2]}))

@@ -22,6 +22,7 @@ def setup(rng):
     d.insert(0, "iso3", [f"U{i:02d}" for i in range(n)])
     d.loc[[2, 5], "b"] = np.nan
     d.loc[7, ["d", "e"]] = np.nan
+    d.loc[0, "a"] = 60.0          # an outlier, so that treatment alternatives matter
     return fw, d
 
 
@@ -42,7 +43,11 @@ def test_engine_matches_rebuild(setup, aggs):
     ua = pi.uncertainty(spec, d, n_draws=40, seed=3, aggregations=aggs,
                         normalisations=[("minmax", {"lo": 1, "hi": 100}),
                                         ("zscore", {"mean": 10, "sd": 2}), "rank"],
-                        imputations=["none", "mean", "em"], leave_one_out=True)
+                        imputations=["none", "mean", "em"], leave_one_out=True,
+                        treatments=["none", ("winsorise", {"winmax": 2})])
+    assert set(ua.draws["treatment"]) == {"none", "winsorise(winmax=2)"}
+    treated = pi.build(spec.replace(treatment="winsorise", treatment_params={"winmax": 2}), d)
+    assert not treated.log.query("stage == 'treat'").empty
     assert set(ua.draws["omitted"]) - {""} <= set("abcdef")
     _check_draws(ua, d, range(0, 40, 3))
 

@@ -247,8 +247,19 @@ def normalise_frame(spec: IndexSpec, x: pd.DataFrame) -> pd.DataFrame:
             params = {}
         else:
             params = dict(spec.normalisation_params)
+        if method == "distance_to_target" and "target" not in params:
+            params["target"] = _framework_target(spec, c)
         out[c] = normalise(x[c], method, direction=spec.indicator_setting(c, "direction"), **params)
     return pd.DataFrame(out, index=x.index)
+
+
+def _framework_target(spec: IndexSpec, code: str) -> float:
+    t = spec.framework.table.set_index("code")
+    if "target" not in t.columns or pd.isna(t.at[code, "target"]):
+        raise ValueError(f"distance_to_target for {code!r} needs a target: give "
+                         "normalisation_params={'target': ...} (per indicator via overrides) or a "
+                         "'target' column in the framework table (COINr iMeta 'Target')")
+    return float(t.at[code, "target"])
 
 
 def effective_weights(spec: IndexSpec) -> pd.Series:

@@ -1,14 +1,15 @@
 """Uncertainty and global sensitivity analysis of a composite index, vectorised over draws.
 
 Each Monte Carlo draw is a variant of the spec: a normalisation, an aggregation, an
-imputation method, perturbed weights and (optionally) one indicator left out.  Rather
+imputation method, an outlier treatment, perturbed weights and (optionally) one
+indicator left out.  Rather
 than rebuilding the index once per draw, the engine
 
-1. runs the expensive stages once per *alternative* (each imputation x normalisation
-   is computed a single time, with :func:`polygov.index.build`'s own code),
+1. runs the expensive stages once per *alternative* (each imputation x treatment x
+   normalisation is computed a single time, with :func:`polygov.index.build`'s own code),
 2. holds every draw's weights in a (draws x nodes) matrix (a left-out indicator is a
    zero weight),
-3. aggregates all draws sharing an (imputation, normalisation, aggregation) at once:
+3. aggregates all draws sharing a (data variant, normalisation, aggregation) at once:
    indicator blocks by matrix products, upper levels by ``einsum``, geometric and
    harmonic means as arithmetic means of ``log x`` and ``1/x`` (power means),
 4. ranks all draws with one ``rankdata(axis=1)`` call.
@@ -34,7 +35,7 @@ from .aggregate import AGGREGATORS, POWER
 from .build import build, normalise_frame, prepare
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
-from .spec import IndexSpec
+from .spec import TREATMENTS, IndexSpec
 
 __all__ = ["uncertainty", "sobol", "UncertaintyResult", "SensitivityResult"]
 
@@ -74,7 +75,7 @@ class _Engine:
     """Precomputed normalised data for every alternative + a batched aggregator."""
 
     def __init__(self, spec: IndexSpec, data: pd.DataFrame, *, normalisations, aggregations,
-                 imputations, code: str):
+                 imputations, treatments, code: str):
         fw = spec.framework
         self.spec, self.fw, self.code = spec, fw, code
         self.inds = fw.indicators
@@ -84,6 +85,7 @@ class _Engine:
         self.norms = normalisations
         self.aggs = aggregations
         self.imps = imputations
+        self.trts = treatments
         # aggregates needed for the target, bottom-up
         below = set(self._subtree(code))
         self.aggregates = [a for a in fw.aggregates if a in below]
@@ -99,17 +101,19 @@ class _Engine:
                                      "arithmetic, geometric, harmonic or generalised in uncertainty()")
                 pw[a] = float(spec.aggregation_params.get("p", 2.0)) if name == "generalised" else POWER[name]
             self.powers.append(pw)
-        # normalised matrices per (imputation, normalisation)
+        # normalised matrices per (data variant = imputation x treatment, normalisation)
         self.N: dict[tuple[int, int], np.ndarray] = {}
         self.M: dict[int, np.ndarray] = {}
         index = None
-        for m, imp in enumerate(imputations):
-            stages, _, _ = prepare(spec.replace(imputation=imp), data)
+        variants = [(imp, trt) for imp in imputations for trt in treatments]
+        for m, (imp, (tname, tparams)) in enumerate(variants):
+            stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
+                                                treatment_params=tparams), data)
             x = stages["imputed"]
             if index is None:
                 index = x.index
             elif not x.index.equals(index):
-                raise ValueError("imputation alternatives kept different units; set min_unit_coverage")
+                raise ValueError("imputation/treatment alternatives kept different units")
             self.M[m] = x[self.inds].notna().to_numpy()
             for k, (name, params) in enumerate(normalisations):
                 s = spec.replace(normalisation=name, normalisation_params=params)
@@ -240,7 +244,8 @@ class UncertaintyResult:
         median_rank, mean_rank, rank_q05, rank_q95, score_q05, score_q95``, sorted by
         nominal rank.
     draws : DataFrame
-        One row per draw: ``draw, imputation, normalisation, aggregation, omitted``.
+        One row per draw: ``draw, imputation, treatment, normalisation, aggregation, omitted``
+        (plus the ``*_id`` of each alternative).
     weights : DataFrame
         Draws x nodes: the (unnormalised) weights each draw used; an omitted indicator has 0.
     scores, ranks : DataFrame
@@ -263,12 +268,14 @@ class UncertaintyResult:
         row = self.draws.iloc[int(draw)]
         name, params = self._alts["normalisations"][int(row["normalisation_id"])]
         agg = self._alts["aggregations"][int(row["aggregation_id"])]
+        tname, tparams = self._alts["treatments"][int(row["treatment_id"])]
         w = {k: float(v) for k, v in self.weights.iloc[int(draw)].items()}
         omitted = row["omitted"]
         excl = () if omitted == "" else (omitted,)
         w = {k: v for k, v in w.items() if k not in excl}
         return self.spec.replace(normalisation=name, normalisation_params=params, aggregation=agg,
-                                 imputation=row["imputation"], weights=w, exclude=excl)
+                                 imputation=row["imputation"], treatment=tname,
+                                 treatment_params=tparams, weights=w, exclude=excl)
 
     def __repr__(self) -> str:
         return (f"UncertaintyResult(code={self.code!r}, draws={len(self.draws)}, "
@@ -306,7 +313,21 @@ class SensitivityResult:
 
 
 # ---------------------------------------------------------------------------
-def _setup(spec, data, normalisations, aggregations, imputations, code):
+def _trt_alt(a) -> tuple[str, dict]:
+    if isinstance(a, str):
+        name, params = a, {}
+    elif isinstance(a, Mapping):
+        a = dict(a)
+        name = a.pop("treatment", a.pop("method", None))
+        params = a.pop("params", a)
+    else:
+        name, params = a
+        params = dict(params or {})
+    check_in(name, TREATMENTS, name="treatment alternative")
+    return name, dict(params)
+
+
+def _setup(spec, data, normalisations, aggregations, imputations, code, treatments=None):
     if not isinstance(spec, IndexSpec):
         raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
     norms = [_norm_alt(a) for a in (normalisations if normalisations is not None
@@ -318,11 +339,14 @@ def _setup(spec, data, normalisations, aggregations, imputations, code):
     imps = list(imputations) if imputations is not None else [spec.imputation]
     for i in imps:
         check_in(i, IMPUTERS, name="imputation alternative")
-    if not norms or not aggs or not imps:
+    trts = ([_trt_alt(t) for t in treatments] if treatments is not None
+            else [(spec.treatment, dict(spec.treatment_params))])
+    if not norms or not aggs or not imps or not trts:
         raise ValueError("each list of alternatives needs at least one entry")
     code = spec.framework.root if code is None else code
     spec.framework._check_code(code)
-    eng = _Engine(spec, data, normalisations=norms, aggregations=aggs, imputations=imps, code=code)
+    eng = _Engine(spec, data, normalisations=norms, aggregations=aggs, imputations=imps,
+                  treatments=trts, code=code)
     return eng
 
 
@@ -419,9 +443,9 @@ def _unit_labels(index) -> list[str]:
 def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, seed=None,
                 normalisations: Sequence | None = None, aggregations: Sequence | None = None,
                 weight_noise: float = 0.25, noise_levels: Sequence[int] | None = None,
-                imputations: Sequence[str] | None = None, leave_one_out: bool = False,
-                code: str | None = None, n_jobs: int = 1, progress: bool | None = None,
-                batch_size: int | None = None) -> UncertaintyResult:
+                imputations: Sequence[str] | None = None, treatments: Sequence | None = None,
+                leave_one_out: bool = False, code: str | None = None, n_jobs: int = 1,
+                progress: bool | None = None, batch_size: int | None = None) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis: rank intervals under alternative methodologies.
 
     Each draw independently and uniformly picks one alternative of every varied choice,
@@ -447,6 +471,9 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
         Levels whose weights are perturbed (default: every node except the root).
     imputations : list of str, optional
         Imputation alternatives (default: the spec's own only).
+    treatments : list, optional
+        Outlier-treatment alternatives: ``"none"``, ``"winsorise"`` or
+        ``("winsorise", {"winmax": 3})`` (default: the spec's own only).
     leave_one_out : bool
         If True, each draw leaves out one indicator (uniformly among those whose parent
         keeps at least one other component) or none, with equal probability.
@@ -469,7 +496,7 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     or ``batch_size``.  A draw that leaves a unit without a score (possible only with
     ``min_coverage`` > 0) is counted in ``summary['n_missing']`` and reported with a warning.
     Measured on COINr's ASEM example (51 units, 49 indicators, 2 cores): 10,000 draws in
-    about 0.5 s (``benchmarks/bench_index.py``).
+    about 0.5 s (``benchmarks/bench_index.py``; COINr: about 10 s per 100 draws).
 
     Examples
     --------
@@ -484,11 +511,12 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
     if not 0 <= weight_noise < 1:
         raise ValueError(f"weight_noise must be in [0, 1), got {weight_noise}")
-    eng = _setup(spec, data, normalisations, aggregations, imputations, code)
+    eng = _setup(spec, data, normalisations, aggregations, imputations, code, treatments)
     rng = np.random.default_rng(seed)
     imp = rng.integers(len(eng.imps), size=n_draws)
     norm = rng.integers(len(eng.norms), size=n_draws)
     agg = rng.integers(len(eng.aggs), size=n_draws)
+    trt = rng.integers(len(eng.trts), size=n_draws)
     W = _noisy_weights(spec, rng, n_draws, weight_noise, noise_levels)
     omitted = np.array([""] * n_draws, dtype=object)
     if leave_one_out:
@@ -498,21 +526,24 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
             sel = pick == j + 1
             W[sel, eng.pos[c]] = 0.0
             omitted[sel] = c
-    return _finish(eng, spec, data, imp, norm, agg, W, omitted, n_jobs, progress, batch_size)
+    return _finish(eng, spec, data, imp, trt, norm, agg, W, omitted, n_jobs, progress, batch_size)
 
 
-def _finish(eng, spec, data, imp, norm, agg, W, omitted, n_jobs, progress, batch_size):
-    scores = _run(eng, imp, norm, agg, W, n_jobs, progress, batch_size)
+def _finish(eng, spec, data, imp, trt, norm, agg, W, omitted, n_jobs, progress, batch_size):
+    variant = imp * len(eng.trts) + trt
+    scores = _run(eng, variant, norm, agg, W, n_jobs, progress, batch_size)
     ranks = eng.rank(scores)
     units = _unit_labels(eng.index)
     draws = pd.DataFrame({
         "draw": np.arange(len(imp)),
         "imputation": np.array(eng.imps, dtype=object)[imp],
+        "treatment": np.array([_label(*t) for t in eng.trts], dtype=object)[trt],
         "normalisation": np.array([_label(*n) for n in eng.norms], dtype=object)[norm],
         "aggregation": np.array([_agg_label(a) for a in eng.aggs], dtype=object)[agg],
         "omitted": omitted,
         "normalisation_id": norm,
         "aggregation_id": agg,
+        "treatment_id": trt,
     })
     summ = _summarise(eng, spec, data, scores, ranks, eng.code)
     return UncertaintyResult(
@@ -520,16 +551,17 @@ def _finish(eng, spec, data, imp, norm, agg, W, omitted, n_jobs, progress, batch
         weights=pd.DataFrame(W, columns=eng.nodes),
         scores=pd.DataFrame(scores, columns=units), ranks=pd.DataFrame(ranks, columns=units),
         code=eng.code, spec=spec,
-        _alts={"normalisations": eng.norms, "aggregations": eng.aggs})
+        _alts={"normalisations": eng.norms, "aggregations": eng.aggs, "treatments": eng.trts})
 
 
-FACTORS = ("normalisation", "aggregation", "weights", "imputation", "leave_one_out")
+FACTORS = ("normalisation", "aggregation", "weights", "imputation", "treatment", "leave_one_out")
 
 
 def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
           factors: Sequence[str] = ("normalisation", "aggregation", "weights", "leave_one_out"),
           normalisations: Sequence | None = None, aggregations: Sequence | None = None,
-          imputations: Sequence[str] | None = None, weight_noise: float = 0.25,
+          imputations: Sequence[str] | None = None, treatments: Sequence | None = None,
+          weight_noise: float = 0.25,
           noise_levels: Sequence[int] | None = None, n_weight_sets: int = 100,
           code: str | None = None, per_unit: bool = False, num_resamples: int = 100,
           conf_level: float = 0.95, n_jobs: int = 1, progress: bool | None = None,
@@ -539,7 +571,7 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     Every uncertain choice is a factor ``u`` uniform on [0, 1) mapped to one of its
     ``K`` alternatives by ``floor(K u)`` (Saisana, Saltelli & Tarantola 2005):
 
-    - ``normalisation``, ``aggregation``, ``imputation``: the alternatives as in
+    - ``normalisation``, ``aggregation``, ``imputation``, ``treatment``: the alternatives as in
       :func:`uncertainty`;
     - ``weights``: one of ``n_weight_sets`` weight vectors drawn with the noise of
       :func:`uncertainty` (set 0 = the nominal weights);
@@ -554,7 +586,7 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     n_base : int
         Base sample size N (a power of 2 keeps the Sobol sequence balanced).
     factors : list of str
-        Subset of ``normalisation, aggregation, weights, imputation, leave_one_out``.
+        Subset of ``normalisation, aggregation, weights, imputation, treatment, leave_one_out``.
     per_unit : bool
         Also estimate indices for each unit's rank (slower: one analysis per unit).
     Other parameters as :func:`uncertainty`.
@@ -575,10 +607,13 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
         raise ValueError(f"factors must be distinct and non-empty, got {factors}")
     if "imputation" in factors and imputations is None:
         raise ValueError("factor 'imputation' needs imputations=[...] (e.g. ['none', 'em'])")
+    if "treatment" in factors and treatments is None:
+        raise ValueError("factor 'treatment' needs treatments=[...] (e.g. ['none', 'winsorise'])")
     eng = _setup(spec, data, normalisations if "normalisation" in factors else
                  [(spec.normalisation, dict(spec.normalisation_params))],
                  aggregations if "aggregation" in factors else [spec.aggregation],
-                 imputations if "imputation" in factors else None, code)
+                 imputations if "imputation" in factors else None, code,
+                 treatments if "treatment" in factors else None)
     rng = np.random.default_rng(seed)
     problem = {"num_vars": len(factors), "names": factors, "bounds": [[0.0, 1.0]] * len(factors)}
     with warnings.catch_warnings():
@@ -593,6 +628,7 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
                 else np.zeros(n, dtype=int))
 
     imp = pick("imputation", len(eng.imps))
+    trt = pick("treatment", len(eng.trts))
     norm = pick("normalisation", len(eng.norms))
     agg = pick("aggregation", len(eng.aggs))
     w0 = _noisy_weights(spec, rng, 1, 0.0, None)[0]
@@ -610,7 +646,7 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
             sel = j == i + 1
             W[sel, eng.pos[c]] = 0.0
             omitted[sel] = c
-    ua = _finish(eng, spec, data, imp, norm, agg, W, omitted, n_jobs, progress, batch_size)
+    ua = _finish(eng, spec, data, imp, trt, norm, agg, W, omitted, n_jobs, progress, batch_size)
     nominal_rank = ua.summary.set_index(list(eng.index.names))["nominal_rank"].reindex(eng.index)
     R = ua.ranks.to_numpy()
     y = np.nanmean(np.abs(R - nominal_rank.to_numpy()[None, :]), axis=1)

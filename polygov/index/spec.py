@@ -158,7 +158,7 @@ class IndexSpec:
         """A new spec with ``changes`` applied (the original is untouched).
 
         Changing ``normalisation`` without ``normalisation_params`` resets the params
-        to the new method's defaults, except that minmax keeps its range.
+        to the new method's defaults (give both to keep, e.g., a 1-100 range).
         """
         if "normalisation" in changes and "normalisation_params" not in changes:
             changes["normalisation_params"] = {}
