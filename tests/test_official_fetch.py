@@ -286,3 +286,13 @@ def test_worldbank_api_downloader_follows_pages(shared_data, tmp_path):
     assert merged[0]["pages"] == 1 and len(merged[1]) == 7_980
     pd.testing.assert_frame_equal(wdi.parse(out, edition="x"),
                                   wdi.parse(shared_data / "wdi/wb_wdi_2024.csv", edition="x"))
+
+
+def test_fetch_returns_registered_new_edition(shared_data, tmp_path):
+    f = tmp_path / "egdi-2018.csv"
+    f.write_bytes((shared_data / "egdi/unu-egov/egdi-2018.csv").read_bytes())
+    with pytest.warns(F.NewEditionWarning):
+        p = F.import_file("egdi", f, edition="2018-copy", new_edition=True)
+    assert F.fetch("egdi", edition="2018-copy") == p  # no download, no error
+    with pytest.raises(ValueError, match="unknown egdi edition '2019'"):
+        F.fetch("egdi", edition="2019")

@@ -333,6 +333,10 @@ def fetch(name: str, *, edition: str | None = None, progress: bool = True) -> Pa
     import pooch
 
     src = _sources.get_source(name)
+    if edition is not None and str(edition) not in src.editions:
+        registered = cached(name, str(edition))  # a new edition registered by import_file
+        if registered is not None:
+            return registered
     info = src.edition_info(edition)
     ed = info.edition
     have = cached(name, ed)
