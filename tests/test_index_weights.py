@@ -54,9 +54,9 @@ def test_pca_weights_handbook_procedure(rng, fw):
     ref = sq.max(axis=1) * var[sq.argmax(axis=1)] / var.sum()
     # 1e-5: factor_analyzer stops its varimax iterations earlier than ours
     np.testing.assert_allclose(w[x.columns].to_numpy(), ref / ref.sum(), atol=1e-5)
-    # the x-items share one factor, the y-items the other
-    assert w[["x0", "x1", "x2"]].sum() == pytest.approx(
-        var[sq.argmax(axis=1)[0]] / var.sum() * 1, abs=0.15)
+    # the x-items load on one rotated factor, the y-items on the other
+    fac = sq.argmax(axis=1)
+    assert len(set(fac[:3])) == 1 and len(set(fac[3:])) == 1 and fac[0] != fac[3]
 
 
 def test_correlation_weights_equalise_influence(rng, fw):

@@ -9,6 +9,30 @@ The JRC/OECD Handbook's construction cycle (COINr's vocabulary) in a small, fast
     res.explain("AUT", "Index")
     ua = pi.uncertainty(spec, data, n_draws=1000, seed=1)
     sa = pi.sobol(spec, data, n_base=1024, seed=1)
+
+For COINr users
+---------------
+=========================================  ===============================================
+COINr                                      polygov
+=========================================  ===============================================
+``new_coin(iData, iMeta)``                 ``from_coinr(iData, iMeta)`` -> (data, Framework)
+the coin's ``Log`` + ``Regen()``           ``IndexSpec`` (frozen) + ``build(spec, data)``;
+                                           ``spec.replace(...)`` then ``build`` again
+``Denominate()``                           ``IndexSpec(denominators=...)``
+``Screen(dat_thresh=)``                    ``IndexSpec(min_unit_coverage=)``
+``Impute(f_i="i_mean_grp")``               ``IndexSpec(imputation="group_mean", impute_by=)``
+``Treat()`` / ``qTreat()``                 ``IndexSpec(treatment="winsorise",
+                                           treatment_params={"winmax": 5, ...})``
+``Normalise(f_n="n_minmax")``              ``IndexSpec(normalisation="minmax",
+                                           normalisation_params={"lo": 1, "hi": 100})``
+``Aggregate(f_ag="a_amean", dat_thresh=)`` ``IndexSpec(aggregation=..., min_coverage=)``
+``get_results()``                          ``result.scores`` / ``result.index_scores()``
+``get_PCA()``, ``get_opt_weights()``       ``pca_weights``, ``correlation_weights``
+``get_corr()``, ``get_cronbach()``         ``polygov.audit.correlation_matrix``,
+                                           ``polygov.audit.cronbach_alpha``
+``get_sensitivity(SA_type="UA"/"SA")``     ``uncertainty(...)`` / ``sobol(...)``
+``get_noisy_weights()``                    ``uncertainty(weight_noise=0.25, noise_levels=)``
+=========================================  ===============================================
 """
 
 from .aggregate import AGGREGATORS
