@@ -376,3 +376,29 @@ def test_collinear_regressors_named(panel):
         fit_panel(panel.assign(x1_twice=2 * panel.x1), "y ~ x1 + x1_twice")
     with pytest.raises(ValueError, match=r"collinear with the other regressors"):
         fit_cross_section(panel.assign(x1_twice=2 * panel.x1), "y ~ x1 + x1_twice")
+
+
+def test_standardised_fe_uses_raw_sample_sds(panel):
+    d = panel.copy()
+    d.loc[:4, "x2"] = np.nan  # the SDs must come from the estimation sample
+    res = fit_panel(d, "y ~ x1 + x2")
+    sample = d.dropna(subset=["x2"])
+    std = res.standardised().set_index("term")
+    for t in ("x1", "x2"):
+        assert std.loc[t, "estimate"] == pytest.approx(
+            res.params[t] * sample[t].std() / sample["y"].std(), rel=1e-12)
+
+
+def test_latex_escapes_and_labels(panel):
+    d = panel.rename(columns={"x1": "pf_rol"})
+    res = fit_panel(d, "y ~ pf_rol")
+    tex = regression_table([res], format="latex")
+    assert r"pf\_rol" in tex and "pf_rol" not in tex.replace(r"pf\_rol", "")
+    md = regression_table([res], format="markdown", labels={"pf_rol": "Rule of law"})
+    assert "| Rule of law |" in md
+
+
+def test_specification_curve_deterministic(panel):
+    kw = dict(outcomes=["y"], treatments=["x1", "x2"], estimators=["twoway", "entity"])
+    pd.testing.assert_frame_equal(specification_curve(panel, **kw),
+                                  specification_curve(panel, **kw))
