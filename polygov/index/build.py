@@ -133,7 +133,7 @@ class IndexResult:
             name = self.spec.aggregator_for(code)
             rows.append(dict(step="aggregate", code=code, value=float(agg.at[key, code]),
                              weight=float(self.weights.get(code, np.nan)),
-                             note=f"{name} mean of {int(avail.sum())}/{len(kids)} components"))
+                             note=f"{name} aggregation of {int(avail.sum())}/{len(kids)} components"))
         return pd.DataFrame(rows, columns=["step", "code", "value", "weight", "note"])
 
     def _key(self, iso3, year):
