@@ -114,7 +114,7 @@ class IndexResult:
             lg = self.log
             sel = (lg["code"] == code) & (lg["iso3"] == iso3)
             if "year" in self.keys:
-                sel &= lg["year"] == year
+                sel &= lg["year"] == key[1]
             for r in lg.loc[sel].itertuples():
                 rows.append(dict(step=f"log:{r.stage}", code=code, value=r.after, weight=np.nan,
                                  note=f"{r.action}: {r.reason}"))
@@ -139,8 +139,12 @@ class IndexResult:
     def _key(self, iso3, year):
         idx = self.stages["raw"].index
         if "year" in self.keys:
+            years = idx.get_level_values("year").unique()
+            if year is None and len(years) == 1:
+                year = years[0]
             if year is None:
-                raise ValueError("this is a panel: give year= as well")
+                raise ValueError(f"this is a panel ({len(years)} years, {years.min()}-"
+                                 f"{years.max()}): give year= as well")
             key = (iso3, year)
         else:
             key = iso3
