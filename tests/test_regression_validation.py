@@ -223,3 +223,14 @@ def test_random_effects_clustered_documented_factor(grunfeld):
     n, g = 200, 10
     np.testing.assert_allclose(res.std_errors, ref.std_errors * np.sqrt(g / (g - 1) * (n - 1) / n),
                                rtol=SE_RTOL)
+
+
+def test_pooled_clustered_matches_statsmodels(grunfeld):
+    """Without fixed effects K = k, so CR1 equals statsmodels' clustered OLS exactly."""
+    model = _dummy_ols(grunfeld, "none")
+    ref = model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(grunfeld["firm"])[0]},
+                    use_t=True)
+    res = _fit(grunfeld, "none", "cluster")
+    np.testing.assert_allclose(res.params, ref.params, atol=EST_ATOL, rtol=0)
+    np.testing.assert_allclose(res.std_errors, ref.bse, rtol=SE_RTOL)
+    np.testing.assert_allclose(res.pvalues, ref.pvalues, rtol=1e-6)  # t with G - 1 df in both
