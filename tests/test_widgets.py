@@ -330,6 +330,23 @@ def test_regression_invalid_choices_show_the_library_message(reg_data):
     assert "Note" in w.message.value
     w.cov.value = "robust"
     assert w.cluster.disabled and w.result.cov_type == "robust"
+    w.cov.value = "driscoll_kraay"  # a few years are a few "clusters": refused by default...
+    assert re.search(r"only \d periods in 'year'", w.error)
+    w.few_clusters.value = True  # ...and accepted knowingly, with the warning as a note
+    assert w.error is None and w.result.cov_type == "driscoll_kraay"
+    assert any("fewer than 30 clusters" in n for n in w.warnings)
+
+
+def test_an_unexpected_error_is_named_in_the_widget(reg_data, monkeypatch):
+    w = pw.RegressionExplorer(reg_data, debounce=0)
+
+    def boom():
+        raise RuntimeError("backend exploded")
+
+    monkeypatch.setattr(w, "_compute", boom)
+    w.update()
+    assert w.error == "RuntimeError: backend exploded"
+    assert "Unexpected error" in w.message.value and w.table.value == ""
 
 
 def test_pinning_models_adds_columns(reg_data):

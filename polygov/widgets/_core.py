@@ -150,10 +150,12 @@ class LabWidget(W.VBox):
     """Base class: controls + outputs, one pure computation, debounced refresh.
 
     Subclasses implement :meth:`_compute` (read the controls, call the pure
-    function, return its result) and :meth:`_render` (show that result).  Any
-    :class:`ValueError`/:class:`KeyError` raised by the computation - the
-    library's own clear messages - is shown in :attr:`message` instead of a
-    traceback, and the previous outputs are blanked so nothing stale is read.
+    function, return its result) and :meth:`_render` (show that result).  An
+    exception raised by the computation - normally one of the library's own
+    clear ``ValueError``/``KeyError`` messages - is shown in :attr:`message`
+    instead of a traceback, and the previous outputs are blanked so nothing
+    stale is read.  polygov warnings raised during a successful computation
+    are shown there as notes (and kept in :attr:`warnings`).
 
     Attributes
     ----------
@@ -216,14 +218,18 @@ class LabWidget(W.VBox):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", PolygovWarning)
                 res = self._compute()
-        except (ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the widget, never as a traceback
             msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            if isinstance(exc, NoDataError):
+                title, kind = "Nothing to show for this choice", "warning"
+            elif isinstance(exc, (ValueError, KeyError, TypeError, ZeroDivisionError)):
+                title, kind = "This choice does not work", "error"
+            else:  # not one of polygov's own messages: say what it was
+                title, kind = "Unexpected error", "error"
+                msg = f"{type(exc).__name__}: {msg}"
             self.result = None
             self.error = str(msg)
-            self.message.value = message_html(
-                self.error, kind="warning" if isinstance(exc, NoDataError) else "error",
-                title="Nothing to show for this choice" if isinstance(exc, NoDataError)
-                else "This choice does not work")
+            self.message.value = message_html(self.error, kind=kind, title=title)
             self._clear()
         else:
             self.result = res

@@ -126,7 +126,8 @@ def explorer_data() -> pd.DataFrame:
 
 def fit_choice(data: pd.DataFrame, *, outcome: str, measure: str,
                controls: Sequence[str] = (), effects: str = "twoway", cov: str = "cluster",
-               cluster: str | None = "iso3", years: tuple[int, int] | None = None):
+               cluster: str | None = "iso3", years: tuple[int, int] | None = None,
+               min_clusters: int = 10):
     """Fit ``outcome ~ measure + controls`` on a country-year panel with :func:`fit_panel`.
 
     Parameters
@@ -145,6 +146,9 @@ def fit_choice(data: pd.DataFrame, *, outcome: str, measure: str,
         Cluster column for ``cov="cluster"`` (ignored otherwise).
     years : (int, int), optional
         Inclusive sample years.
+    min_clusters : int
+        Passed to :func:`fit_panel`: fewer clusters (or Driscoll-Kraay periods)
+        than this are refused with a message (default 10, the library's guard).
 
     Returns
     -------
@@ -200,7 +204,8 @@ def fit_choice(data: pd.DataFrame, *, outcome: str, measure: str,
     if cov == "cluster" and cluster is not None:
         check_columns(d, [cluster], name="data")
         kw["cluster"] = cluster
-    return fit_panel(d, y=outcome, x=[measure, *controls], effects=effects, cov=cov, **kw)
+    return fit_panel(d, y=outcome, x=[measure, *controls], effects=effects, cov=cov,
+                     min_clusters=min_clusters, **kw)
 
 
 def absorbed_effects(res) -> int:
@@ -237,6 +242,9 @@ class RegressionExplorer(LabWidget):
     outcome, measure, effects, cov, cluster : ipywidgets.Dropdown
     controls : ipywidgets.SelectMultiple
     years : ipywidgets.IntRangeSlider
+    few_clusters : ipywidgets.Checkbox
+        Accept clustered (or Driscoll-Kraay) errors on 4-9 clusters; a note then
+        warns that they tend to be too small.
     pin : ipywidgets.Button
         Keep the current model as a column of the table (up to three); ``clear`` removes them.
     summary : ipywidgets.HTML
@@ -284,6 +292,8 @@ class RegressionExplorer(LabWidget):
         self.years = W.IntRangeSlider(value=(years[0], years[-1]), min=years[0], max=years[-1],
                                       description="years", continuous_update=False, layout=lay,
                                       style=st)
+        self.few_clusters = W.Checkbox(value=False, indent=False,
+                                       description="accept 4-9 clusters (read the note)")
         self.pin = W.Button(description="pin this model", icon="thumb-tack",
                             tooltip="keep the current model as a column of the table")
         self.clear = W.Button(description="clear pins")
@@ -296,14 +306,15 @@ class RegressionExplorer(LabWidget):
         self.pin.on_click(self._pin)
         self.clear.on_click(self._clear_pins)
         left = W.VBox([self.outcome, self.measure, self.controls, self.effects, self.cov,
-                       self.cluster, self.years, W.HBox([self.pin, self.clear])])
+                       self.cluster, self.few_clusters, self.years,
+                       W.HBox([self.pin, self.clear])])
         self.children = [W.HTML("<b>Does polycentricity go with better governance?</b> Choose "
                                 "the model; the table and the plot refit on every change."),
                          left, self.message, self.summary,
                          W.HBox([self.table, self.plot], layout=W.Layout(flex_flow="row wrap"))]
         self.add_class("polygov-regression-explorer")
         self._watch(self.outcome, self.measure, self.controls, self.effects, self.cov,
-                    self.cluster, self.years)
+                    self.cluster, self.few_clusters, self.years)
         self.cov.observe(self._cluster_enabled, names="value")
         self._cluster_enabled()
         self.update()
@@ -314,7 +325,8 @@ class RegressionExplorer(LabWidget):
                     controls=list(self.controls.value), effects=self.effects.value,
                     cov=self.cov.value,
                     cluster=self.cluster.value if self.cov.value == "cluster" else None,
-                    years=tuple(self.years.value))
+                    years=tuple(self.years.value),
+                    min_clusters=4 if self.few_clusters.value else 10)
 
     def _describe(self) -> str:
         r = self.result
