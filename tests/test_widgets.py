@@ -412,16 +412,15 @@ def test_country_profile_empty_choices_show_messages(profile_data):
 # plots and packaging
 # ---------------------------------------------------------------------------------------------
 def test_plot_helpers_return_axes_and_render(hfi, reg_data):
-    from polygov.plots.widgets import coefficient_plot, peer_band_plot, rank_shift_plot
+    from polygov.plots.widgets import peer_band_plot, rank_shift_plot
 
     rk = pw.governance_ranking(hfi, year=2016, weights={c: i + 1.0 for i, c in enumerate(GOV)})
     fig, axes = new_figure(nrows=1, ncols=3)
     ax = rank_shift_plot(rk.head(8), highlight=["NZL"], ax=axes[0, 0])
     assert ax is axes[0, 0] and ax.get_xlabel() == "rank (1 = best)"
     assert ax.get_xlim()[0] > ax.get_xlim()[1]  # rank 1 on the right
-    fit = pw.fit_choice(reg_data, outcome="ef_legal", measure="balance", effects="entity")
-    coefficient_plot(fit.tidy(), highlight=["balance"], ax=axes[0, 1])
-    assert [t.get_text() for t in axes[0, 1].get_yticklabels()] == ["balance"]
+    w = pw.RegressionExplorer(reg_data, debounce=0, measure="balance", effects="entity")
+    assert w.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
     band = pw.peer_bands(pw.country_profile_data(), iso3="CHN", peers=None, dimensions=["pf_rol"])
     peer_band_plot(band, ax=axes[0, 2], ylabel="0-10")
     assert axes[0, 2].get_ylabel() == "0-10"

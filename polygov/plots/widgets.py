@@ -1,8 +1,9 @@
 """Figures used by the interactive labs (:mod:`polygov.widgets`), usable on their own too.
 
 Axes-level functions in the seaborn style: ``data=`` plus column names, an
-optional ``ax=``, the Axes returned.  They draw tidy output (a ranking, a
-``RegressionResults.tidy()`` frame, a peer band); they never compute anything.
+optional ``ax=``, the Axes returned.  They draw tidy output (a ranking, a peer
+band); they never compute anything.  The regression explorer uses
+:func:`polygov.plots.regression.coef_plot`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from ..errors import check_columns, check_dataframe
 from .theme import OTHER_COLOUR, country_palette
 
-__all__ = ["coefficient_plot", "peer_band_plot", "rank_shift_plot"]
+__all__ = ["peer_band_plot", "rank_shift_plot"]
 
 
 def _ax(ax, size):
@@ -69,55 +70,6 @@ def rank_shift_plot(data: pd.DataFrame, *, y: str = "country", rank: str = "rank
     hi = np.nanmax(np.r_[cur, base]) if len(d) else 2
     ax.set_xlim(hi + 0.05 * (hi - lo) + 1, max(0.0, lo - 0.05 * (hi - lo) - 1))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7, frameon=False)
-    return ax
-
-
-def coefficient_plot(data: pd.DataFrame, *, term: str = "term", estimate: str = "estimate",
-                     low: str = "ci_low", high: str = "ci_high", model: str | None = None,
-                     highlight: Sequence[str] = (), ax=None):
-    """Point estimates with confidence intervals, one row per term (a "coefficient plot").
-
-    Parameters
-    ----------
-    data : DataFrame
-        ``RegressionResults.tidy()`` (or several stacked, with a ``model`` column).
-    model : str, optional
-        Column naming the model of each row; models are dodged vertically.
-    highlight : sequence of str
-        Terms whose labels are drawn in bold red (e.g. the polycentricity measure).
-
-    Returns
-    -------
-    matplotlib Axes
-        x: estimate with its interval; a dashed line at zero.
-    """
-    check_dataframe(data)
-    check_columns(data, [term, estimate, low, high] + ([model] if model else []))
-    d = data.loc[data[term] != "Intercept"]
-    terms = list(dict.fromkeys(d[term]))
-    models = list(dict.fromkeys(d[model])) if model else [None]
-    ax = _ax(ax, (6, max(2.0, 0.5 * len(terms) + 1)))
-    step = 0.6 / max(1, len(models))
-    for j, m in enumerate(models):
-        sub = d if m is None else d.loc[d[model] == m]
-        off = (j - (len(models) - 1) / 2) * step
-        for t, r in zip(sub[term], sub.itertuples(index=False), strict=True):
-            i = len(terms) - 1 - terms.index(t)
-            col = f"C{j}"
-            ax.hlines(i + off, getattr(r, low), getattr(r, high), color=col, lw=2)
-            ax.plot(getattr(r, estimate), i + off, "o", color=col, ms=6,
-                    label=m if (m is not None and t == sub[term].iloc[0]) else None)
-    ax.axvline(0, color="0.4", ls="--", lw=1)
-    ax.set_yticks(range(len(terms)))
-    ax.set_yticklabels(terms[::-1])
-    for t in ax.get_yticklabels():
-        if t.get_text() in set(highlight):
-            t.set_color("#c0392b")
-            t.set_fontweight("bold")
-    ax.set_xlabel("estimate (outcome units per unit of the regressor), 95% CI")
-    ax.set_ylim(-0.6, len(terms) - 0.4)
-    if model:
-        ax.legend(fontsize=7, frameon=False)
     return ax
 
 

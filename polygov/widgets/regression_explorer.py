@@ -355,7 +355,7 @@ class RegressionExplorer(LabWidget):
             self._render(self.result)
 
     def _render(self, res) -> None:
-        from ..plots.widgets import coefficient_plot
+        from ..plots.regression import coef_plot
         from ..regression import regression_table
 
         n_fe = absorbed_effects(res)
@@ -376,9 +376,20 @@ class RegressionExplorer(LabWidget):
         tidy["term"] = tidy["term"].map(lambda t: labels.get(t, t).split(" (")[0])
         n_terms = tidy["term"].nunique()
         fig, axes = new_figure(figsize=(5.5, max(2.2, 0.55 * n_terms + 1.2)))
+        tidy = tidy.loc[tidy["term"] != "Intercept"]
         measure = labels.get(self.measure.value, self.measure.value).split(" (")[0]
-        ax = coefficient_plot(tidy, model="model", highlight=[measure], ax=axes[0, 0])
-        ax.set_title(f"{OUTCOMES.get(res.dependent, res.dependent)}")
+        ax = coef_plot(tidy, hue="model" if len(models) > 1 else None, ax=axes[0, 0],
+                       xlabel="estimate (outcome units per unit), 95% CI")
+        ax.set_ylim(tidy["term"].nunique() - 0.5, -0.5)
+        if len(models) > 1:
+            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(models),
+                      frameon=False, fontsize=8)
+        for t in ax.get_yticklabels():
+            if t.get_text() == measure:
+                t.set_color("#c0392b")
+                t.set_fontweight("bold")
+        ax.set_title(f"{OUTCOMES.get(res.dependent, res.dependent)}",
+                     pad=18 if len(models) > 1 else 6)
         self.plot.value = figure_png(fig)
 
     def _clear(self) -> None:
