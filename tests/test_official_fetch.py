@@ -157,6 +157,8 @@ def test_import_verifies_and_detects_edition(shared_data, cache):
     assert p == cache / "wgi" / "2024-csv" / "wgidataset.csv"
     df = F.read("wgi", edition="2024-csv")
     assert len(df) == 32_100 and set(df["edition"]) == {"2024-csv"}
+    assert df.attrs["sha256"] == S.SOURCES["wgi"].editions["2024-csv"].sha256
+    assert df.attrs["licence"] == "CC BY 4.0" and "Kraay" in df.attrs["citation"]
     assert F.editions("wgi").set_index("edition").loc["2024-csv", "cached"]
 
 

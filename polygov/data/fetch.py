@@ -539,7 +539,9 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
     Returns
     -------
     DataFrame keyed by ``iso3`` and ``year`` (WGI: plus ``indicator``), with an
-    ``edition`` column; see the parser modules for the columns.
+    ``edition`` column; see the parser modules for the columns. ``attrs`` holds
+    the provenance: ``source``, ``edition``, ``file``, ``sha256``, ``citation``,
+    ``licence``.
 
     Raises
     ------
@@ -575,7 +577,10 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
                f"`{_import_cmd(name, ed)}`")
         raise NotCachedError(f"{name} edition {ed!r} is not in the cache ({cache_dir()}); {how}."
                              + (f" Cached editions: {have}." if have else ""))
-    return parser.parse(path, edition=ed, **options)
+    out = parser.parse(path, edition=ed, **options)
+    out.attrs.update({"source": name, "edition": ed, "file": path.name, "sha256": sha256(path),
+                      "citation": src.citation, "licence": src.licence})
+    return out
 
 
 def ensure_official(names, *, root: str | Path | None = None, skip_rest: bool = True) -> bool:
