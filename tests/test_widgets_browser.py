@@ -4,8 +4,9 @@ The test starts ``python -m jupyter lab`` on 127.0.0.1 (a free port, a random
 token) in a temporary directory holding a copy of
 ``notebooks/11_interactive_lab.ipynb``, opens the notebook with Selenium and
 ``/usr/bin/chromedriver``, runs all cells, moves a weight slider of the index
-builder, checks that the ranking output changes, and saves a screenshot to
-``build/lab_screenshot.png``.  The server and its kernels are shut down even
+builder, checks that the ranking output changes, saves a screenshot to
+``build/lab_screenshot.png``, then unticks every indicator and checks that the
+widget shows its message instead of a traceback.  The server and its kernels are shut down even
 when the test fails.
 
 Skipped (with the reason) only when Chromium or ChromeDriver is not installed
@@ -259,6 +260,14 @@ def test_lab_runs_in_jupyterlab_and_the_ranking_follows_a_slider(tmp_path):
         driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", builder)
         SCREENSHOT.parent.mkdir(exist_ok=True)
         driver.save_screenshot(str(SCREENSHOT))
+
+        # an empty choice: untick every indicator -> a message in the widget, no traceback
+        for box in builder.find_elements(By.CSS_SELECTOR, ".widget-checkbox input"):
+            box.click()
+        msg = _wait(driver, lambda d: builder.find_element(
+            By.CSS_SELECTOR, ".polygov-message-box").text, 30, "the no-indicator message")
+        assert "no indicator is selected" in msg and "Traceback" not in msg
+        assert not (driver.execute_script(_RANKING) or "").strip()
     assert SCREENSHOT.stat().st_size > 20_000
     assert len(started["pids"]) >= 2  # the server and at least one kernel were tracked
     survivors = [p for p in started["pids"] if _alive(p)]
