@@ -149,7 +149,7 @@ def _check_clusters(df: pd.DataFrame, clusters: Sequence[str], min_clusters: int
             warnings.warn(
                 f"only {g} {label} in {c!r}: clustered standard errors with fewer than "
                 f"{WARN_CLUSTERS} clusters tend to be too small (Cameron & Miller 2015); "
-                "read p-values with caution or use a wild cluster bootstrap",
+                "read p-values with caution (a wild cluster bootstrap is the usual remedy)",
                 FewClustersWarning, stacklevel=3)
     return tuple(counts)
 
@@ -187,16 +187,25 @@ def _listwise(df: pd.DataFrame, cols: Sequence[str], name: str, return_mask: boo
     return (df, n_drop, keep) if return_mask else (df, n_drop)
 
 
-def _check_unique_keys(e_codes: np.ndarray, t_codes: np.ndarray, df: pd.DataFrame,
-                       entity: str, time: str) -> None:
-    key = e_codes.astype(np.int64) * (int(t_codes.max()) + 1) + t_codes
+def _n_pairs(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> int:
+    """Number of distinct (a, b) code pairs (a bitmap count when the grid is small)."""
+    key = a.astype(np.int64) * n_b + b
+    if n_a * n_b <= 2**26:
+        return int(np.count_nonzero(np.bincount(key, minlength=n_a * n_b)))
+    return int(pd.unique(key).size)
+
+
+def _check_unique_keys(e_codes: np.ndarray, n_e: int, t_codes: np.ndarray, n_t: int,
+                       df: pd.DataFrame, entity: str, time: str) -> None:
+    if _n_pairs(e_codes, n_e, t_codes, n_t) == len(e_codes):
+        return
+    key = e_codes.astype(np.int64) * n_t + t_codes
     dup = pd.Series(key).duplicated(keep=False).to_numpy()
-    if dup.any():
-        rows = df.loc[dup, [entity, time]].drop_duplicates().head(5).to_dict("records")
-        raise ValueError(
-            f"data has {int(dup.sum())} rows with duplicated ({entity!r}, {time!r}) keys, "
-            f"e.g. {rows}; a panel needs one row per entity and period (aggregate first, or "
-            "pass the right entity=/time= columns)")
+    rows = df.loc[dup, [entity, time]].drop_duplicates().head(5).to_dict("records")
+    raise ValueError(
+        f"data has {int(dup.sum())} rows with duplicated ({entity!r}, {time!r}) keys, "
+        f"e.g. {rows}; a panel needs one row per entity and period (aggregate first, or "
+        "pass the right entity=/time= columns)")
 
 
 def _add_shifts(df: pd.DataFrame, shifts: dict[str, list[int]], sign: int, suffix: str,
@@ -355,7 +364,7 @@ def fit_panel(
     numeric = list(dict.fromkeys([dependent, *shift_src] + ([] if formula else needed_rhs)))
     check_numeric(data, numeric)
 
-    df = data[cols].copy()
+    df = data[cols].copy(deep=False)  # data[cols] already copies; the shallow copy detaches it
     # panel keys: factorize once (missing keys get code -1) and reuse the codes everywhere
     e_codes, e_uniques = pd.factorize(df[entity])
     t_codes, t_uniques = pd.factorize(df[time])
@@ -367,7 +376,7 @@ def fit_panel(
         df = df.loc[~key_missing]
         e_codes, e_uniques = pd.factorize(df[entity])
         t_codes, t_uniques = pd.factorize(df[time])
-    _check_unique_keys(e_codes, t_codes, df, entity, time)
+    _check_unique_keys(e_codes, len(e_uniques), t_codes, len(t_uniques), df, entity, time)
 
     shift_cols = _add_shifts(df, lag_spec, +1, "lag", entity, time)
     shift_cols += _add_shifts(df, lead_spec, -1, "lead", entity, time)
@@ -427,10 +436,13 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         df["_pg_entity_id"] = codes[entity][0]
         vcov = "DK"
         vcov_kwargs = {"lag": bw, "time_id": time, "panel_id": "_pg_entity_id"}
+    # integer entity codes: same groups, cheaper for pyfixest to factorize than strings
+    df[entity] = codes[entity][0]
     clustered = spec.name in ("cluster", "twoway_cluster")
-    # For clustered errors pyfixest 0.60 miscounts fixed effects nested in the clusters when
-    # there are two fixed-effect dimensions (its nested flags and level counts are ordered
-    # differently), so we apply G/(G-1) there and the (N-1)/(N-K) factor ourselves.
+    # For clustered errors pyfixest 0.60 can miscount the fixed effects nested in the clusters
+    # when there are two fixed-effect dimensions (on the Grunfeld data it uses K = k + 1 for
+    # firm + year effects with firm clusters, not k + T), so we let it apply G/(G-1) only and
+    # apply the documented (N-1)/(N-K) ourselves (_cluster_dof_k).
     ssc = (pf.ssc(k_adj=False, k_fixef="none", G_adj=True, G_df="min") if clustered
            else pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
     with warnings.catch_warnings(record=True) as caught:
@@ -486,8 +498,7 @@ def fe_cols(effects: str, entity: str, time: str) -> list[str]:
 
 def _is_nested(f: np.ndarray, n_f: int, c: np.ndarray, n_c: int) -> bool:
     """True if every level of the fixed effect (codes ``f``) lies inside a single cluster."""
-    key = f.astype(np.int64) * (n_c + 1) + c.astype(np.int64)
-    return int(pd.unique(key).size) == n_f
+    return _n_pairs(f, n_f, c, n_c) == n_f
 
 
 def _cluster_dof_k(df: pd.DataFrame, k: int, fes: Sequence[str], clusters: Sequence[str],
