@@ -402,3 +402,12 @@ def test_specification_curve_deterministic(panel):
     kw = dict(outcomes=["y"], treatments=["x1", "x2"], estimators=["twoway", "entity"])
     pd.testing.assert_frame_equal(specification_curve(panel, **kw),
                                   specification_curve(panel, **kw))
+
+
+def test_entity_dummies_in_formula_keep_their_names(panel):
+    """Pooled OLS with entity dummies (LSDV) = entity fixed effects; term names stay readable."""
+    lsdv = fit_panel(panel, "y ~ x1 + C(iso3)", effects="none", cov="classical")
+    fe = fit_panel(panel, "y ~ x1", effects="entity", cov="classical")
+    assert "C(iso3)[T.C001]" in lsdv.params.index
+    assert lsdv.params["x1"] == pytest.approx(fe.params["x1"], abs=1e-10)
+    assert lsdv.std_errors["x1"] == pytest.approx(fe.std_errors["x1"], rel=1e-8)

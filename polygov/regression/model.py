@@ -437,7 +437,9 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         vcov = "DK"
         vcov_kwargs = {"lag": bw, "time_id": time, "panel_id": "_pg_entity_id"}
     # integer entity codes: same groups, cheaper for pyfixest to factorize than strings
-    df[entity] = codes[entity][0]
+    # (not when the formula itself uses the entity column, whose term names must stay readable)
+    if entity not in rhs_vars:
+        df[entity] = codes[entity][0]
     clustered = spec.name in ("cluster", "twoway_cluster")
     # For clustered errors pyfixest 0.60 can miscount the fixed effects nested in the clusters
     # when there are two fixed-effect dimensions (on the Grunfeld data it uses K = k + 1 for
