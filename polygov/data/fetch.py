@@ -99,13 +99,21 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("polygov"))
 
 
+_HASHED: dict[tuple[str, int, int], str] = {}
+
+
 def sha256(path: str | Path) -> str:
-    """Return the hex sha256 of a file."""
+    """Return the hex sha256 of a file (memoised per path, size and modification time)."""
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key in _HASHED:
+        return _HASHED[key]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    return h.hexdigest()
+    _HASHED[key] = h.hexdigest()
+    return _HASHED[key]
 
 
 def _registry_path() -> Path:
