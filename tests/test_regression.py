@@ -411,3 +411,17 @@ def test_entity_dummies_in_formula_keep_their_names(panel):
     assert "C(iso3)[T.C001]" in lsdv.params.index
     assert lsdv.params["x1"] == pytest.approx(fe.params["x1"], abs=1e-10)
     assert lsdv.std_errors["x1"] == pytest.approx(fe.std_errors["x1"], rel=1e-8)
+
+
+def test_negative_variance_warns_and_gives_nan_se():
+    from polygov.errors import PolygovWarning
+    from polygov.regression.model import _warn_negative_variance
+
+    with pytest.warns(PolygovWarning, match=r"negative variances for \['b'\]"):
+        _warn_negative_variance(np.diag([1.0, -0.5]), ["a", "b"], "twoway_cluster")
+    res = RegressionResults(params=pd.Series([1.0, 2.0], index=["a", "b"]),
+                            cov=pd.DataFrame(np.diag([1.0, -0.5]), index=["a", "b"],
+                                             columns=["a", "b"]),
+                            dependent="y", model="panel", estimator="twoway",
+                            cov_type="twoway_cluster", df_inference=10, nobs=20, r2=0.5)
+    assert np.isnan(res.std_errors["b"]) and res.std_errors["a"] == 1.0

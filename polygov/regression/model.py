@@ -474,6 +474,7 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         k_cl = _cluster_dof_k(df, len(names), fe_cols(effects, entity, time), clusters,
                               codes=codes)
         vc = vc * (n_obs - 1) / (n_obs - k_cl)
+    _warn_negative_variance(vc, names, spec.name)
     covm = pd.DataFrame(vc, index=names, columns=names)
     df_t = float(np.min(fit._df_t)) if fit._df_t is not None else None
     r2w = float(fit._r2_within) if effects != "none" else float("nan")
@@ -491,6 +492,16 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
             {"none": (), "entity": (entity,), "twoway": (entity, time)}[effects]),
         sd=_term_sds(df, dependent, names, rhs), backend=f"pyfixest {pf.__version__}",
         formula=f"{dependent} ~ {rhs}", notes=notes)
+
+
+def _warn_negative_variance(vc: np.ndarray, names: Sequence[str], cov: str) -> None:
+    bad = [n for n, v in zip(names, np.diag(vc), strict=False) if v < 0]
+    if bad:
+        warnings.warn(
+            f"the {cov} covariance matrix has negative variances for {bad} (two-way clustering "
+            "V_a + V_b - V_ab is not guaranteed positive semi-definite); their standard errors "
+            "are NaN. Cluster on one dimension or use cov='driscoll_kraay'",
+            PolygovWarning, stacklevel=4)
 
 
 def fe_cols(effects: str, entity: str, time: str) -> list[str]:
@@ -578,6 +589,7 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
     res = mod.fit(debiased=True, **kw)
     names = [("Intercept" if str(n) == "Intercept" else str(n)) for n in res.params.index]
     params = pd.Series(res.params.to_numpy(), index=names, name="estimate")
+    _warn_negative_variance(res.cov.to_numpy(), names, spec.name)
     covm = pd.DataFrame(res.cov.to_numpy(), index=names, columns=names)
     k = len(names)
     if spec.name in ("cluster", "twoway_cluster"):
