@@ -257,3 +257,16 @@ def test_distance_to_target_uses_framework_targets(shared_data):
         pi.build(pi.IndexSpec(pi.framework_from_table(TABLE), normalisation="distance_to_target"),
                  pd.DataFrame({"iso3": ["A", "B"], "a": [1.0, 2], "b": [1.0, 2], "c": [1.0, 2],
                                "d": [1.0, 2]}))
+
+
+def test_compare_builds(fw, cross):
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    a = pi.build(spec, cross)
+    b = pi.build(spec.replace(aggregation="geometric", normalisation_params={"lo": 1, "hi": 100}),
+                 cross)
+    t = pi.compare({"arith": a, "geo": b})
+    assert list(t.columns) == ["iso3", "rank_arith", "rank_geo", "shift_geo"]
+    assert (t["shift_geo"] == t["rank_geo"] - t["rank_arith"]).all()
+    assert t["rank_arith"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="at least two"):
+        pi.compare([a])

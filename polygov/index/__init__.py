@@ -36,7 +36,7 @@ the coin's ``Log`` + ``Regen()``           ``IndexSpec`` (frozen) + ``build(spec
 """
 
 from .aggregate import AGGREGATORS
-from .build import IndexResult, build
+from .build import IndexResult, build, compare
 from .denominate import denominate
 from .examples import hfi_governance_framework
 from .framework import Framework, framework_from_table, from_coinr
@@ -58,6 +58,7 @@ __all__ = [
     "UncertaintyResult",
     "bod_weights",
     "build",
+    "compare",
     "correlation_weights",
     "denominate",
     "equal_weights",

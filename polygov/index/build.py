@@ -35,7 +35,7 @@ from .normalise import normalise
 from .spec import IndexSpec
 from .treat import treat_series
 
-__all__ = ["build", "IndexResult"]
+__all__ = ["build", "compare", "IndexResult"]
 
 _LOG_COLS = ["stage", "iso3", "year", "code", "action", "before", "after", "reason"]
 
@@ -397,3 +397,37 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
     frozen = MappingProxyType(dict(stages))
     return IndexResult(spec=spec, stages=frozen, scores=tidy, ranks=ranks, weights=weights,
                        log=log_df)
+
+
+def compare(results: Mapping[str, IndexResult] | list, *, code: str | None = None) -> pd.DataFrame:
+    """Compare the ranks of ``code`` across several builds (COINr's ``compare_coins_multi``).
+
+    Parameters
+    ----------
+    results : mapping label -> IndexResult, or a list (labelled ``0, 1, ...``)
+        The first one is the base.
+    code : str, optional
+        Code to compare (default the root of the first result).
+
+    Returns
+    -------
+    DataFrame: key columns, ``rank_<label>`` for each result, and for every result after
+    the first ``shift_<label>`` (its rank minus the base rank; negative = moved up).
+    """
+    if not isinstance(results, Mapping):
+        results = {str(i): r for i, r in enumerate(results)}
+    if len(results) < 2:
+        raise ValueError(f"compare needs at least two results, got {len(results)}")
+    labels = list(results)
+    base = results[labels[0]]
+    code = base.spec.framework.root if code is None else code
+    cols = {}
+    for lab in labels:
+        r = results[lab]
+        if code not in r.ranks.columns:
+            raise KeyError(f"code {code!r} is not in result {lab!r}")
+        cols[f"rank_{lab}"] = r.ranks[code]
+    out = pd.DataFrame(cols)
+    for lab in labels[1:]:
+        out[f"shift_{lab}"] = out[f"rank_{lab}"] - out[f"rank_{labels[0]}"]
+    return out.sort_values(f"rank_{labels[0]}", kind="stable").reset_index()
