@@ -27,6 +27,7 @@ the coin's ``Log`` + ``Regen()``           ``IndexSpec`` (frozen) + ``build(spec
                                            normalisation_params={"lo": 1, "hi": 100})``
 ``Aggregate(f_ag="a_amean", dat_thresh=)`` ``IndexSpec(aggregation=..., min_coverage=)``
 ``get_results()``                          ``result.scores`` / ``result.index_scores()``
+``compare_coins_multi()``                  ``compare({"a": res_a, "b": res_b})``
 ``get_PCA()``, ``get_opt_weights()``       ``pca_weights``, ``correlation_weights``
 ``get_corr()``, ``get_cronbach()``         ``polygov.audit.correlation_matrix``,
                                            ``polygov.audit.cronbach_alpha``
