@@ -109,8 +109,8 @@ def effective_number(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str
     -----
     ``N_eff = 1 / sum_i p_i^2`` with ``p_i = x_i / sum_j x_j``.
 
-    Validated against hand-computed cases and ``1 / scipy``-free NumPy
-    Herfindahl sums in ``tests/test_polycentricity.py``.
+    Validated against hand-computed cases and an independent NumPy
+    Herfindahl computation on random amounts (``tests/test_polycentricity.py``).
     """
     p = _shares(shares, columns, missing, "shares")
     return (1.0 / (p**2).sum(axis=1)).rename("effective_number")
