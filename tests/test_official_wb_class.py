@@ -63,3 +63,25 @@ def test_layout_errors(tmp_path):
     p.write_bytes(p.read_bytes()[:900])
     with pytest.raises(ParseError, match="truncated"):
         wb_class.parse(p)
+
+
+def test_fetch_and_read_through_the_cache(tmp_path, monkeypatch):
+    # the official URL replaced by a file:// URL to the layout-test workbook (no network)
+    import dataclasses
+    from types import MappingProxyType
+
+    from polygov.data import fetch as F
+    from polygov.data import sources as S
+
+    monkeypatch.setenv(F.ENV_VAR, str(tmp_path / "cache"))
+    book = _workbook(tmp_path / "CLASS.xlsx")
+    src = S.SOURCES["wb_class"]
+    ed = dataclasses.replace(src.editions["current"], url=book.as_uri())
+    monkeypatch.setattr(S, "SOURCES", MappingProxyType(
+        {**S.SOURCES, "wb_class": dataclasses.replace(src, editions=MappingProxyType({"current": ed}))}))
+    with pytest.warns(F.UnverifiedDataWarning, match="wb_class edition 'current' has no pinned"):
+        F.fetch("wb_class", progress=False)
+    df = F.read("wb_class")
+    assert df["iso3"].tolist() == ["AFG", "CHN", "NAM", "VEN", "XKX"]
+    assert (df["edition"] == "current").all() and df.attrs["source"] == "wb_class"
+    assert "sha256: unknown until registered" in str(src)
