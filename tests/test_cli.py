@@ -62,3 +62,13 @@ def test_course_run_and_student(tmp_path):
     assert st["solutions_removed"].tolist() == [1]
     nb = nbformat.read(tmp_path / "student" / "01_ok.ipynb", as_version=4)
     assert "print('answer'" not in nb.cells[2].source and nb.cells[1].source.startswith("x = 6")
+
+
+def test_course_skips_a_notebook_whose_extra_is_missing(tmp_path):
+    _toy_notebook(tmp_path / "01_needs.ipynb")
+    nb = nbformat.read(tmp_path / "01_needs.ipynb", as_version=4)
+    nb.metadata["polygov"] = {"requires_modules": {"surely_not_installed_pkg": "wvs"}}
+    nbformat.write(nb, tmp_path / "01_needs.ipynb")
+    res = course.run_course([tmp_path / "01_needs.ipynb"], output=tmp_path / "html", progress=False)
+    assert res.loc[0, "status"] == "skipped"
+    assert "pip install 'polygov[wvs]'" in res.loc[0, "message"]
