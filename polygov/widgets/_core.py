@@ -127,11 +127,11 @@ def message_html(text: str, *, kind: str = "warning", title: str | None = None) 
             f'background:{bg};color:{fg};padding:6px 10px;margin:4px 0;">{head}{body}</div>')
 
 
-def new_figure(figsize=(7.0, 4.0), nrows: int = 1, ncols: int = 1, **kw):
+def new_figure(figsize=(7.0, 4.0), nrows: int = 1, ncols: int = 1, *, layout="constrained", **kw):
     """A pyplot-free matplotlib Figure with its Axes (no global state touched)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
+    fig = Figure(figsize=figsize, dpi=100, layout=layout)
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
 

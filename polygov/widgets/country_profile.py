@@ -252,8 +252,11 @@ class CountryProfile(LabWidget):
                               + "".join(rows) + "</tbody></table>")
         ncols = min(3, len(dims))
         nrows = int(np.ceil(len(dims) / ncols))
-        fig, axes = new_figure(figsize=(3.2 * ncols + 0.4, 2.5 * nrows + 0.3), nrows=nrows,
-                               ncols=ncols, sharex=True)
+        width, height = max(5.5, 3.2 * ncols + 0.4), 2.5 * nrows + 0.5
+        fig, axes = new_figure(figsize=(width, height), nrows=nrows, ncols=ncols,
+                               sharex=True, layout=None)  # fixed margins: 3x faster than constrained
+        fig.subplots_adjust(left=0.5 / width, right=1 - 0.1 / width, bottom=0.3 / height,
+                            top=1 - 0.55 / height, wspace=0.28, hspace=0.3)
         colour = COUNTRY_COLOURS.get(self.country.value, "#c0392b")
         for k, dim in enumerate(dims):
             ax = axes[k // ncols, k % ncols]
