@@ -167,6 +167,10 @@ def governance_ranking(
     of sample.  Normalisation pools the countries of that year.  The baseline
     is :func:`polygov.index.build` with all five indicators, min-max 0-100,
     equal weights and the arithmetic mean.
+
+    Validated against an independent NumPy computation of the same index (min-max
+    rescaling, weighted arithmetic and geometric means, ranks) in
+    ``tests/test_widgets.py``: scores agree to 1e-9 and ranks exactly.
     """
     check_dataframe(data, name="data")
     inds = list(dict.fromkeys(indicators))

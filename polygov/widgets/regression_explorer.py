@@ -169,6 +169,9 @@ def fit_choice(data: pd.DataFrame, *, outcome: str, measure: str,
     effects, an outcome that is constant within every country of the sample is
     rejected with a message (HFI's rule of law is constant within countries in
     2008-2011, the years Gapminder's GDP covers).
+
+    Validated against OLS with one dummy per country and per year
+    (``numpy.linalg.lstsq``) in ``tests/test_widgets.py``: slopes agree to 1e-8.
     """
     from ..regression import fit_panel
 
