@@ -21,8 +21,9 @@ rule in :mod:`polygov.regression.covariance`), 7e-19 after rescaling.
 pyfixest also offers two-way clustering and Driscoll-Kraay errors natively.
 One caveat found while validating: pyfixest 0.60's own count of fixed effects
 nested in the clusters is not reliable with two fixed-effect dimensions (on
-the Grunfeld data it uses ``K = k + 1`` for firm and year effects with firm
-clusters), so polygov applies the ``(N-1)/(N-K)`` factor itself.
+the Grunfeld data, with its default options, it uses ``K = k + 1`` for firm
+and year effects with firm clusters instead of ``k + T``), so polygov applies
+the ``(N-1)/(N-K)`` factor itself.
 
 Missing-data rule
 -----------------
@@ -450,8 +451,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         df[entity] = codes[entity][0]
     clustered = spec.name in ("cluster", "twoway_cluster")
     # For clustered errors pyfixest 0.60 can miscount the fixed effects nested in the clusters
-    # when there are two fixed-effect dimensions (on the Grunfeld data it uses K = k + 1 for
-    # firm + year effects with firm clusters, not k + T), so we let it apply G/(G-1) only and
+    # when there are two fixed-effect dimensions (on the Grunfeld data, default options, it uses
+    # K = k + 1 for firm + year effects with firm clusters, not k + T), so we let it apply G/(G-1) only and
     # apply the documented (N-1)/(N-K) ourselves (_cluster_dof_k).
     ssc = (pf.ssc(k_adj=False, k_fixef="none", G_adj=True, G_df="min") if clustered
            else pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
