@@ -71,7 +71,7 @@ def _official_available(names: Sequence[str]) -> tuple[bool, str]:
     missing = []
     for n in names:
         try:
-            ok = _fetch.cached(n) is not None
+            ok = bool(_fetch.available(n))
         except Exception:  # noqa: BLE001 - availability is a yes/no question
             ok = False
         if not ok:
