@@ -425,3 +425,12 @@ def test_negative_variance_warns_and_gives_nan_se():
                             dependent="y", model="panel", estimator="twoway",
                             cov_type="twoway_cluster", df_inference=10, nobs=20, r2=0.5)
     assert np.isnan(res.std_errors["b"]) and res.std_errors["a"] == 1.0
+
+
+def test_results_pickle_round_trip(panel):
+    import pickle
+
+    res = fit_panel(panel, "y ~ x1 + x2")
+    back = pickle.loads(pickle.dumps(res))
+    pd.testing.assert_frame_equal(back.tidy(), res.tidy())
+    assert repr(back) == repr(res)
