@@ -28,7 +28,10 @@ effects), ``G`` the number of clusters.  The sandwich is
     give ``K = k + n_periods``.  This is the convention of Stata's ``xtreg, fe
     vce(cluster)`` / ``reghdfe`` and of R ``fixest`` (``ssc(fixef.K =
     "nested")``); OLS with dummies in statsmodels counts *all* dummies in
-    ``K``, so its clustered errors are larger by ``sqrt((N-K)/(N-K_all))``.
+    ``K``, so its clustered errors are larger by ``sqrt((N-K)/(N-K_all))``;
+    R ``plm``'s ``vcovHC(type = "sss")`` counts only the slopes it estimates
+    (``K = k``), so its errors are smaller by ``sqrt((N-K)/(N-k))`` (both
+    conversions are tested on the Grunfeld data).
 ``twoway_cluster``
     Cameron, Gelbach & Miller (2011): ``V = V_a + V_b - V_ab`` (clusters by
     the first variable, by the second, and by their intersection), every term
