@@ -340,9 +340,11 @@ def fit_panel(
     degrees of freedom match R ``plm`` and OLS with dummies.
 
     Validated against R ``plm`` output published for the Grunfeld data (pooled,
-    within, two-way within, Swamy-Arora random effects), statsmodels OLS with
-    dummy variables (classical, HC1, clustered up to the documented factor),
-    linearmodels ``PanelOLS``, and a hand-coded Driscoll-Kraay estimator; see
+    within, two-way within, Swamy-Arora random effects; clustered errors from
+    ``vcovHC(type = "sss")`` after the documented K conversion), statsmodels
+    OLS with dummy variables (classical, HC1, clustered up to the documented
+    factor), linearmodels ``PanelOLS``/``RandomEffects``, and hand-coded
+    cluster, two-way-cluster and Driscoll-Kraay estimators; see
     ``tests/test_regression_validation.py``.
 
     Examples
