@@ -434,3 +434,17 @@ def test_results_pickle_round_trip(panel):
     back = pickle.loads(pickle.dumps(res))
     pd.testing.assert_frame_equal(back.tidy(), res.tidy())
     assert repr(back) == repr(res)
+
+
+def test_specification_curve_standardise(panel):
+    d = panel.copy()
+    d.loc[:20, "x2"] = np.nan  # the SDs come from each specification's own sample
+    curve = specification_curve(d, outcomes=["y"], treatments=["x1"],
+                                controls={"none": [], "x2": ["x2"]}, standardise=True)
+    for _, row in curve.iterrows():
+        cs = ["x2"] if row.controls == "x2" else []
+        res = fit_panel(d, y="y", x=["x1", *cs])
+        sample = d.dropna(subset=["y", "x1", *cs])
+        expected = res.params["x1"] * sample["x1"].std() / sample["y"].std()
+        assert row.estimate == pytest.approx(expected, rel=1e-8)
+        assert row.p_value == pytest.approx(res.pvalues["x1"], rel=1e-6)

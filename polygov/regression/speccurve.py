@@ -84,6 +84,7 @@ def specification_curve(
     time: str = "year",
     cov: str = "cluster",
     level: float = 0.95,
+    standardise: bool = False,
     on_error: str = "record",
 ) -> pd.DataFrame:
     """Fit every specification and return the treatment estimates ordered by size.
@@ -106,6 +107,11 @@ def specification_curve(
         Passed to :func:`fit_panel` (``cov`` unless an estimator sets its own).
     level : float
         Confidence level for ``ci_low``/``ci_high``.
+    standardise : bool, default False
+        If True, z-score the outcome and the treatment within each
+        specification's estimation sample, so estimates are in standard
+        deviations of the outcome per standard deviation of the treatment and
+        comparable across outcomes and treatments on different scales.
     on_error : {"record", "raise"}
         ``"record"`` keeps a failed specification as a row with NaN estimate
         and the error message in ``error``, and warns with the count;
@@ -144,7 +150,10 @@ def specification_curve(
             continue
         kw = {"cov": cov, **eopts}
         try:
-            res = fit_panel(frames[sn], y=o, x=[t, *cs], entity=entity, time=time, **kw)
+            frame = frames[sn]
+            if standardise:
+                frame = _zscore(frame, [o, t, *cs, entity, time], [o, t])
+            res = fit_panel(frame, y=o, x=[t, *cs], entity=entity, time=time, **kw)
             tidy = res.tidy(level).set_index("term").loc[t]
             row.update({k: float(tidy[k]) for k in ("estimate", "std_error", "statistic",
                                                       "p_value", "ci_low", "ci_high")})
@@ -171,6 +180,19 @@ def specification_curve(
     cols = ["rank", *SPEC_COLUMNS, "estimate", "std_error", "statistic", "p_value", "ci_low",
             "ci_high", "nobs", "error"]
     return out[cols]
+
+
+def _zscore(frame: pd.DataFrame, used: list[str], cols: list[str]) -> pd.DataFrame:
+    """Z-score ``cols`` over the rows where every ``used`` column is observed."""
+    sample = frame.dropna(subset=list(dict.fromkeys(used)))
+    out = frame.copy()
+    for c in cols:
+        sd = sample[c].std()
+        if not np.isfinite(sd) or sd == 0:
+            raise ValueError(f"cannot standardise {c!r}: zero or undefined standard deviation in "
+                             "the estimation sample")
+        out[c] = (frame[c] - sample[c].mean()) / sd
+    return out
 
 
 def specification_summary(curve: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
