@@ -279,6 +279,9 @@ def test_fixed_effects_choice_changes_the_reported_number_of_effects(reg_data):
     w.effects.value = "twoway"
     assert _n_effects(w) == n_ent + w.result.n_periods - 1
     assert w.result.fixed_effects == ("iso3", "year")
+    w.effects.value = "random"
+    assert _n_effects(w) == 0 and "random country intercepts" in w.summary.value
+    w.effects.value = "twoway"
     png = w.plot.value
     w.measure.value = "balance"
     assert w.plot.value != png and "Balance of centres" in w.table.value

@@ -362,7 +362,8 @@ class RegressionExplorer(LabWidget):
         from ..regression import regression_table
 
         n_fe = absorbed_effects(res)
-        fe_txt = {"entity": "country", "twoway": "country + year"}.get(res.estimator, "none")
+        fe_txt = {"entity": "country", "twoway": "country + year",
+                  "random": "none (random country intercepts instead)"}.get(res.estimator, "none")
         notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in res.notes)
         self.summary.value = (
             f'<p>N = <b class="polygov-nobs">{res.nobs}</b> country-years, '
