@@ -293,6 +293,7 @@ def test_regression_table_formats(panel):
     assert html.startswith("<table") and "Within R²" in html and "(2)" in html
     md = regression_table([a, b], format="markdown")
     assert md.splitlines()[0] == "|  | (1) | (2) |"
+    assert md.splitlines()[3].startswith("|  | (")  # the SE row below x1 has no label
     tex = regression_table([a, b], format="latex", caption="Two models")
     assert r"\toprule" in tex and r"\caption{Two models}" in tex and "$^{***}$" in tex
     with pytest.raises(ValueError, match="unknown table format 'docx'"):
@@ -353,7 +354,7 @@ def test_hfi_twoway_on_society_score():
 
 def test_driscoll_kraay_needs_periods(panel):
     with pytest.raises(ValueError, match=r"only 12 periods in 'year'.*Driscoll-Kraay errors need "
-                                         r"many periods.*min_clusters=12"):
+                                         r"many periods.*cov='cluster'.*min_clusters=12"):
         fit_panel(panel, "y ~ x1", cov="driscoll_kraay", min_clusters=20)
     with pytest.warns(FewClustersWarning, match="only 12 periods"):
         res = fit_panel(panel, "y ~ x1", cov="driscoll_kraay")

@@ -147,13 +147,16 @@ def _check_clusters(df: pd.DataFrame, clusters: Sequence[str], min_clusters: int
         g = int(codes[c][1]) if codes and c in codes else int(df[c].nunique())
         counts.append(g)
         if g < 2 or g < min_clusters:
-            what = ("Driscoll-Kraay errors need many periods (they are clustered by period)"
-                    if label == "periods" else "clustered standard errors need many clusters")
+            if label == "periods":
+                what = "Driscoll-Kraay errors need many periods (they treat periods as clusters)"
+                fix = "Use cov='cluster' (by entity)"
+            else:
+                what = "clustered standard errors need many clusters"
+                fix = "Use cov='robust', cluster on a finer variable"
             raise ValueError(
                 f"only {g} {label} in {c!r} in the estimation sample (min_clusters={min_clusters}); "
-                f"{what} (at least ~30-50 for reliable inference, Cameron & Miller 2015). Use "
-                f"cov='robust', cluster on a finer variable, or pass min_clusters={max(g, 2)} to "
-                "accept it knowingly")
+                f"{what} (at least ~30-50 for reliable inference, Cameron & Miller 2015). {fix}, "
+                f"or pass min_clusters={max(g, 2)} to accept it knowingly")
         if g < WARN_CLUSTERS:
             warnings.warn(
                 f"only {g} {label} in {c!r}: clustered standard errors with fewer than "

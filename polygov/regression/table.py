@@ -17,6 +17,11 @@ __all__ = ["regression_table", "table_frame"]
 FORMATS = ("html", "markdown", "latex", "frame")
 
 
+def _label(idx: str) -> str:
+    """Display label of a table row: standard-error rows (trailing space) show no label."""
+    return "" if idx != idx.rstrip() else idx
+
+
 def _stars(p: float, levels: Sequence[float]) -> str:
     return "*" * sum(p < lv for lv in levels) if np.isfinite(p) else ""
 
@@ -140,7 +145,7 @@ def regression_table(
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + [":-:"] * (len(cols) - 1))
                  + "|"]
         for idx, row in frame.iterrows():
-            lines.append("| " + " | ".join([idx.strip()] + [str(v) for v in row]) + " |")
+            lines.append("| " + " | ".join([_label(idx)] + [str(v) for v in row]) + " |")
         return "\n".join(lines) + f"\n\n{note}\n"
     if format == "latex":
         def esc(s: str) -> str:
@@ -157,7 +162,7 @@ def regression_table(
         for idx, row in frame.iterrows():
             if idx == "N":
                 lines.append(r"\midrule")
-            lines.append(" & ".join([esc(idx.strip())] + [esc(str(v)) for v in row]) + r" \\")
+            lines.append(" & ".join([esc(_label(idx))] + [esc(str(v)) for v in row]) + r" \\")
         lines += [r"\bottomrule", r"\end{tabular}",
                   rf"\par\footnotesize {esc(note)}", r"\end{table}"]
         return "\n".join(lines) + "\n"
@@ -168,7 +173,7 @@ def regression_table(
     for idx, row in frame.iterrows():
         style = ' style="border-top: 1px solid"' if idx == "N" else ""
         cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
-        body.append(f"<tr{style}><th>{html.escape(idx.strip())}</th>{cells}</tr>")
+        body.append(f"<tr{style}><th>{html.escape(_label(idx))}</th>{cells}</tr>")
     return (f'<table class="polygov-regression-table">{cap}<thead><tr><th></th>{head}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody>"
             f'<tfoot><tr><td colspan="{len(frame.columns) + 1}">{html.escape(note)}</td></tr>'
