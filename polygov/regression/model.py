@@ -432,7 +432,11 @@ def fit_panel(
 
 def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, clusters,
                 n_clusters, bw, n_entities, n_periods, notes) -> RegressionResults:
-    import pyfixest as pf
+    try:
+        import pyfixest as pf
+    except ImportError as exc:  # pragma: no cover - pyfixest is a dependency
+        raise ImportError("fit_panel's fixed-effects and pooled models need pyfixest: "
+                          "pip install 'pyfixest>=0.25'") from exc
 
     fe = {"none": [], "entity": [entity], "twoway": [entity, time]}[effects]
     fml = f"{dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
