@@ -5,7 +5,8 @@ token) in a temporary directory holding a copy of
 ``notebooks/11_interactive_lab.ipynb``, opens the notebook with Selenium and
 ``/usr/bin/chromedriver``, runs all cells, moves a weight slider of the index
 builder, checks that the ranking output changes, saves a screenshot to
-``build/lab_screenshot.png``, then unticks every indicator and checks that the
+``build/lab_screenshot.png`` (and ``lab_regression.png``, ``lab_profile.png``
+of the other two explorers), then unticks every indicator and checks that the
 widget shows its message instead of a traceback.  The server and its kernels are shut down even
 when the test fails.
 
@@ -260,6 +261,17 @@ def test_lab_runs_in_jupyterlab_and_the_ranking_follows_a_slider(tmp_path):
         driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", builder)
         SCREENSHOT.parent.mkdir(exist_ok=True)
         driver.save_screenshot(str(SCREENSHOT))
+
+        # the other two explorers rendered too (their screenshots help reviewing the lab)
+        for css, name in ((".polygov-regression-explorer", "lab_regression.png"),
+                          (".polygov-country-profile", "lab_profile.png")):
+            el = driver.find_element(By.CSS_SELECTOR, css)
+            driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", el)
+            img = el.find_element(By.CSS_SELECTOR, ".polygov-regression-plot, .polygov-profile-plot")
+            assert img.size["height"] > 100, (css, img.size)
+            driver.save_screenshot(str(SCREENSHOT.with_name(name)))
+        assert "N = " in driver.find_element(By.CSS_SELECTOR, ".polygov-regression-summary").text
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", builder)
 
         # an empty choice: untick every indicator -> a message in the widget, no traceback
         for box in builder.find_elements(By.CSS_SELECTOR, ".widget-checkbox input"):

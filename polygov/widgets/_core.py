@@ -27,7 +27,8 @@ import ipywidgets as W
 
 from ..errors import PolygovWarning
 
-__all__ = ["Debouncer", "LabWidget", "NoDataError", "figure_png", "message_html", "new_figure"]
+__all__ = ["Debouncer", "LabWidget", "NoDataError", "figure_png", "message_html", "new_figure",
+           "row_layout"]
 
 
 class NoDataError(ValueError):
@@ -125,6 +126,11 @@ def message_html(text: str, *, kind: str = "warning", title: str | None = None) 
     body = html.escape(str(text)).replace("\n", "<br>")
     return (f'<div class="polygov-message polygov-message-{kind}" style="border-left:4px solid {fg};'
             f'background:{bg};color:{fg};padding:6px 10px;margin:4px 0;">{head}{body}</div>')
+
+
+def row_layout():
+    """Layout of an output row: wraps when narrow, never stretches images vertically."""
+    return W.Layout(flex_flow="row wrap", align_items="flex-start")
 
 
 def new_figure(figsize=(7.0, 4.0), nrows: int = 1, ncols: int = 1, *, layout="constrained", **kw):

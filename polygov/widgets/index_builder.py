@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import check_columns, check_dataframe, check_in
-from ._core import LabWidget, NoDataError, figure_png, new_figure
+from ._core import LabWidget, NoDataError, figure_png, new_figure, row_layout
 
 __all__ = [
     "AGGREGATIONS",
@@ -309,10 +309,11 @@ class IndexBuilder(LabWidget):
                 for c in GOVERNANCE_INDICATORS]
         opts = W.HBox([W.VBox([self.normalisation, self.aggregation]),
                        W.VBox([self.year, self.peer_group, self.focus])])
+        row = row_layout()
         self.children = [W.HTML("<b>Composite governance index</b> - tick indicators, move the "
                                 "weights (shown rescaled to sum to 100%), choose the method."),
                          *rows, opts, self.message,
-                         W.HBox([self.ranking, self.plot], layout=W.Layout(flex_flow="row wrap"))]
+                         W.HBox([self.ranking, self.plot], layout=row)]
         self.add_class("polygov-index-builder")
         for c in GOVERNANCE_INDICATORS:
             self.include[c].observe(self._toggle, names="value")

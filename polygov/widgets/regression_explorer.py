@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import check_columns, check_dataframe, check_in
-from ._core import LabWidget, NoDataError, figure_png, new_figure
+from ._core import LabWidget, NoDataError, figure_png, new_figure, row_layout
 
 __all__ = [
     "CONTROLS",
@@ -305,16 +305,18 @@ class RegressionExplorer(LabWidget):
         self.table = W.HTML()
         self.table.add_class("polygov-regression-table")
         self.plot = W.Image(format="png", layout=W.Layout(max_width="560px"))
+        self.plot.add_class("polygov-regression-plot")
         self.pinned: list[tuple[str, object]] = []
         self.pin.on_click(self._pin)
         self.clear.on_click(self._clear_pins)
         left = W.VBox([self.outcome, self.measure, self.controls, self.effects, self.cov,
                        self.cluster, self.few_clusters, self.years,
                        W.HBox([self.pin, self.clear])])
+        row = row_layout()
         self.children = [W.HTML("<b>Does polycentricity go with better governance?</b> Choose "
                                 "the model; the table and the plot refit on every change."),
                          left, self.message, self.summary,
-                         W.HBox([self.table, self.plot], layout=W.Layout(flex_flow="row wrap"))]
+                         W.HBox([self.table, self.plot], layout=row)]
         self.add_class("polygov-regression-explorer")
         self._watch(self.outcome, self.measure, self.controls, self.effects, self.cov,
                     self.cluster, self.few_clusters, self.years)
