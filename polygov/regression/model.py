@@ -8,12 +8,14 @@ effects with **linearmodels** (``RandomEffects``, Swamy-Arora), which
 pyfixest does not offer; cross-sections with **statsmodels**.
 
 Why pyfixest: on issue 5's benchmark (two-way fixed effects, errors clustered
-by entity, 1,000,000 rows = 10,000 entities x 100 periods; 2 shared cores;
-``benchmarks/bench_regression.py``, 27 Nov 2026) pyfixest took 1.2 s (min of
-5; median 1.4 s), ``fit_panel`` 0.9 s (median 1.5 s; it hands pyfixest
-integer entity codes and skips its data copy and singleton search), and
-linearmodels' ``PanelOLS`` 43 s (20-107 s across runs as the machine's load
-varied), about 30 times slower.  The estimates agree to 4e-15; the clustered
+by entity, 1,000,000 rows = 10,000 entities x 100 periods; 2 cores shared
+with other jobs, load 3.5-6.6; ``benchmarks/bench_regression.py``, 27 Nov
+2026, medians of 5 interleaved runs) three runs gave pyfixest called directly
+0.87-2.31 s and ``fit_panel`` 0.93-1.94 s, a median ratio of 0.84, 1.09 and
+1.06 (``fit_panel`` hands pyfixest integer entity codes and skips its data
+copy and singleton search, which pays for polygov's own checks), while
+linearmodels' ``PanelOLS`` took 43-44 s (up to 107 s in a busier run), 30-50
+times slower.  The estimates agree to 4e-15; the clustered
 standard errors differ by 0.5% raw, exactly the difference between the two
 libraries' small-sample factors (linearmodels: ``N/(N - k - K_fe)`` counting
 all 10,099 fixed-effect parameters, no ``G/(G-1)``; polygov: the fixest/Stata
