@@ -156,6 +156,27 @@ def test_governance_ranking_is_pure_and_deterministic(hfi):
     assert (a["rank_shift"] == 0).all()  # the default choice *is* the baseline
 
 
+@pytest.mark.parametrize("scale", [0.01, 3.7, 250.0])
+def test_only_relative_weights_matter(hfi, scale):
+    w = {"ef_legal": 0.2, "pf_rol": 0.05, "ef_regulation": 0.4,
+         "ef_regulation_business_bureaucracy": 0.1, "ef_regulation_business_bribes": 0.25}
+    a = pw.governance_ranking(hfi, year=2012, weights=w)
+    b = pw.governance_ranking(hfi, year=2012, weights={k: scale * v for k, v in w.items()})
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+
+
+def test_each_widget_is_a_view_over_one_pure_call(hfi, profile_data):
+    ib = pw.IndexBuilder(hfi, debounce=0)
+    with ib.batch():
+        ib.weights["ef_legal"].value = 0.9
+        ib.aggregation.value = "harmonic mean"
+        ib.normalisation.value = "min-max 1-100"
+        ib.year.value = 2010
+    pd.testing.assert_frame_equal(ib.result, pw.governance_ranking(hfi, **ib.arguments()))
+    cp = pw.CountryProfile(profile_data, debounce=0, country="BRA", peer_group="G20")
+    pd.testing.assert_frame_equal(cp.result, pw.peer_bands(profile_data, **cp.arguments()))
+
+
 def test_governance_ranking_empty_year(hfi):
     with pytest.raises(pw.NoDataError, match="no data for year 1990"):
         pw.governance_ranking(hfi, year=1990)
