@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,12 +116,78 @@ def test_errors(setup):
     spec = pi.IndexSpec(fw)
     with pytest.raises(ValueError, match="needs positive normalised values.*zscore"):
         pi.uncertainty(spec, d, n_draws=5, normalisations=["zscore"])
+    with pytest.raises(ValueError, match=r"'minmax' \(treatment 'none'\) gives values <= 0 for 6 indicator\(s\): "
+                                         r"'a' \(min 0\).* and 1 more\. Fix: normalise by min-max "
+                                         r"to 1-100.*drop the geometric"):
+        pi.uncertainty(spec, d, n_draws=5, normalisations=["minmax"])
     with pytest.raises(ValueError, match="copeland aggregation cannot be vectorised"):
         pi.uncertainty(spec, d, n_draws=5, aggregations=["copeland"])
     with pytest.raises(ValueError, match="unknown sensitivity factor 'weight'"):
         pi.sobol(spec, d, n_base=8, factors=["weight"])
     with pytest.raises(ValueError, match="needs imputations="):
         pi.sobol(spec, d, n_base=8, factors=["imputation"])
+
+
+
+def test_nonpositive_error_names_indicator_and_suggests_fixes(rng):
+    # one indicator with a far outlier: z-scores with mean 10, sd 2 (the default alternative)
+    # go below zero for it alone, as the unwinsorised HFI ef_regulation_business_start does
+    fw = pi.framework_from_table(TABLE)
+    n = 60
+    d = pd.DataFrame({c: rng.gamma(2.0, size=n) for c in "abcdef"})
+    d.insert(0, "iso3", [f"U{i:02d}" for i in range(n)])
+    d.loc[0, "d"] = -1000.0
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    z = pi.build(spec.replace(normalisation="zscore", normalisation_params={"mean": 10, "sd": 2}), d)
+    low = z.stages["normalised"]["d"].min()
+    assert low < 0 and (z.stages["normalised"][list("abcef")] > 0).all().all()
+    with pytest.raises(ValueError, match=(
+            r"'geometric' needs positive normalised values, but normalisation "
+            r"'zscore\(mean=10, sd=2\)' \(treatment 'none'\) gives values <= 0 for 1 "
+            rf"indicator\(s\): 'd' \(min {low:.3g}\)\. Fix: winsorise.*treatment='winsorise'.*"
+            r"\('minmax', \{'lo': 1, 'hi': 100\}\).*raise the z-score mean")) as err:
+        pi.uncertainty(spec, d, n_draws=5, seed=1)
+    # the suggested z-score mean really works
+    mean = int(re.search(r"'mean': (\d+)", str(err.value)).group(1))
+    assert mean > 10 - low
+    pi.uncertainty(spec, d, n_draws=5, seed=1,
+                   normalisations=[("minmax", {"lo": 1, "hi": 100}), ("zscore", {"mean": mean, "sd": 2})])
+
+
+def test_score_quantiles_use_only_nominal_normalisation(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})   # ints; alternative floats
+    ua = pi.uncertainty(spec, d, n_draws=200, seed=4, leave_one_out=True)
+    same = (ua.draws["normalisation"] == "minmax(lo=1, hi=100)").to_numpy()
+    assert 0 < same.sum() < len(same)
+    s = ua.summary.set_index("iso3")
+    own = ua.scores[same]
+    np.testing.assert_allclose(s["score_q05"], own.quantile(0.05).reindex(s.index), rtol=1e-12)
+    np.testing.assert_allclose(s["score_q95"], own.quantile(0.95).reindex(s.index), rtol=1e-12)
+    assert not np.allclose(s["score_q05"], ua.scores.quantile(0.05).reindex(s.index))
+    # on the nominal scale: min-max 1-100
+    assert s["score_q05"].min() >= 1 and s["score_q95"].max() <= 100
+    # the spec's normalisation with default params (min-max 0-100) matches the explicit alternative
+    ua0 = pi.uncertainty(pi.IndexSpec(fw), d, n_draws=30, seed=4, aggregations=["arithmetic"],
+                         normalisations=[("minmax", {"lo": 0, "hi": 100}), "rank"])
+    assert ua0.summary["score_q05"].notna().all()
+    # ... and when no draw uses the nominal normalisation the score quantiles are NaN
+    ua1 = pi.uncertainty(pi.IndexSpec(fw), d, n_draws=30, seed=4)
+    assert ua1.summary[["score_q05", "score_q95"]].isna().all().all()
+    assert ua1.summary["rank_q05"].notna().all()
+
+
+def test_panel_score_columns_are_iso3_year(rng):
+    fw = pi.framework_from_table(TABLE)
+    d = pd.DataFrame({c: rng.gamma(2.0, size=30) for c in "abcdef"})
+    d.insert(0, "year", np.repeat([2015, 2016], 15))
+    d.insert(0, "iso3", [f"U{i:02d}" for i in range(15)] * 2)
+    ua = pi.uncertainty(pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100}), d,
+                        n_draws=20, seed=1)
+    assert list(ua.scores.columns[:3]) == ["U00_2015", "U00_2016", "U01_2015"]
+    assert list(ua.ranks.columns) == list(ua.scores.columns)
+    r = ua.ranks.to_numpy()
+    assert (r == np.round(r)).all() and r.max() == 15        # whole ranks within each year
 
 
 def test_sobol_inert_factor_has_zero_indices(setup):

@@ -70,6 +70,28 @@ def _agg_label(a) -> str:
     return a if isinstance(a, str) else "{" + ", ".join(f"{k}: {v}" for k, v in a.items()) + "}"
 
 
+def _nonpositive_message(N, inds, agg, name, params, treatment) -> str:
+    """Error text for a geometric/harmonic draw meeting values <= 0: which indicators, how low."""
+    mins = np.nanmin(np.where(np.isnan(N), np.inf, N), axis=0)
+    bad = sorted((m, c) for c, m in zip(inds, mins, strict=True) if m <= 0)
+    shown = ", ".join(f"{c!r} (min {m:.3g})" for m, c in bad[:5])
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    lo = bad[0][0]
+    minmax = "normalise by min-max to 1-100: ('minmax', {'lo': 1, 'hi': 100})"
+    if name == "zscore":
+        mean = float(params.get("mean", 0.0))
+        fixes = ["winsorise the outliers first (IndexSpec(..., treatment='winsorise') or "
+                 "treatments=['winsorise'])", minmax,
+                 f"raise the z-score mean above {mean - lo:.3g}, e.g. "
+                 f"('zscore', {{'mean': {int(np.ceil(mean - lo)) + 1}, "
+                 f"'sd': {float(params.get('sd', 1.0)):g}}})"]
+    else:
+        fixes = [minmax, "drop the geometric/harmonic aggregation from aggregations="]
+    return (f"aggregation alternative {agg!r} needs positive normalised values, but normalisation "
+            f"{_label(name, params)!r} (treatment {treatment!r}) gives values <= 0 for "
+            f"{len(bad)} indicator(s): {shown}{more}. Fix: " + "; or ".join(fixes))
+
+
 # ---------------------------------------------------------------------------
 class _Engine:
     """Precomputed normalised data for every alternative + a batched aggregator."""
@@ -121,12 +143,9 @@ class _Engine:
                 self.N[(m, k)] = N
                 for a_i, pw in enumerate(self.powers):
                     if min(pw.values()) <= 0 and np.nanmin(N) <= 0:
-                        agg = _agg_label(aggregations[a_i])
-                        raise ValueError(
-                            f"aggregation alternative {agg!r} needs positive normalised values, but "
-                            f"normalisation {_label(name, params)!r} gives values down to "
-                            f"{np.nanmin(N):.3g}; use e.g. ('minmax', {{'lo': 1, 'hi': 100}}) or "
-                            "('zscore', {'mean': 10, 'sd': 2})")
+                        raise ValueError(_nonpositive_message(
+                            N, self.inds, _agg_label(aggregations[a_i]), name, params,
+                            _label(tname, tparams)))
         self.index = index
         self.U = len(index)
         self._cache: dict = {}
@@ -240,16 +259,32 @@ class UncertaintyResult:
     Attributes
     ----------
     summary : DataFrame
-        One row per unit: ``iso3, [year], name?, nominal_score, nominal_rank,
-        median_rank, mean_rank, rank_q05, rank_q95, score_q05, score_q95``, sorted by
-        nominal rank.
+        One row per unit (country, or country-year for a panel), sorted by nominal rank:
+
+        - ``iso3`` (and ``year`` for a panel);
+        - ``nominal_score``, ``nominal_rank``: the index built with the nominal spec;
+        - ``median_rank``, ``mean_rank``, ``rank_q05``, ``rank_q95``: over all draws (ranks are
+          comparable whatever the normalisation);
+        - ``score_q05``, ``score_q95``: 5% and 95% quantiles of the score over the draws that
+          used the spec's *own* normalisation (same method and parameters) only, so that they
+          are on the scale of ``nominal_score``; pooling draws normalised by min-max 1-100 and
+          by z-scores with mean 10 would mix two scales.  NaN when no draw used the nominal
+          normalisation (e.g. ``normalisations=`` does not include it); use ``ranks``, or
+          ``scores`` filtered by ``draws['normalisation']``, instead;
+        - ``n_missing``: draws in which the unit had no score.
     draws : DataFrame
         One row per draw: ``draw, imputation, treatment, normalisation, aggregation, omitted``
         (plus the ``*_id`` of each alternative).
     weights : DataFrame
         Draws x nodes: the (unnormalised) weights each draw used; an omitted indicator has 0.
     scores, ranks : DataFrame
-        Draws x units.
+        Draws x units, row ``d`` = draw ``d``.  Columns are the ISO3 codes for a cross-section
+        and ``"ISO3_YEAR"`` strings (e.g. ``"CHN_2016"``) for a panel, so
+        ``scores["CHN_2016"]`` is China's 2016 score in every draw.  Ranks are within each year
+        (1 = best, ties share the lowest rank); they are whole numbers stored as floats because
+        NaN marks a unit without a score in a draw (an integer dtype could not hold it, and a
+        nullable one would make ``to_numpy()`` an object array).  Scores of draws with
+        different normalisations are on different scales: compare them within a normalisation.
     code : str
         The code analysed (default the index).
     """
@@ -292,7 +327,8 @@ class SensitivityResult:
         One row per uncertain factor: ``factor, S1, S1_conf, ST, ST_conf`` (first-order and
         total-effect Sobol indices of the output, with bootstrap half-widths).
     unit_indices : DataFrame or None
-        Per unit and factor (``iso3, factor, S1, ST``) when ``per_unit=True``.
+        Per unit and factor (``unit, factor, S1, ST``; ``unit`` labelled as the columns of
+        ``UncertaintyResult.ranks``) when ``per_unit=True``.
     samples : DataFrame
         The SALib sample (one row per model run, columns = factors in [0, 1)) with the
         options each run used and the output ``y``.
@@ -396,7 +432,27 @@ def _run(eng, imp, norm, agg, W, n_jobs, progress, batch_size):
     return np.vstack(parts)
 
 
-def _summarise(eng, spec, data, scores, ranks, code):
+def _full_params(name: str, params: Mapping) -> dict:
+    """A normaliser's parameters with its defaults filled in (to compare alternatives)."""
+    import inspect
+
+    out = {k: p.default for k, p in inspect.signature(NORMALISERS[name]).parameters.items()
+           if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
+    out.update(params)
+    return {k: float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            for k, v in out.items()}
+
+
+def _nominal_norm_id(eng, spec) -> int | None:
+    """Position of the spec's own normalisation among the alternatives (None if absent)."""
+    want = (spec.normalisation, _full_params(spec.normalisation, spec.normalisation_params))
+    for k, (name, params) in enumerate(eng.norms):
+        if (name, _full_params(name, params)) == want:
+            return k
+    return None
+
+
+def _summarise(eng, spec, data, scores, ranks, code, norm):
     nominal = build(spec, data)
     nom = nominal.stages["aggregated"][code].reindex(eng.index)
     nom_rank = nominal.ranks[code].reindex(eng.index)
@@ -409,9 +465,13 @@ def _summarise(eng, spec, data, scores, ranks, code):
             "mean_rank": np.nanmean(ranks, axis=0),
             "rank_q05": _q(ranks, 0.05),
             "rank_q95": _q(ranks, 0.95),
-            "score_q05": _q(scores, 0.05),
-            "score_q95": _q(scores, 0.95),
         }, index=eng.index).reset_index()
+        # scores are comparable only between draws normalised the same way: quantiles over the
+        # draws that used the nominal normalisation (NaN if none did)
+        k = _nominal_norm_id(eng, spec)
+        same = scores[norm == k] if k is not None else scores[:0]
+        for name, q in (("score_q05", 0.05), ("score_q95", 0.95)):
+            summ[name] = _q(same, q) if len(same) else np.nan
     failed = np.isnan(scores) & ~np.isnan(nom.to_numpy())[None, :]
     if failed.any():
         n = int(failed.any(axis=1).sum())
@@ -545,7 +605,7 @@ def _finish(eng, spec, data, imp, trt, norm, agg, W, omitted, n_jobs, progress, 
         "aggregation_id": agg,
         "treatment_id": trt,
     })
-    summ = _summarise(eng, spec, data, scores, ranks, eng.code)
+    summ = _summarise(eng, spec, data, scores, ranks, eng.code, norm)
     return UncertaintyResult(
         summary=summ, draws=draws,
         weights=pd.DataFrame(W, columns=eng.nodes),
