@@ -258,6 +258,10 @@ def test_index_builder_peer_group_and_focus(hfi):
     assert re.search(r"China</b>: rank <b>\d+</b> of \d+", w.ranking.value)
     w.focus.value = "IND"
     assert re.search(r"India</b>: rank <b>\d+</b>", w.ranking.value)
+    y16 = hfi[hfi["year"] == 2016]
+    unranked = y16.loc[y16[GOV].isna().any(axis=1), "iso3"].iloc[0]  # an indicator missing
+    w.focus.value = unranked
+    assert "is not ranked in 2016" in w.ranking.value and w.error is None
 
 
 def test_index_builder_debounces_a_burst_of_slider_moves(hfi):
