@@ -46,3 +46,42 @@ def test_sensitivity_and_heatmap(built):
     ax = ip.correlation_heatmap(cm)
     assert [t.get_text() for t in ax.get_xticklabels()] == list(cm.columns)
     assert isinstance(cm, pd.DataFrame)
+
+
+def test_rank_interval_legend_does_not_cover_rows(built):
+    spec, hfi, res = built
+    ua = pi.uncertainty(spec, hfi, n_draws=50, seed=1)
+    d = ua.summary.iloc[::6].head(25)
+    ax = ip.rank_interval_plot(d)
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    bars = ax.lines[:len(d)]
+    assert len(bars) == len(d)
+    assert not any(box.overlaps(b.get_window_extent()) for b in bars)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "5-95% interval", "median rank", "nominal rank"]
+    ax = ip.rank_interval_plot(d, legend="outside")
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 > ax.get_window_extent().x1
+    assert ip.rank_interval_plot(d, legend=False).get_legend() is None
+    with pytest.raises(TypeError, match="legend must be a matplotlib loc string, 'outside' or False"):
+        ip.rank_interval_plot(d, legend=1)
+
+
+def test_sensitivity_bars_words_and_unclipped_label(built):
+    from polygov.plots.theme import set_theme
+
+    spec, hfi, res = built
+    idx = pd.DataFrame({"factor": ["leave_one_out", "treatment", "my_factor"], "S1": [0.2, 0.1, 0.3],
+                        "S1_conf": 0.05, "ST": [0.4, 0.2, 0.35], "ST_conf": 0.05})
+    with matplotlib.rc_context():
+        set_theme()
+        ax = ip.sensitivity_bars(idx)
+        fig = ax.figure
+        fig.canvas.draw()
+        assert [t.get_text() for t in ax.get_xticklabels()] == [
+            "leave one indicator out", "outlier treatment", "my factor"]
+        lab = ax.yaxis.label.get_window_extent()
+        assert fig.bbox.contains(lab.x0, lab.y0) and fig.bbox.contains(lab.x1, lab.y1)
+        ax = ip.sensitivity_bars(idx, labels={"my_factor": "mine"})
+        assert ax.get_xticklabels()[2].get_text() == "mine"

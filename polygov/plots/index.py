@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["rank_interval_plot", "sensitivity_bars", "correlation_heatmap", "score_bars"]
+__all__ = ["rank_interval_plot", "sensitivity_bars", "correlation_heatmap", "score_bars",
+           "FACTOR_LABELS"]
 
 
 def _names(codes, names: bool):
@@ -28,44 +29,104 @@ def _names(codes, names: bool):
         return codes
 
 
-def _ax(ax, size):
+def _ax(ax, size, **fig_kw):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=size)
+        _, ax = plt.subplots(figsize=size, **fig_kw)
     return ax
+
+
+def _legend(ax, legend, **kw):
+    """Place a legend: a loc string ("best", "upper left", ...), "outside" (right of the Axes),
+    or False/None for none."""
+    if legend is False or legend is None:
+        return
+    if not isinstance(legend, str):
+        raise TypeError(f"legend must be a matplotlib loc string, 'outside' or False, got {legend!r}")
+    if legend == "outside":
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, **kw)
+    else:
+        ax.legend(loc=legend, **kw)
 
 
 def rank_interval_plot(data: pd.DataFrame, *, y: str = "iso3", median: str = "median_rank",
                        low: str = "rank_q05", high: str = "rank_q95",
-                       nominal: str | None = "nominal_rank", names: bool = True, ax=None):
+                       nominal: str | None = "nominal_rank", names: bool = True,
+                       legend: str | bool = "best", ax=None):
     """Rank intervals per unit: the 5-95% interval as a bar, median and nominal ranks as dots.
 
     Parameters
     ----------
     data : DataFrame
         ``UncertaintyResult.summary`` or any frame with the named columns.
+    y, median, low, high, nominal : str
+        Unit, median-rank, interval-bound and nominal-rank columns (``nominal=None`` omits
+        the nominal ticks).
+    names : bool
+        Label rows with country names (default) or with the codes.
+    legend : str or False
+        Where the legend goes: a matplotlib ``loc`` string (default ``"best"``, which avoids
+        the bars), ``"outside"`` (to the right of the Axes) or ``False`` for none.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     d = data.sort_values(nominal if nominal else median, ascending=False, kind="stable")
     ax = _ax(ax, (6, max(3, 0.18 * len(d))))
     pos = np.arange(len(d))
-    ax.hlines(pos, d[low], d[high], color="0.6", lw=3, label="5-95% interval")
-    ax.plot(d[median], pos, "o", color="C0", ms=4, label="median rank")
+    # one Line2D per row (not one LineCollection) so that legend="best" sees every bar
+    for p, lo, hi in zip(pos, d[low], d[high], strict=True):
+        ax.plot([lo, hi], [p, p], color="0.6", lw=3, solid_capstyle="butt")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="0.6", lw=3, label="5-95% interval")]
+    handles += ax.plot(d[median], pos, "o", color="C0", ms=4, label="median rank")
     if nominal:
-        ax.plot(d[nominal], pos, "|", color="C3", ms=9, mew=2, label="nominal rank")
+        handles += ax.plot(d[nominal], pos, "|", color="C3", ms=9, mew=2, label="nominal rank")
     ax.set_yticks(pos)
     ax.set_yticklabels(_names(d[y], names), fontsize=7)
     ax.set_xlabel("rank (1 = best)")
     ax.set_ylabel("")
     ax.invert_xaxis()
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    _legend(ax, legend, handles=handles, fontsize=7, frameon=False)
     return ax
 
 
+#: Words for the factors of :func:`polygov.index.sobol` (axis labels of :func:`sensitivity_bars`).
+FACTOR_LABELS = {
+    "normalisation": "normalisation",
+    "aggregation": "aggregation",
+    "weights": "weights",
+    "imputation": "imputation",
+    "treatment": "outlier treatment",
+    "leave_one_out": "leave one indicator out",
+}
+
+
 def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1", total: str = "ST",
-                     conf: bool = True, ax=None):
-    """Grouped bars of first-order and total Sobol indices per uncertain factor."""
-    ax = _ax(ax, (5, 3))
+                     conf: bool = True, labels: dict | None = None, ax=None):
+    """Grouped bars of first-order and total Sobol indices per uncertain factor.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``SensitivityResult.indices`` (``factor, S1, S1_conf, ST, ST_conf``).
+    conf : bool
+        Draw the ``*_conf`` half-widths as error bars.
+    labels : dict, optional
+        Tick labels per factor name; defaults to :data:`FACTOR_LABELS` (e.g.
+        ``"leave_one_out"`` -> "leave one indicator out"); unknown names are shown with
+        underscores replaced by spaces.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _ax(ax, (5.5, 3.5), layout="constrained")   # keeps the y-label inside the figure
+    words = {**FACTOR_LABELS, **(labels or {})}
     pos = np.arange(len(data))
     wdt = 0.38
     e1 = data[first + "_conf"] if conf and first + "_conf" in data else None
@@ -73,8 +134,9 @@ def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1"
     ax.bar(pos - wdt / 2, data[first], wdt, yerr=e1, label="first order (S1)", color="C0")
     ax.bar(pos + wdt / 2, data[total], wdt, yerr=et, label="total effect (ST)", color="C1")
     ax.set_xticks(pos)
-    ax.set_xticklabels(data[x], rotation=20, ha="right")
-    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.set_xticklabels([words.get(f, str(f).replace("_", " ")) for f in data[x]],
+                       rotation=20, ha="right")
+    ax.set_ylabel("Sobol index\n(share of output variance)")
     ax.set_xlabel("")
     ax.legend(frameon=False, fontsize=8)
     return ax
