@@ -177,6 +177,19 @@ def test_each_widget_is_a_view_over_one_pure_call(hfi, profile_data):
     pd.testing.assert_frame_equal(cp.result, pw.peer_bands(profile_data, **cp.arguments()))
 
 
+def test_code_reproduces_the_screen(hfi, reg_data, profile_data):
+    ib = pw.IndexBuilder(hfi, debounce=0)
+    ib.weights["pf_rol"].value = 0.05
+    got = eval(ib.code("hfi"), {"pw": pw, "hfi": hfi})  # noqa: S307 - our own generated call
+    pd.testing.assert_frame_equal(got, ib.result)
+    rx = pw.RegressionExplorer(reg_data, debounce=0, effects="entity", controls=["fertility"])
+    got = eval(rx.code(), {"pw": pw, "data": reg_data})  # noqa: S307
+    pd.testing.assert_series_equal(got.params, rx.result.params)
+    cp = pw.CountryProfile(profile_data, debounce=0)
+    got = eval(cp.code(), {"pw": pw, "data": profile_data})  # noqa: S307
+    pd.testing.assert_frame_equal(got, cp.result)
+
+
 def test_governance_ranking_empty_year(hfi):
     with pytest.raises(pw.NoDataError, match="no data for year 1990"):
         pw.governance_ranking(hfi, year=1990)

@@ -248,6 +248,24 @@ class LabWidget(W.VBox):
             self._render(res)
         self.n_updates += 1
 
+    #: ``"module.function"`` of the pure function the widget calls (set by subclasses).
+    function: str = ""
+
+    def arguments(self) -> dict:  # pragma: no cover - abstract
+        """Keyword arguments of the pure function for the current controls."""
+        raise NotImplementedError
+
+    def code(self, data: str = "data") -> str:
+        """The current screen as one line of Python: the pure call the widget makes.
+
+        Parameters
+        ----------
+        data : str
+            Name of the variable holding the widget's data in your session.
+        """
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments().items())
+        return f"{self.function}({data}, {args})"
+
     def _describe(self) -> str:
         """A short, deterministic description of the current state (for the repr)."""
         return ""

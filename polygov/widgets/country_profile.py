@@ -211,6 +211,8 @@ class CountryProfile(LabWidget):
         self._watch(self.country, self.peer_group, self.dimensions, self.band)
         self.update()
 
+    function = "pw.peer_bands"
+
     def arguments(self) -> dict:
         """Keyword arguments of :func:`peer_bands` for the current controls."""
         from .. import countries

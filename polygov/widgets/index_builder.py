@@ -328,6 +328,8 @@ class IndexBuilder(LabWidget):
     def selected(self) -> list[str]:
         return [c for c, cb in self.include.items() if cb.value]
 
+    function = "pw.governance_ranking"
+
     def arguments(self) -> dict:
         """Keyword arguments of :func:`governance_ranking` for the current controls."""
         norm, params = NORMALISATIONS[self.normalisation.value]

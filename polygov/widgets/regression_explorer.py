@@ -324,6 +324,8 @@ class RegressionExplorer(LabWidget):
         self._cluster_enabled()
         self.update()
 
+    function = "pw.fit_choice"
+
     def arguments(self) -> dict:
         """Keyword arguments of :func:`fit_choice` for the current controls."""
         return dict(outcome=self.outcome.value, measure=self.measure.value,
