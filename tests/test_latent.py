@@ -641,3 +641,51 @@ def test_plots_draw_scores_with_intervals(hfi):
     assert len(ax.patches) == len(HFI_ROL)
     with pytest.raises(KeyError, match="'estimat'"):
         pl.score_intervals(one, x="estimat")
+
+
+def test_score_intervals_highlighted_dots_visible_in_course_colours(hfi):
+    from matplotlib.colors import to_rgba
+
+    from polygov.plots import latent as pl
+    from polygov.plots.theme import COUNTRY_COLOURS
+
+    _, res = hfi
+    one = res.scores[res.scores["year"] == 2016]
+    ax = pl.score_intervals(one, highlight=["CHN", "IND"])
+    d = one.sort_values("estimate", kind="stable").reset_index(drop=True)
+    row = int(d.index[d["iso3"] == "CHN"][0])
+    bars = ax.collections[0]
+    dots = ax.collections[-1]                       # the highlighted dots, drawn last
+    assert len(dots.get_offsets()) == 2
+    k = int(np.flatnonzero(np.asarray(dots.get_offsets())[:, 1] == row)[0])
+    face = dots.get_facecolors()[k]
+    assert np.allclose(face, to_rgba(COUNTRY_COLOURS["CHN"]))            # China red by default
+    bar = bars.get_colors()[row]
+    assert not np.allclose(face, bar)                                     # dot differs from its bar
+    assert bar[3] < 1 and dots.get_edgecolors()[0][:3].max() < 0.2       # tinted bar, dark edge
+    labs = {t.get_text(): t for t in ax.get_yticklabels()}
+    assert np.allclose(to_rgba(labs["China"].get_color()), to_rgba(COUNTRY_COLOURS["CHN"]))
+    # palette= wins, and its keys are highlighted when highlight is not given
+    ax = pl.score_intervals(one, palette={"CHN": "#000000"})
+    assert np.allclose(ax.collections[-1].get_facecolors()[0], to_rgba("#000000"))
+    with pytest.raises(KeyError, match=r"palette has no colour for \['IND'\]"):
+        pl.score_intervals(one, highlight=["CHN", "IND"], palette={"CHN": "k"})
+
+
+def test_score_trends_course_palette_and_legend(hfi):
+    from matplotlib.colors import to_rgba
+
+    from polygov.plots import latent as pl
+    from polygov.plots.theme import COUNTRY_COLOURS
+
+    _, res = hfi
+    sub = res.scores[res.scores["iso3"].isin(["IND", "CHN"])]
+    ax = pl.score_trends(sub)
+    col = {t.get_label(): t.get_color() for t in ax.lines}
+    assert to_rgba(col["China"]) == to_rgba(COUNTRY_COLOURS["CHN"])
+    assert to_rgba(col["India"]) == to_rgba(COUNTRY_COLOURS["IND"])
+    ax = pl.score_trends(sub, palette={"CHN": "k", "IND": "b"}, legend="outside")
+    assert to_rgba({t.get_label(): t.get_color() for t in ax.lines}["China"]) == to_rgba("k")
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 > ax.get_window_extent().x1
+    assert pl.score_trends(sub, palette="viridis", legend=False).get_legend() is None

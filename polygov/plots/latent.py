@@ -9,6 +9,8 @@ codes; codes that are not countries are shown as they are).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -38,8 +40,29 @@ def _ax(ax, size):
     return ax
 
 
+def _palette(codes, palette) -> dict:
+    """Colour per code: the course palette (China red) by default, or the user's."""
+    from matplotlib.colors import to_hex
+
+    codes = list(dict.fromkeys(codes))
+    if palette is None:
+        from .theme import country_palette
+
+        return country_palette(codes)
+    if isinstance(palette, Mapping):
+        missing = [c for c in codes if c not in palette]
+        if missing:
+            raise KeyError(f"palette has no colour for {missing[:5]}; give a colour for every "
+                           "country drawn, or palette=None for the course colours")
+        return {c: palette[c] for c in codes}
+    import seaborn as sns
+
+    return dict(zip(codes, [to_hex(c) for c in sns.color_palette(palette, len(codes))],
+                    strict=True))
+
+
 def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
-                    low: str = "ci_low", high: str = "ci_high", highlight=None,
+                    low: str = "ci_low", high: str = "ci_high", highlight=None, palette=None,
                     names: bool = True, xlabel: str = "latent score (SD units) with 90% interval",
                     ax=None):
     """Caterpillar plot: each country's score as a dot with its interval, sorted, best on top.
@@ -54,7 +77,13 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
     y : str
         Country code column; labels are country names unless ``names=False``.
     highlight : iterable of str, optional
-        Codes drawn in colour (the rest in grey).
+        Codes drawn in colour, with their labels in colour too (the rest: grey bars, dark
+        grey dots).  Default: the keys of ``palette`` if one is given, else none (all dots
+        in the theme's first colour).
+    palette : mapping, str or list, optional
+        Colours of the highlighted codes: a ``{iso3: colour}`` mapping, or a seaborn palette
+        name or list.  Default :func:`polygov.plots.theme.country_palette` (the course
+        colours: China red, each peer its own colour in every notebook).
     xlabel : str
         Axis label; say the interval level and the units.
 
@@ -64,9 +93,13 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
 
     Notes
     -----
-    Two countries whose intervals overlap may still differ; use
-    :func:`polygov.latent.prob_greater` for a pairwise statement.
+    A highlighted interval is drawn in a light tint of its colour and the dot in the full
+    colour with a dark edge, so the dot stays visible on its own bar.  Two countries whose
+    intervals overlap may still differ; use :func:`polygov.latent.prob_greater` for a
+    pairwise statement.
     """
+    from matplotlib.colors import to_rgba
+
     check_dataframe(data)
     check_columns(data, [x, y, low, high])
     if data[y].duplicated().any():
@@ -78,12 +111,27 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
     d = data.sort_values(x, ascending=True, kind="stable")
     ax = _ax(ax, (6, max(3, 0.16 * len(d) + 1)))
     pos = np.arange(len(d))
-    hl = set(highlight or ())
-    colour = np.where(d[y].isin(hl), "C3", "C0") if hl else np.full(len(d), "C0")
-    ax.hlines(pos, d[low], d[high], color=np.where(colour == "C0", "0.65", "C3"), lw=2)
-    ax.scatter(d[x], pos, c=list(colour), s=12, zorder=3)
+    if highlight is None and isinstance(palette, Mapping):
+        highlight = [c for c in d[y] if c in palette]
+    hl = [c for c in dict.fromkeys(highlight or ()) if c in set(d[y])]
+    cols = _palette(hl, palette) if hl else {}
+    is_hl = d[y].isin(hl).to_numpy()
+    base = "0.35" if hl else "C0"
+    dot = [to_rgba(cols[c]) if h else to_rgba(base) for c, h in zip(d[y], is_hl, strict=True)]
+    bar = [(*to_rgba(cols[c])[:3], 0.4) if h else to_rgba("0.78")
+           for c, h in zip(d[y], is_hl, strict=True)]
+    ax.hlines(pos, d[low], d[high], color=bar, lw=np.where(is_hl, 3.5, 2))
+    ax.scatter(d[x][~is_hl], pos[~is_hl], color=[dot[i] for i in np.flatnonzero(~is_hl)], s=12,
+               zorder=3)
+    if is_hl.any():
+        ax.scatter(d[x][is_hl], pos[is_hl], color=[dot[i] for i in np.flatnonzero(is_hl)], s=30,
+                   edgecolors="0.1", linewidths=0.7, zorder=4)
     ax.set_yticks(pos)
     ax.set_yticklabels(_names(d[y], names), fontsize=6 if len(d) > 60 else 8)
+    for lab, c, h in zip(ax.get_yticklabels(), d[y], is_hl, strict=True):
+        if h:
+            lab.set_color(cols[c])
+            lab.set_fontweight("bold")
     ax.set_ylim(-1, len(d))
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.set_xlabel(xlabel)
@@ -92,8 +140,9 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
 
 
 def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hue: str = "iso3",
-                 low: str = "ci_low", high: str = "ci_high", names: bool = True,
-                 ylabel: str = "latent score (SD units) with 90% interval", ax=None):
+                 low: str = "ci_low", high: str = "ci_high", palette=None, names: bool = True,
+                 ylabel: str = "latent score (SD units) with 90% interval",
+                 legend: str | bool = "best", ax=None):
     """Change over time: one line per country with its interval as a shaded band.
 
     Parameters
@@ -102,6 +151,12 @@ def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hu
         Rows of ``UCMResult.scores`` for the countries to show (a handful).
     x, y, hue, low, high : str
         Time, estimate, country and interval-bound columns.
+    palette : mapping, str or list, optional
+        Colour per country: a ``{iso3: colour}`` mapping, or a seaborn palette name or list.
+        Default :func:`polygov.plots.theme.country_palette` (the course colours, China red).
+    legend : str or False
+        A matplotlib ``loc`` string (default ``"best"``), ``"outside"`` (right of the
+        Axes) or ``False``.
 
     Returns
     -------
@@ -113,19 +168,21 @@ def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hu
     ``pooled=True`` to compare levels over time, and test a change with
     :func:`polygov.latent.significant_change` rather than by eye.
     """
+    from .index import _legend
+
     check_dataframe(data)
     check_columns(data, [x, y, hue, low, high])
     ax = _ax(ax, (6.5, 4))
     groups = list(dict.fromkeys(data[hue]))
     labels = dict(zip(groups, _names(groups, names), strict=True))
-    for i, (code, d) in enumerate(data.groupby(hue, sort=False)):
+    cols = _palette(groups, palette)
+    for code, d in data.groupby(hue, sort=False):
         d = d.sort_values(x)
-        col = f"C{i % 10}"
-        ax.fill_between(d[x], d[low], d[high], color=col, alpha=0.18, lw=0)
-        ax.plot(d[x], d[y], "-o", color=col, ms=3, label=labels[code])
+        ax.fill_between(d[x], d[low], d[high], color=cols[code], alpha=0.18, lw=0)
+        ax.plot(d[x], d[y], "-o", color=cols[code], ms=3, label=labels[code])
     ax.set_xlabel(x)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8)
+    _legend(ax, legend, frameon=False, fontsize=8)
     return ax
 
 
