@@ -689,3 +689,15 @@ def test_score_trends_course_palette_and_legend(hfi):
     ax.figure.canvas.draw()
     assert ax.get_legend().get_window_extent().x0 > ax.get_window_extent().x1
     assert pl.score_trends(sub, palette="viridis", legend=False).get_legend() is None
+
+
+def test_score_intervals_label_only_highlighted(hfi):
+    from polygov.plots import latent as pl
+
+    _, res = hfi
+    one = res.scores[res.scores["year"] == 2016]
+    ax = pl.score_intervals(one, highlight=["CHN", "IND"], ticklabels="highlight")
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["China", "India"]
+    assert len(ax.collections[0].get_segments()) == len(one)           # every interval drawn
+    with pytest.raises(ValueError, match="ticklabels"):
+        pl.score_intervals(one, ticklabels="some")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import check_columns, check_dataframe
+from ..errors import check_columns, check_dataframe, check_in
 
 __all__ = ["score_intervals", "score_trends", "source_reliability"]
 
@@ -63,7 +63,7 @@ def _palette(codes, palette) -> dict:
 
 def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
                     low: str = "ci_low", high: str = "ci_high", highlight=None, palette=None,
-                    names: bool = True, xlabel: str = "latent score (SD units) with 90% interval",
+                    names: bool = True, ticklabels: str = "all", xlabel: str = "latent score (SD units) with 90% interval",
                     ax=None):
     """Caterpillar plot: each country's score as a dot with its interval, sorted, best on top.
 
@@ -84,6 +84,8 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
         Colours of the highlighted codes: a ``{iso3: colour}`` mapping, or a seaborn palette
         name or list.  Default :func:`polygov.plots.theme.country_palette` (the course
         colours: China red, each peer its own colour in every notebook).
+    ticklabels : {"all", "highlight"}
+        Label every row, or only the highlighted ones (readable with 150+ countries).
     xlabel : str
         Axis label; say the interval level and the units.
 
@@ -108,6 +110,7 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
             f"score_intervals draws one cross-section, but {y} values repeat (e.g. {dup}); "
             "filter one year first, e.g. data.query('year == 2016')"
         )
+    check_in(ticklabels, ("all", "highlight"), name="ticklabels")
     d = data.sort_values(x, ascending=True, kind="stable")
     ax = _ax(ax, (6, max(3, 0.16 * len(d) + 1)))
     pos = np.arange(len(d))
@@ -126,9 +129,14 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
     if is_hl.any():
         ax.scatter(d[x][is_hl], pos[is_hl], color=[dot[i] for i in np.flatnonzero(is_hl)], s=30,
                    edgecolors="0.1", linewidths=0.7, zorder=4)
-    ax.set_yticks(pos)
-    ax.set_yticklabels(_names(d[y], names), fontsize=6 if len(d) > 60 else 8)
-    for lab, c, h in zip(ax.get_yticklabels(), d[y], is_hl, strict=True):
+    if ticklabels == "highlight":
+        ax.set_yticks(pos[is_hl])
+        ax.set_yticklabels(_names(d[y][is_hl], names), fontsize=8)
+    else:
+        ax.set_yticks(pos)
+        ax.set_yticklabels(_names(d[y], names), fontsize=6 if len(d) > 60 else 8)
+    keep = is_hl if ticklabels == "highlight" else np.ones(len(d), dtype=bool)
+    for lab, c, h in zip(ax.get_yticklabels(), d[y][keep], is_hl[keep], strict=True):
         if h:
             lab.set_color(cols[c])
             lab.set_fontweight("bold")
