@@ -134,8 +134,10 @@ def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1"
     ax.bar(pos - wdt / 2, data[first], wdt, yerr=e1, label="first order (S1)", color="C0")
     ax.bar(pos + wdt / 2, data[total], wdt, yerr=et, label="total effect (ST)", color="C1")
     ax.set_xticks(pos)
-    ax.set_xticklabels([words.get(f, str(f).replace("_", " ")) for f in data[x]],
-                       rotation=20, ha="right")
+    import textwrap
+
+    ax.set_xticklabels([textwrap.fill(words.get(f, str(f).replace("_", " ")), 14) for f in data[x]],
+                       rotation=30, ha="right", rotation_mode="anchor")
     ax.set_ylabel("Sobol index\n(share of output variance)")
     ax.set_xlabel("")
     ax.legend(frameon=False, fontsize=8)
