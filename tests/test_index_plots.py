@@ -41,7 +41,7 @@ def test_sensitivity_and_heatmap(built):
     spec, hfi, res = built
     sa = pi.sobol(spec, hfi, n_base=64, seed=1, factors=["aggregation", "weights"])
     ax = ip.sensitivity_bars(sa.indices)
-    assert len(ax.patches) == 4 and "Sobol" in ax.get_ylabel()
+    assert len(ax.patches) == 4 and "Sobol" in ax.get_xlabel()
     cm = au.correlation_matrix(res, levels=(2, 3))
     ax = ip.correlation_heatmap(cm)
     assert [t.get_text() for t in ax.get_xticklabels()] == list(cm.columns)
@@ -71,19 +71,27 @@ def test_rank_interval_legend_does_not_cover_rows(built):
 def test_sensitivity_bars_words_and_unclipped_label(built):
     from polygov.plots.theme import set_theme
 
-    spec, hfi, res = built
     idx = pd.DataFrame({"factor": ["treatment", "leave_one_out", "my_factor"], "S1": [0.2, 0.1, 0.3],
                         "S1_conf": 0.05, "ST": [0.4, 0.2, 0.35], "ST_conf": 0.05})
+    words = ["outlier treatment", "leave one indicator out", "my factor"]
     with matplotlib.rc_context():
         set_theme()
-        ax = ip.sensitivity_bars(idx)
-        fig = ax.figure
-        fig.canvas.draw()
-        ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
-        assert ticks == ["outlier treatment", "leave one indicator out", "my factor"]
-        boxes = [t.get_window_extent() for t in ax.get_xticklabels()]
-        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
-        lab = ax.yaxis.label.get_window_extent()
-        assert fig.bbox.contains(lab.x0, lab.y0) and fig.bbox.contains(lab.x1, lab.y1)
+        for orient, axis in (("h", "y"), ("v", "x")):
+            ax = ip.sensitivity_bars(idx, orient=orient)
+            fig = ax.figure
+            fig.canvas.draw()
+            ticks = getattr(ax, f"get_{axis}ticklabels")()
+            got = [t.get_text().replace("\n", " ") for t in ticks]
+            assert got == words
+            boxes = [t.get_window_extent() for t in ticks]
+            if orient == "h":                                           # first factor on top
+                assert boxes[0].y0 > boxes[1].y0 > boxes[2].y0
+            assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+            for lab in [t for t in (ax.xaxis.label, ax.yaxis.label, *ticks) if t.get_text()]:
+                e = lab.get_window_extent()
+                assert fig.bbox.contains(e.x0, e.y0) and fig.bbox.contains(e.x1, e.y1)
+            assert "Sobol index" in (ax.get_xlabel() + ax.get_ylabel())
         ax = ip.sensitivity_bars(idx, labels={"my_factor": "mine"})
-        assert ax.get_xticklabels()[2].get_text() == "mine"
+        assert ax.get_yticklabels()[2].get_text() == "mine"
+    with pytest.raises(ValueError, match="orient"):
+        ip.sensitivity_bars(idx, orient="x")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import check_in
+
 __all__ = ["rank_interval_plot", "sensitivity_bars", "correlation_heatmap", "score_bars",
            "FACTOR_LABELS"]
 
@@ -107,7 +109,7 @@ FACTOR_LABELS = {
 
 
 def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1", total: str = "ST",
-                     conf: bool = True, labels: dict | None = None, ax=None):
+                     conf: bool = True, labels: dict | None = None, orient: str = "h", ax=None):
     """Grouped bars of first-order and total Sobol indices per uncertain factor.
 
     Parameters
@@ -117,31 +119,67 @@ def sensitivity_bars(data: pd.DataFrame, *, x: str = "factor", first: str = "S1"
     conf : bool
         Draw the ``*_conf`` half-widths as error bars.
     labels : dict, optional
-        Tick labels per factor name; defaults to :data:`FACTOR_LABELS` (e.g.
+        Label per factor name; defaults to :data:`FACTOR_LABELS` (e.g.
         ``"leave_one_out"`` -> "leave one indicator out"); unknown names are shown with
         underscores replaced by spaces.
+    orient : {"h", "v"}
+        Horizontal bars (default: factors on the y-axis, in the order of ``data`` from the
+        top, so long labels stay readable) or vertical bars (labels wrapped under the bars).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    ax = _ax(ax, (5.5, 3.5), layout="constrained")   # keeps the y-label inside the figure
-    words = {**FACTOR_LABELS, **(labels or {})}
-    pos = np.arange(len(data))
-    wdt = 0.38
-    e1 = data[first + "_conf"] if conf and first + "_conf" in data else None
-    et = data[total + "_conf"] if conf and total + "_conf" in data else None
-    ax.bar(pos - wdt / 2, data[first], wdt, yerr=e1, label="first order (S1)", color="C0")
-    ax.bar(pos + wdt / 2, data[total], wdt, yerr=et, label="total effect (ST)", color="C1")
-    ax.set_xticks(pos)
     import textwrap
 
-    ax.set_xticklabels([textwrap.fill(words.get(f, str(f).replace("_", " ")), 14) for f in data[x]],
-                       rotation=30, ha="right", rotation_mode="anchor")
-    ax.set_ylabel("Sobol index\n(share of output variance)")
-    ax.set_xlabel("")
+    check_in(orient, ("h", "v"), name="orient")
+    words = {**FACTOR_LABELS, **(labels or {})}
+    names = [words.get(f, str(f).replace("_", " ")) for f in data[x]]
+    n = len(data)
+    e1 = data[first + "_conf"] if conf and first + "_conf" in data else None
+    et = data[total + "_conf"] if conf and total + "_conf" in data else None
+    wdt = 0.38
+    value = "Sobol index (share of output variance)"
+    if orient == "h":
+        own = ax is None
+        ax = _ax(ax, (6, 1 + 0.55 * n))
+        pos = np.arange(n)[::-1]                       # first row of data at the top
+        ax.barh(pos + wdt / 2, data[first], wdt, xerr=e1, label="first order (S1)", color="C0")
+        ax.barh(pos - wdt / 2, data[total], wdt, xerr=et, label="total effect (ST)", color="C1")
+        ax.set_yticks(pos)
+        ax.set_yticklabels(names)
+        ax.set_xlabel(value)
+        ax.set_ylabel("")
+    else:
+        own = ax is None
+        ax = _ax(ax, (1.5 + 1.1 * n, 3.8))
+        pos = np.arange(n)
+        ax.bar(pos - wdt / 2, data[first], wdt, yerr=e1, label="first order (S1)", color="C0")
+        ax.bar(pos + wdt / 2, data[total], wdt, yerr=et, label="total effect (ST)", color="C1")
+        ax.set_xticks(pos)
+        ax.set_xticklabels([textwrap.fill(t, 11) for t in names], fontsize="small")
+        ax.set_ylabel("Sobol index\n(share of output variance)")
+        ax.set_xlabel("")
     ax.legend(frameon=False, fontsize=8)
+    if own:
+        _fit_margins(ax)
     return ax
+
+
+def _fit_margins(ax, pad: float = 6.0) -> None:
+    """Widen the left/bottom margins of a figure we created so tick and axis labels fit.
+
+    Measured once, now (not a layout engine), so a source note or title added later does
+    not squeeze the Axes.
+    """
+    fig = ax.figure
+    r = fig.canvas.get_renderer()
+    tb = ax.get_tightbbox(r)
+    box = ax.get_window_extent(r)
+    W, H = fig.bbox.width, fig.bbox.height
+    left = min(0.6, max(fig.subplotpars.left, (box.x0 - tb.x0 + pad) / W))
+    bottom = min(0.5, max(fig.subplotpars.bottom, (box.y0 - tb.y0 + pad) / H))
+    fig.subplots_adjust(left=left, bottom=bottom)
 
 
 def correlation_heatmap(data: pd.DataFrame, *, annot: bool | None = None, cmap: str = "RdBu_r",
