@@ -289,11 +289,15 @@ def test_regression_table_formats(panel):
     assert frame.loc["Time FE"].tolist() == ["No", "Yes"]
     assert frame.loc["Clusters", "FE"] == "iso3 (60)"
     assert frame.loc["Within R²", "TWFE"] == f"{b.r2_within:.3f}"
+    assert frame.loc["Dependent variable"].tolist() == ["y", "y"]
+    assert frame.index[0] == "Dependent variable"
     html = regression_table([a, b])
     assert html.startswith("<table") and "Within R²" in html and "(2)" in html
+    assert "<th>Dependent variable</th><td>y</td>" in html
     md = regression_table([a, b], format="markdown")
     assert md.splitlines()[0] == "|  | (1) | (2) |"
-    assert md.splitlines()[3].startswith("|  | (")  # the SE row below x1 has no label
+    assert md.splitlines()[2] == "| Dependent variable | y | y |"
+    assert md.splitlines()[4].startswith("|  | (")  # the SE row below x1 has no label
     tex = regression_table([a, b], format="latex", caption="Two models")
     assert r"\toprule" in tex and r"\caption{Two models}" in tex and "$^{***}$" in tex
     with pytest.raises(ValueError, match="unknown table format 'docx'"):
@@ -449,3 +453,142 @@ def test_specification_curve_standardise(panel):
         expected = res.params["x1"] * sample["x1"].std() / sample["y"].std()
         assert row.estimate == pytest.approx(expected, rel=1e-8)
         assert row.p_value == pytest.approx(res.pvalues["x1"], rel=1e-6)
+
+
+def test_regression_table_html_renders_in_notebooks(panel):
+    from polygov.regression import RegressionTable
+
+    a = fit_panel(panel, "y ~ x1", effects="entity")
+    b = fit_panel(panel.assign(z=panel.y * 2), "z ~ x1", effects="entity")
+    t = regression_table({"A": a, "B": b}, labels={"z": "twice y"}, caption="Two outcomes")
+    # a str (old behaviour kept) whose _repr_html_ is the markup, so Jupyter renders it
+    assert isinstance(t, RegressionTable) and isinstance(t, str)
+    assert t._repr_html_() == str(t) and str(t).startswith("<table")
+    assert "<caption>Two outcomes</caption>" in t
+    # plain-text repr is the Markdown table, not a quoted HTML string
+    text = repr(t)
+    assert not text.startswith(("'", "<")) and "| Dependent variable | y | twice y |" in text
+    assert text.startswith("Two outcomes")
+    tex = regression_table({"A": a, "B": b}, format="latex")
+    assert r"Dependent variable & y & z \\" in tex
+    import pickle
+
+    assert pickle.loads(pickle.dumps(t)) == t
+
+
+# ----------------------------------------------------------------------- fitted values, predict
+def test_fitted_residuals_and_predict_cross_section_vs_statsmodels(rng):
+    import statsmodels.formula.api as smf
+
+    n = 300
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], size=n),
+                      "w": rng.uniform(0.5, 2, size=n)}, index=np.arange(1000, 1000 + n))
+    d["y"] = 1 + d.x + (d.g == "b") + rng.normal(size=n)
+    d.loc[1003, "x"] = np.nan
+    f = "y ~ x + np.exp(x / 4) + C(g) + x:C(g)"
+    for weights in (None, "w"):
+        res = fit_cross_section(d, f, weights=weights)
+        dd = d.dropna()
+        sm = (smf.wls(f, dd, weights=dd.w) if weights else smf.ols(f, dd)).fit()
+        assert res.fitted_values.index.equals(dd.index) and 1003 not in res.residuals.index
+        np.testing.assert_allclose(res.fitted_values, sm.fittedvalues, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(res.residuals, sm.resid, rtol=0, atol=1e-10)
+        new = pd.DataFrame({"x": [-1.0, 0.0, 2.5, np.nan], "g": ["c", "a", "b", "a"]},
+                           index=list("pqrs"))
+        pred = res.predict(new)
+        assert pred.index.tolist() == list("pqrs") and np.isnan(pred["s"])
+        np.testing.assert_allclose(pred.iloc[:3], sm.predict(new.iloc[:3]), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(res.predict(d.dropna()), sm.fittedvalues, atol=1e-10)
+
+
+def test_predict_errors(panel, rng):
+    d = pd.DataFrame({"x": rng.normal(size=50), "g": rng.choice(["a", "b"], size=50)})
+    d["y"] = d.x + rng.normal(size=50)
+    res = fit_cross_section(d, "y ~ x + C(g)")
+    with pytest.raises(KeyError, match=r"column\(s\) 'g' not found in newdata"):
+        res.predict(d[["x"]])
+    with pytest.raises(ValueError, match="Categories of C\\(...\\) terms must be among"):
+        res.predict(pd.DataFrame({"x": [1.0], "g": ["zzz"]}))
+    import pickle
+
+    back = pickle.loads(pickle.dumps(res))
+    assert back.residuals.equals(res.residuals)
+    with pytest.raises(ValueError, match="not kept when results are pickled; refit"):
+        back.predict(d)
+    fe = fit_panel(panel, "y ~ x1")
+    with pytest.raises(ValueError, match="cross-section models only.*use .fitted_values"):
+        fe.predict(panel)
+
+
+@pytest.mark.parametrize("effects,dummies", [("twoway", " + C(iso3) + C(year)"),
+                                             ("entity", " + C(iso3)"), ("none", "")])
+def test_panel_fitted_values_match_dummy_ols(rng, effects, dummies):
+    import statsmodels.formula.api as smf
+
+    d = make_panel(rng, n=30, t=8, gaps=True)
+    d.loc[5, "x1"] = np.nan
+    res = fit_panel(d, "y ~ x1 + x2", effects=effects)
+    dd = d.dropna()
+    sm = smf.ols("y ~ x1 + x2" + dummies, dd).fit()
+    assert res.residuals.index.equals(dd.index)
+    # pyfixest demeans iteratively (tolerance ~1e-8), hence 1e-7 rather than 1e-10
+    np.testing.assert_allclose(res.fitted_values, sm.fittedvalues, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(res.residuals, sm.resid, rtol=0, atol=1e-7)
+
+
+def test_random_effects_fitted_is_xb(panel):
+    res = fit_panel(panel, "y ~ x1 + x2", effects="random")
+    xb = res.params["Intercept"] + panel[["x1", "x2"]] @ res.params[["x1", "x2"]]
+    np.testing.assert_allclose(res.fitted_values, xb, atol=1e-10)
+    np.testing.assert_allclose(res.fitted_values + res.residuals, panel.y, atol=1e-10)
+
+
+# ----------------------------------------------------------------------- marginal effect values=
+def test_marginal_effect_values_validated(rng):
+    d = pd.DataFrame({"x": rng.normal(size=80), "z": rng.normal(size=80)})
+    d["y"] = d.x * (1 + d.z) + rng.normal(size=80)
+    res = fit_cross_section(d, "y ~ x * z")
+    with pytest.raises(ValueError, match=r"values= must be one-dimensional.*shape \(2, 2\)"):
+        marginal_effect(res, "x", "z", values=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="values= must be one-dimensional.*DataFrame"):
+        marginal_effect(res, "x", "z", values=d[["z"]])
+    with pytest.raises(TypeError, match="values= must be a sequence of numbers"):
+        marginal_effect(res, "x", "z", values="1, 2")
+    with pytest.raises(TypeError, match="values= must be numbers"):
+        marginal_effect(res, "x", "z", values=["low", "high"])
+    with pytest.raises(ValueError, match="values= is empty"):
+        marginal_effect(res, "x", "z", values=[])
+    with pytest.raises(ValueError, match="non-finite moderator 'z' values"):
+        marginal_effect(res, "x", "z", values=[0.0, np.nan])
+    one = marginal_effect(res, "x", "z", values=0.5)  # a scalar is one value
+    assert one["estimate"].iloc[0] == pytest.approx(res.params["x"] + 0.5 * res.params["x:z"])
+
+
+# ----------------------------------------------------------------------- categorical controls
+def test_specification_curve_categorical_controls(panel, rng):
+    d = panel.assign(band=rng.choice(["lo", "mid", "hi"], size=len(panel)))
+    from polygov.errors import PolygovWarning
+
+    with pytest.warns(PolygovWarning, match="1 of 6 specifications failed"):
+        curve = specification_curve(d, outcomes=["y"], treatments=["x1"],
+                                    controls={"none": [], "band": ["C(band)"],
+                                              "region": ["x2", "C(region)"]},
+                                    estimators=["twoway", "none"])
+    ok = curve.set_index(["controls", "estimator"])
+    for (cn, est), row in ok.iterrows():
+        rhs = {"none": "x1", "band": "x1 + C(band)", "region": "x1 + x2 + C(region)"}[cn]
+        if cn == "region" and est == "twoway":  # region is fixed within country
+            assert "collinear" in row.error and np.isnan(row.estimate)
+            continue
+        ref = fit_panel(d, f"y ~ {rhs}", effects=est)
+        assert row.error == ""
+        assert row.estimate == pytest.approx(ref.params["x1"], rel=1e-10)
+        assert row.std_error == pytest.approx(ref.std_errors["x1"], rel=1e-10)
+    with pytest.raises(KeyError, match="'regio'.*did you mean 'region'"):
+        specification_curve(d, outcomes=["y"], treatments=["x1"],
+                            controls={"bad": ["C(regio)"]})
+    with pytest.raises(ValueError, match="control 'np.log\\(x2\\)' in control set 'bad'"):
+        specification_curve(d, outcomes=["y"], treatments=["x1"],
+                            controls={"bad": ["np.log(x2)"]})
+    with pytest.raises(TypeError, match="'region'.*not numeric"):
+        specification_curve(d, outcomes=["y"], treatments=["x1"], controls={"bad": ["region"]})

@@ -16,13 +16,14 @@ from .marginal import marginal_effect
 from .model import EFFECTS, FewClustersWarning, fit_cross_section, fit_panel
 from .results import RegressionResults
 from .speccurve import specification_curve, specification_summary
-from .table import regression_table
+from .table import RegressionTable, regression_table
 
 __all__ = [
     "COVARIANCES",
     "EFFECTS",
     "FewClustersWarning",
     "RegressionResults",
+    "RegressionTable",
     "covariance_names",
     "fit_cross_section",
     "fit_panel",

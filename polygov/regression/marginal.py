@@ -22,6 +22,34 @@ def _interaction_term(params: pd.Index, x: str, z: str) -> str:
         f"fit the model with '{x} * {z}' or '{x} + {z} + {x}:{z}' in the formula")
 
 
+def _check_values(values, z: str) -> np.ndarray:
+    """``values=`` as a 1-D float array, or an error naming the parameter."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values= must be a sequence of numbers (moderator {z!r} values), "
+                        f"got the string {values!r}; e.g. values=[8, 9, 10]")
+    if isinstance(values, pd.DataFrame):
+        raise ValueError(f"values= must be one-dimensional (moderator {z!r} values), got a "
+                         f"DataFrame with columns {list(values.columns)}; pass one column, "
+                         f"e.g. values=df[{z!r}]")
+    if np.isscalar(values):
+        values = [values]
+    try:
+        zv = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"values= must be numbers (moderator {z!r} values); could not convert "
+                        f"{values!r} to floats: {exc}") from exc
+    if zv.ndim != 1:
+        raise ValueError(f"values= must be one-dimensional (moderator {z!r} values), got an "
+                         f"array of shape {zv.shape}; flatten it (np.ravel) or pass a list, "
+                         "e.g. values=[8, 9, 10]")
+    if zv.size == 0:
+        raise ValueError(f"values= is empty; give at least one moderator {z!r} value")
+    if not np.isfinite(zv).all():
+        bad = zv[~np.isfinite(zv)][:5].tolist()
+        raise ValueError(f"values= contains non-finite moderator {z!r} values {bad}; drop them")
+    return zv
+
+
 def marginal_effect(
     results: RegressionResults,
     x: str,
@@ -47,7 +75,8 @@ def marginal_effect(
     x, z : str
         Regressor and moderator names as they appear in ``results.params``.
     values : sequence of float, optional
-        Moderator values at which to evaluate.  Default: ``n`` evenly spaced
+        Moderator values at which to evaluate (one-dimensional; a single
+        number is accepted).  Default: ``n`` evenly spaced
         points from the minimum to the maximum of ``data[z]``.
     data : pandas.DataFrame, optional
         Needed when ``values`` is not given (e.g. the estimation data).
@@ -77,7 +106,7 @@ def marginal_effect(
         if zz.empty:
             raise ValueError(f"moderator {z!r} has no observed values in data")
         values = np.linspace(float(zz.min()), float(zz.max()), int(n))
-    zv = np.asarray(values, dtype=float)
+    zv = _check_values(values, z)
     V = results.cov
     est = params[x] + params[xz] * zv
     var = V.loc[x, x] + zv**2 * V.loc[xz, xz] + 2 * zv * V.loc[x, xz]

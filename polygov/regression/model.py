@@ -467,6 +467,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
     # apply the documented (N-1)/(N-K) ourselves (_cluster_dof_k).
     ssc = (pf.ssc(k_adj=False, k_fixef="none", G_adj=True, G_df="min") if clustered
            else pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True, G_df="min"))
+    sample_index = df.index  # pyfixest (copy_data=False) may reset df's index in place
+    y_obs = df[dependent].to_numpy(dtype=float)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -503,6 +505,12 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         notes = (*notes, f"Driscoll-Kraay bandwidth L={bw}")
     else:
         clusters_out = tuple(clusters)
+    resid = np.asarray(fit._u_hat, dtype=float).ravel()
+    if resid.size == len(sample_index):
+        fitted_s = pd.Series(y_obs - resid, index=sample_index, name="fitted")
+        resid_s: pd.Series | None = pd.Series(resid, index=sample_index, name="residual")
+    else:  # pragma: no cover - pyfixest dropped rows despite fixef_rm="none"
+        fitted_s = resid_s = None
     return RegressionResults(
         params=params, cov=covm, dependent=dependent, model="panel",
         estimator={"none": "pooled", "entity": "entity", "twoway": "twoway"}[effects],
@@ -511,7 +519,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
         clusters=clusters_out, n_clusters=n_clusters, fixed_effects=tuple(
             {"none": (), "entity": (entity,), "twoway": (entity, time)}[effects]),
         sd=_term_sds(df, dependent, names, rhs), backend=f"pyfixest {pf.__version__}",
-        formula=f"{dependent} ~ {rhs}", notes=notes)
+        formula=f"{dependent} ~ {rhs}", notes=notes, fitted_values=fitted_s,
+        residuals=resid_s)
 
 
 def _warn_negative_variance(vc: np.ndarray, names: Sequence[str], cov: str) -> None:
@@ -607,6 +616,7 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
     else:
         kw = {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bw}
     res = mod.fit(debiased=True, **kw)
+    xb = np.asarray(res.fitted_values, dtype=float).ravel()  # x'b, same row order as df
     names = [("Intercept" if str(n) == "Intercept" else str(n)) for n in res.params.index]
     params = pd.Series(res.params.to_numpy(), index=names, name="estimate")
     _warn_negative_variance(res.cov.to_numpy(), names, spec.name)
@@ -625,7 +635,10 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
         clusters=tuple(clusters) if spec.n_cluster_vars else (), n_clusters=n_clusters,
         fixed_effects=(), sd=_term_sds(df, dependent, names, rhs),
         backend=f"linearmodels {linearmodels.__version__}", formula=f"{dependent} ~ {rhs}",
-        notes=(*notes, f"Swamy-Arora random effects, theta={float(np.mean(res.theta)):.4f}"))
+        notes=(*notes, f"Swamy-Arora random effects, theta={float(np.mean(res.theta)):.4f}"),
+        fitted_values=pd.Series(xb, index=df.index, name="fitted"),
+        residuals=pd.Series(df[dependent].to_numpy(dtype=float) - xb, index=df.index,
+                            name="residual"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -692,46 +705,133 @@ def fit_cross_section(
         bad = df.loc[df[weights] <= 0, weights].head(5).tolist()
         raise ValueError(f"weights column {weights!r} must be positive; found {bad}")
     n_clusters: tuple[int, ...] = ()
-    fit_kw: dict = {}
     if spec.name == "cluster":
         n_clusters = _check_clusters(df, [cluster], min_clusters)
-        groups = pd.factorize(df[cluster])[0]
-        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-    elif spec.name == "classical":
-        fit_kw = {"cov_type": "nonrobust"}
-    else:
-        fit_kw = {"cov_type": "HC1" if spec.name == "robust" else spec.name}
     f = f"{dependent} ~ {rhs}"
     model = (smf.wls(f, data=df, weights=df[weights]) if weights else smf.ols(f, data=df))
-    rank = np.linalg.matrix_rank(model.exog)
-    if rank < model.exog.shape[1]:
-        raise ValueError(_collinear_exog_message(model.exog, model.exog_names))
-    res = model.fit(**fit_kw)
     names = [str(n) for n in model.exog_names]
-    params = pd.Series(np.asarray(res.params), index=names, name="estimate")
-    covm = pd.DataFrame(np.asarray(res.cov_params()), index=names, columns=names)
-    df_t = float(n_clusters[0] - 1) if n_clusters else float(res.df_resid)
-    sd = {dependent: float(np.std(model.endog, ddof=1))}
-    for j, n in enumerate(names):
-        sd[n] = float(np.std(model.exog[:, j], ddof=1))
+    X = np.asarray(model.exog, dtype=float)
+    yv = np.asarray(model.endog, dtype=float)
+    w = np.asarray(model.weights, dtype=float) if weights else None
+    groups = pd.factorize(df.loc[model.data.row_labels, cluster])[0] if cluster else None
+    fit = _ols(X, yv, w, spec.name, groups, int(model.k_constant))
+    if fit is None:
+        raise ValueError(_collinear_exog_message(X, names))
+    params = pd.Series(fit["params"], index=names, name="estimate")
+    covm = pd.DataFrame(fit["cov"], index=names, columns=names)
+    df_t = float(n_clusters[0] - 1) if n_clusters else float(fit["df_resid"])
+    sd = {dependent: float(np.std(yv, ddof=1))}
+    sd.update(zip(names, np.std(X, axis=0, ddof=1).tolist(), strict=True))
+    rows = model.data.row_labels
     return RegressionResults(
         params=params, cov=covm, dependent=dependent, model="cross_section",
         estimator="WLS" if weights else "OLS", cov_type=spec.name, df_inference=df_t,
-        nobs=int(res.nobs), r2=float(res.rsquared), r2_adj=float(res.rsquared_adj),
+        nobs=int(X.shape[0]), r2=fit["r2"], r2_adj=fit["r2_adj"],
         clusters=(cluster,) if cluster else (), n_clusters=n_clusters,
         sd=pd.Series(sd, dtype=float), backend=f"statsmodels {statsmodels.__version__}",
-        formula=f, notes=notes)
+        formula=f, notes=notes,
+        fitted_values=pd.Series(fit["fitted"], index=rows, name="fitted"),
+        residuals=pd.Series(yv - fit["fitted"], index=rows, name="residual"),
+        _design_info=getattr(model.data, "model_spec", None))
+
+
+def _ols(X: np.ndarray, y: np.ndarray, w: np.ndarray | None, cov: str,
+         groups: np.ndarray | None, k_constant: int) -> dict | None:
+    """(W)LS with statsmodels' formulas, without its SVDs; None if ``X`` is rank deficient.
+
+    Rank check without an ``n x k`` decomposition: the eigenvalues of the
+    column-scaled Gram matrix ``D X'X D`` (``D = diag(1/||x_j||)``) bound the
+    singular values of ``X``; if the bound certifies that ``X`` passes numpy
+    ``matrix_rank``'s rule (``s_min > max(n, k) * eps * s_max``, with a 1,000-fold
+    margin), estimates come from that eigendecomposition plus one step of
+    iterative refinement.  Otherwise (a collinear or badly scaled design) the
+    singular values of ``X`` decide, exactly as ``matrix_rank`` and statsmodels'
+    ``pinv`` do, and the estimates come from that SVD.  Covariances follow
+    statsmodels ``OLS/WLS.fit(cov_type=...)``: classical ``s^2 (X'X)^-1``; HC0-HC3
+    sandwiches with the weighted residuals and leverages; cluster CR1 with
+    ``G/(G-1) (N-1)/(N-k)``.  ``r2``: centred on the (weighted) mean if the model has
+    a constant, else uncentred, as statsmodels.
+    """
+    n, k = X.shape
+    if w is not None:
+        sw = np.sqrt(w)
+        wX, wy = X * sw[:, None], y * sw
+    else:
+        wX, wy = X, y
+    if k > n:
+        return None
+    tol = max(n, k) * np.finfo(float).eps
+    gram = wX.T @ wX
+    dn = np.sqrt(np.diag(gram))
+    certified = False
+    if dn.min() > 0:
+        lam, V = np.linalg.eigh(gram / np.outer(dn, dn))
+        if lam[0] > 1e-10 * lam[-1]:
+            # s_min(X)/s_max(X) >= sqrt(lam_min/lam_max) * min||x_j|| / max||x_j||
+            bound = np.sqrt(lam[0] / lam[-1]) * dn.min() / dn.max()
+            certified = bound > 1e3 * tol
+    # Sandwiches are T (Q' A Q) T' with (Q, T) = (wX, (X'X)^-1), or, on the SVD path,
+    # (U, V S^-1): then T Q' = pinv(X), statsmodels' own form, which avoids squaring
+    # the condition number of an ill-conditioned design.
+    if certified:
+        inv = (V / lam) @ V.T / np.outer(dn, dn)
+        beta = inv @ (wX.T @ wy)
+        beta = beta + inv @ (wX.T @ (wy - wX @ beta))  # one refinement step
+        Q, T = wX, inv
+    else:
+        U, sv, Vt = np.linalg.svd(wX, full_matrices=False)
+        if sv.min() <= sv.max() * tol:
+            return None
+        inv = (Vt.T / sv**2) @ Vt
+        beta = Vt.T @ ((U.T @ wy) / sv)
+        Q, T = U, Vt.T / sv
+    fitted = X @ beta
+    wresid = wy - wX @ beta
+    df_resid = n - k
+    ssr = float(wresid @ wresid)
+    if cov == "classical":
+        Vc = ssr / df_resid * inv
+    elif cov == "cluster":
+        G = int(groups.max()) + 1
+        # statsmodels' cov_cluster: (X'X)^-1 (sum_g s_g s_g') (X'X)^-1, s_g = sum_g x_i u_i
+        S = np.column_stack([np.bincount(groups, weights=wX[:, j] * wresid, minlength=G)
+                             for j in range(k)])
+        Vc = inv @ (S.T @ S) @ inv * (G / (G - 1) * (n - 1) / (n - k))
+    else:
+        u2 = wresid**2
+        if cov in ("HC2", "HC3"):
+            h = np.einsum("ij,ij->i", wX @ inv, wX)  # leverages, computed as statsmodels does
+            u2 = u2 / (1 - h) if cov == "HC2" else u2 / (1 - h) ** 2
+        Z = Q * np.sqrt(u2)[:, None]
+        Vc = T @ (Z.T @ Z) @ T.T  # Z'Z: numpy's symmetric (syrk) product, half a general one
+        if cov in ("HC1", "robust"):
+            Vc = Vc * n / df_resid
+    if k_constant:
+        if w is not None:
+            tss = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
+        else:
+            tss = float(np.sum((y - y.mean()) ** 2))
+    else:
+        tss = float(wy @ wy)
+    r2 = 1 - ssr / tss
+    r2_adj = 1 - (n - k_constant) / df_resid * (1 - r2)
+    return {"params": beta, "cov": Vc, "fitted": fitted, "df_resid": df_resid, "r2": r2,
+            "r2_adj": r2_adj}
 
 
 def _collinear_exog_message(X: np.ndarray, names: Sequence[str]) -> str:
-    """Name the columns that make the design matrix rank deficient."""
-    culprits = []
-    keep: list[int] = []
-    for j in range(X.shape[1]):
-        trial = X[:, [*keep, j]]
-        if np.linalg.matrix_rank(trial) < len(keep) + 1:
-            culprits.append(names[j])
-        else:
-            keep.append(j)
+    """Name the columns that make the design matrix rank deficient.
+
+    A column is named if it lies in the span of the columns before it: its
+    diagonal entry in the (unpivoted) QR factor of ``X`` is numerically zero.
+    """
+    from scipy import linalg
+
+    R = linalg.qr(np.asarray(X, dtype=float), mode="r", check_finite=False)[0]
+    d = np.abs(np.diag(R))
+    scale = max(float(np.linalg.norm(X, axis=0).max()), np.finfo(float).tiny)
+    tol = max(X.shape) * np.finfo(float).eps * scale
+    culprits = [names[j] for j in range(min(X.shape)) if d[j] <= tol]
+    culprits += list(names[min(X.shape):])
     return (f"regressor(s) {culprits} are collinear with the other regressors (or constant); "
             "drop them or merge the categories")

@@ -62,6 +62,14 @@ class RegressionResults:
         Library that did the estimation.
     formula : str
         The model formula (dependent ~ regressors).
+    fitted_values, residuals : pandas.Series or None
+        Fitted values ``y_hat`` and residuals ``y - y_hat`` of every
+        observation in the estimation sample, indexed like the rows of the
+        data passed to the fitting function (rows dropped by the missing-data
+        rule are absent).  For fixed-effects models the fitted values include
+        the estimated fixed effects; for random effects they are ``x'b`` (the
+        residuals then hold the composite error ``u_i + e_it``).  For WLS they
+        are unweighted (``y - x'b``).
     """
 
     params: pd.Series
@@ -84,6 +92,86 @@ class RegressionResults:
     backend: str = ""
     formula: str = ""
     notes: tuple[str, ...] = ()
+    fitted_values: pd.Series | None = None
+    residuals: pd.Series | None = None
+    #: patsy DesignInfo of the right-hand side (cross-section models), used by predict();
+    #: not pickled (patsy cannot pickle it), so predict() needs the original object
+    _design_info: object = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_design_info"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------------------ prediction
+    def predict(self, newdata: pd.DataFrame) -> pd.Series:
+        """Predicted values ``x'b`` for the rows of ``newdata``.
+
+        Available for cross-section models (:func:`fit_cross_section`,
+        :func:`fit_quantile`).  The right-hand side of the formula is rebuilt on
+        ``newdata`` with the estimation sample's coding (the same categories of
+        ``C(...)`` terms, the same reference level), so ``newdata`` needs every
+        column the right-hand side uses but not the dependent variable.
+
+        Parameters
+        ----------
+        newdata : pandas.DataFrame
+            Rows to predict for (e.g. the estimation data, or a grid).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``"predicted"``, indexed like ``newdata``; NaN where a
+            numeric regressor is missing.
+
+        Raises
+        ------
+        ValueError
+            Panel models (use :attr:`fitted_values`), results restored from a
+            pickle, or a category of a ``C(...)`` term that the estimation
+            sample did not have.
+        KeyError
+            A column of the right-hand side missing from ``newdata``.
+
+        Notes
+        -----
+        Validated against statsmodels' ``results.predict(newdata)`` in the tests.
+        """
+        from ..errors import check_columns, check_dataframe
+
+        if self.model != "cross_section":
+            raise ValueError(
+                f"predict() is available for cross-section models only, not for a {self.model} "
+                f"model ({self.estimator}); use .fitted_values for the estimation sample")
+        if self._design_info is None:
+            raise ValueError(
+                "predict() needs the model's design, which is not kept when results are pickled; "
+                "refit the model (fit_cross_section/fit_quantile) to predict")
+        check_dataframe(newdata, name="newdata")
+        import patsy
+
+        from .model import _parse_model
+
+        di = self._design_info
+        check_columns(newdata, _parse_model(self.formula, None, None)[2], name="newdata")
+        try:
+            if isinstance(di, patsy.DesignInfo):
+                (X,) = patsy.build_design_matrices([di], newdata,
+                                                   NA_action=patsy.NAAction(NA_types=[]))
+                names = list(di.column_names)
+            else:  # formulaic ModelSpec (statsmodels' other formula engine)
+                X = di.get_model_matrix(newdata, na_action="ignore")
+                names = [str(c) for c in X.columns]
+        except Exception as exc:
+            raise ValueError(
+                f"cannot build the regressors of {self.formula!r} on newdata: {exc}. Categories "
+                "of C(...) terms must be among those of the estimation sample") from exc
+        X = np.asarray(X, dtype=float)
+        beta = self.params.reindex(names).to_numpy()
+        return pd.Series(X @ beta, index=newdata.index, name="predicted")
 
     # ------------------------------------------------------------------ basics
     @property

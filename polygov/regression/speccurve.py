@@ -10,18 +10,36 @@ each sign and the share significant with each sign.
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..errors import PolygovWarning, check_columns, check_dataframe, check_in
+from ..errors import PolygovWarning, check_columns, check_dataframe, check_in, check_numeric
 from .model import EFFECTS, fit_panel
 
 __all__ = ["specification_curve", "specification_summary", "SPEC_COLUMNS"]
 
 SPEC_COLUMNS = ["outcome", "treatment", "controls", "sample", "estimator"]
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CATEGORICAL = re.compile(r"^C\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$")
+
+
+def _control_column(term: str, set_name: str) -> tuple[str, bool]:
+    """(underlying column, is categorical) of a control term: ``col`` or ``C(col)``."""
+    term = str(term).strip()
+    if _PLAIN.match(term):
+        return term, False
+    m = _CATEGORICAL.match(term)
+    if m:
+        return m.group(1), True
+    raise ValueError(
+        f"control {term!r} in control set {set_name!r} is neither a column name nor a "
+        "categorical term 'C(column)'; create a column for other transformations first "
+        "(e.g. data.assign(log_pop=np.log(data['pop'])))")
 
 
 def _estimators(estimators) -> dict[str, dict]:
@@ -95,8 +113,13 @@ def specification_curve(
         Tidy panel.
     outcomes, treatments : list of str
         Dependent variables and treatment (focal regressor) columns.
-    controls : dict {name: list of columns}, optional
-        Control sets; default ``{"none": []}``.
+    controls : dict {name: list of terms}, optional
+        Control sets; default ``{"none": []}``.  A term is a numeric column
+        name or ``"C(column)"`` for a categorical control (one dummy per level
+        but the first, e.g. ``"C(region)"``); the column must exist in
+        ``data``.  Note that a time-invariant categorical is collinear with
+        entity fixed effects: such specifications fail (recorded in
+        ``error``) unless the estimator is ``"none"`` or ``"random"``.
     samples : dict {name: None | query string | boolean mask}, optional
         Samples; default ``{"all": None}``.
     estimators : list of str or dict
@@ -117,6 +140,16 @@ def specification_curve(
         and the error message in ``error``, and warns with the count;
         ``"raise"`` stops at the first failure.
 
+    Raises
+    ------
+    KeyError
+        An outcome, treatment or control column (the column inside ``C(...)``)
+        missing from ``data``.
+    TypeError
+        A non-numeric outcome, treatment or plain control column.
+    ValueError
+        A control term that is neither ``column`` nor ``C(column)``.
+
     Returns
     -------
     pandas.DataFrame
@@ -134,15 +167,20 @@ def specification_curve(
     controls = {"none": []} if controls is None else {k: list(v) for k, v in controls.items()}
     samples = {"all": None} if samples is None else dict(samples)
     est = _estimators(estimators)
-    used = set(outcomes) | set(treatments) | {c for v in controls.values() for c in v}
+    control_cols = {name: [_control_column(c, name) for c in cs] for name, cs in controls.items()}
+    plain = {c for v in control_cols.values() for c, cat in v if not cat}
+    categorical = {c for v in control_cols.values() for c, cat in v if cat}
+    used = set(outcomes) | set(treatments) | plain | categorical
     check_columns(data, sorted(used) + [entity, time])
+    check_numeric(data, sorted(set(outcomes) | set(treatments) | plain))
     frames = {name: _sample(data, name, spec) for name, spec in samples.items()}
 
     rows = []
     for o, t, (cn, cs), sn, (en, eopts) in itertools.product(
             outcomes, treatments, controls.items(), frames, est.items()):
         row = {"outcome": o, "treatment": t, "controls": cn, "sample": sn, "estimator": en}
-        if o == t or o in cs or t in cs:
+        cs_cols = [c for c, _ in control_cols[cn]]
+        if o == t or o in cs_cols or t in cs_cols:
             row["error"] = "outcome, treatment and controls overlap"
             if on_error == "raise":
                 raise ValueError(f"specification {row}: {row['error']}")
@@ -152,8 +190,9 @@ def specification_curve(
         try:
             frame = frames[sn]
             if standardise:
-                frame = _zscore(frame, [o, t, *cs, entity, time], [o, t])
-            res = fit_panel(frame, y=o, x=[t, *cs], entity=entity, time=time, **kw)
+                frame = _zscore(frame, [o, t, *cs_cols, entity, time], [o, t])
+            res = fit_panel(frame, f"{o} ~ {' + '.join([t, *cs])}", entity=entity, time=time,
+                            **kw)
             tidy = res.tidy(level).set_index("term").loc[t]
             row.update({k: float(tidy[k]) for k in ("estimate", "std_error", "statistic",
                                                       "p_value", "ci_low", "ci_high")})

@@ -12,9 +12,36 @@ import pandas as pd
 from ..errors import check_in
 from .results import RegressionResults
 
-__all__ = ["regression_table", "table_frame"]
+__all__ = ["RegressionTable", "regression_table", "table_frame"]
 
 FORMATS = ("html", "markdown", "latex", "frame")
+
+
+class RegressionTable(str):
+    """An HTML regression table that renders in a notebook.
+
+    A ``str`` (the HTML markup, so ``str(t)``, ``t.startswith(...)``,
+    ``IPython.display.HTML(t)`` and writing it to a file work as before) whose
+    ``_repr_html_`` makes Jupyter show the rendered table when it is the last
+    expression of a cell.  Its plain-text ``repr`` is the Markdown version of the
+    same table, so consoles and text outputs stay readable.
+    """
+
+    _text: str = ""
+
+    def __new__(cls, markup: str, text: str = "") -> RegressionTable:
+        obj = super().__new__(cls, markup)
+        obj._text = text
+        return obj
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return self._text or str.__repr__(self)
+
+    def __str__(self) -> str:
+        return str.__str__(self)
 
 
 def _label(idx: str) -> str:
@@ -37,8 +64,8 @@ def table_frame(
 ) -> pd.DataFrame:
     """The table as a DataFrame of strings (one column per model).
 
-    Rows: for each term its estimate (with stars) and, below, the standard
-    error in parentheses; then ``N``, ``R²``, ``Within R²``, ``Entity FE``,
+    Rows: ``Dependent variable`` (each model's outcome); for each term its
+    estimate (with stars) and, below, the standard error in parentheses; then ``N``, ``R²``, ``Within R²``, ``Entity FE``,
     ``Time FE``, ``Estimator``, ``SE`` (covariance type) and ``Clusters``.
     """
     if isinstance(results, Mapping):
@@ -59,7 +86,8 @@ def table_frame(
                 if t not in terms and (intercept or t != "Intercept"):
                     terms.append(t)
     fmt = f"{{:.{digits}f}}"
-    rows: dict[str, list[str]] = {}
+    rows: dict[str, list[str]] = {"Dependent variable": [labels.get(r.dependent, r.dependent)
+                                                         for r in res]}
     for t in terms:
         est_row, se_row = [], []
         for r in res:
@@ -103,7 +131,7 @@ def regression_table(
     stars: Sequence[float] = (0.1, 0.05, 0.01),
     intercept: bool = False,
     caption: str | None = None,
-) -> str | pd.DataFrame:
+) -> RegressionTable | str | pd.DataFrame:
     """Several models side by side.
 
     Parameters
@@ -111,13 +139,16 @@ def regression_table(
     results : list of RegressionResults, or dict {column title: results}
         The models, one column each.
     format : {"html", "markdown", "latex", "frame"}
-        Output: an HTML string (display with ``IPython.display.HTML``), a
-        Markdown or LaTeX (booktabs) string, or the underlying DataFrame.
+        Output: a :class:`RegressionTable` (an HTML string that a notebook
+        renders as a table when it ends a cell; ``print`` shows the markup), a
+        Markdown or LaTeX (booktabs) string, or the underlying DataFrame of
+        strings.
     terms : list of str, optional
         Terms to show, in order (default: all, in order of appearance,
         without the intercept unless ``intercept=True``).
     labels : dict, optional
-        Display labels for terms.
+        Display labels for terms (and for dependent variables in the
+        ``Dependent variable`` row).
     digits : int
         Decimals for estimates and standard errors.
     stars : tuple of float
@@ -127,8 +158,9 @@ def regression_table(
 
     Returns
     -------
-    str or pandas.DataFrame
-        Rows: estimates with standard errors in parentheses below; ``N``,
+    RegressionTable, str or pandas.DataFrame
+        Rows: ``Dependent variable``; estimates with standard errors in
+        parentheses below; ``N``,
         ``R²``, ``Within R²``, ``Entity FE``, ``Time FE``, ``Estimator``, ``SE``,
         ``Clusters``.  A note explains the stars.
     """
@@ -141,12 +173,7 @@ def regression_table(
                           enumerate(sorted(stars, reverse=True)))
     note = f"Standard errors in parentheses. {star_note}."
     if format == "markdown":
-        cols = [""] + list(frame.columns)
-        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + [":-:"] * (len(cols) - 1))
-                 + "|"]
-        for idx, row in frame.iterrows():
-            lines.append("| " + " | ".join([_label(idx)] + [str(v) for v in row]) + " |")
-        return "\n".join(lines) + f"\n\n{note}\n"
+        return _markdown(frame, note)
     if format == "latex":
         def esc(s: str) -> str:
             s = (s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&")
@@ -163,6 +190,8 @@ def regression_table(
             if idx == "N":
                 lines.append(r"\midrule")
             lines.append(" & ".join([esc(_label(idx))] + [esc(str(v)) for v in row]) + r" \\")
+            if idx == "Dependent variable":
+                lines.append(r"\midrule")
         lines += [r"\bottomrule", r"\end{tabular}",
                   rf"\par\footnotesize {esc(note)}", r"\end{table}"]
         return "\n".join(lines) + "\n"
@@ -172,9 +201,22 @@ def regression_table(
     body = []
     for idx, row in frame.iterrows():
         style = ' style="border-top: 1px solid"' if idx == "N" else ""
+        if idx == "Dependent variable":
+            style = ' style="border-bottom: 1px solid"'
         cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
         body.append(f"<tr{style}><th>{html.escape(_label(idx))}</th>{cells}</tr>")
-    return (f'<table class="polygov-regression-table">{cap}<thead><tr><th></th>{head}</tr>'
-            f"</thead><tbody>{''.join(body)}</tbody>"
-            f'<tfoot><tr><td colspan="{len(frame.columns) + 1}">{html.escape(note)}</td></tr>'
-            "</tfoot></table>")
+    markup = (f'<table class="polygov-regression-table">{cap}<thead><tr><th></th>{head}</tr>'
+              f"</thead><tbody>{''.join(body)}</tbody>"
+              f'<tfoot><tr><td colspan="{len(frame.columns) + 1}">{html.escape(note)}</td></tr>'
+              "</tfoot></table>")
+    text = (f"{caption}\n\n" if caption else "") + _markdown(frame, note).rstrip("\n")
+    return RegressionTable(markup, text)
+
+
+def _markdown(frame: pd.DataFrame, note: str) -> str:
+    cols = [""] + list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + [":-:"] * (len(cols) - 1))
+             + "|"]
+    for idx, row in frame.iterrows():
+        lines.append("| " + " | ".join([_label(idx)] + [str(v) for v in row]) + " |")
+    return "\n".join(lines) + f"\n\n{note}\n"
