@@ -154,6 +154,23 @@ def test_centre_scores_on_bundled_hfi():
     pd.testing.assert_frame_equal(out, centre_scores(hfi))  # deterministic
 
 
+def test_documented_state_size_caveat_holds():
+    """The numbers quoted in centre_scores' Notes, recomputed from the bundled HFI."""
+    import polygov as pg
+
+    out = centre_scores(pg.data.load("hfi")).dropna()
+    y16 = out[out.year == 2016]
+    assert len(y16) == 127
+    r = y16[["effective_centres", "entropy", "balance", "polycentricity"]].corrwith(y16.state)
+    assert round(r["effective_centres"], 2) == 0.89 and round(r["polycentricity"], 2) == 0.89
+    assert round(r["entropy"], 2) == 0.84 and round(r["balance"], 2) == 0.68
+    assert abs(y16[["society", "market"]].corrwith(y16.state)).max() < 0.05
+    lowest = out.state < out[["society", "market"]].min(axis=1)
+    assert round(lowest[out.year == 2016].mean(), 2) == 0.91 and round(lowest.mean(), 2) == 0.93
+    doc = centre_scores.__doc__
+    assert "r = 0.89" in doc and "r = 0.68" in doc and "91%" in doc and "93%" in doc
+
+
 # ----------------------------------------------------------------------- municipalities
 def test_fiscal_measures_hand_computed():
     d = pd.DataFrame({"expenditures": [10.0, 8.0], "revenues": [6.0, 8.0], "grants": [3.0, 0.0]})
