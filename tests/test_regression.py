@@ -592,3 +592,98 @@ def test_specification_curve_categorical_controls(panel, rng):
                             controls={"bad": ["np.log(x2)"]})
     with pytest.raises(TypeError, match="'region'.*not numeric"):
         specification_curve(d, outcomes=["y"], treatments=["x1"], controls={"bad": ["region"]})
+
+
+# ----------------------------------------------------------------------- quantile regression
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("cov", ["robust", "iid"])
+def test_fit_quantile_matches_statsmodels(rng, q, cov):
+    import statsmodels.formula.api as smf
+
+    from polygov.regression import fit_quantile
+
+    n = 250
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], size=n)})
+    d["y"] = 1 + d.x + (d.g == "b") + rng.standard_t(3, size=n) * (1 + 0.5 * np.abs(d.x))
+    d.loc[[4, 9], "x"] = np.nan
+    res = fit_quantile(d, "y ~ x + C(g)", q=q, cov=cov)
+    sm = smf.quantreg("y ~ x + C(g)", d.dropna()).fit(q=q, vcov=cov)
+    np.testing.assert_allclose(res.params, sm.params, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(res.std_errors, sm.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.pvalues, sm.pvalues, rtol=1e-8)
+    assert res.nobs == n - 2 and "2 row(s) with missing values dropped" in res.notes[0]
+    assert res.estimator == f"quantile q={q:g}" and np.isnan(res.r2)
+    np.testing.assert_allclose(res.fitted_values, sm.fittedvalues, atol=1e-10)
+    new = pd.DataFrame({"x": [-1.0, 0.5], "g": ["c", "a"]})
+    np.testing.assert_allclose(res.predict(new), sm.predict(new), atol=1e-10)
+    assert (res.residuals <= 0).mean() == pytest.approx(q, abs=0.05)  # check-loss property
+
+
+def test_fit_quantile_median_minimises_absolute_deviations(rng):
+    """Independent check: median regression as the LP min sum(u+ + u-), X b + u+ - u- = y."""
+    from scipy.optimize import linprog
+
+    from polygov.regression import fit_quantile
+
+    n = 60
+    d = pd.DataFrame({"x": rng.normal(size=n)})
+    d["y"] = 2 - d.x + rng.laplace(size=n)
+    res = fit_quantile(d, "y ~ x", q=0.5)
+    X = np.column_stack([np.ones(n), d.x])
+    c = np.r_[0, 0, np.ones(2 * n)]
+    lp = linprog(c, A_eq=np.hstack([X, np.eye(n), -np.eye(n)]), b_eq=d.y.to_numpy(),
+                 bounds=[(None, None)] * 2 + [(0, None)] * (2 * n), method="highs")
+    sad = np.abs(d.y - X @ res.params.to_numpy()).sum()
+    assert sad == pytest.approx(lp.fun, rel=1e-6)  # the same minimal sum of |residuals|
+
+
+def test_fit_quantile_errors(rng):
+    from polygov.regression import fit_quantile
+
+    d = pd.DataFrame({"x": rng.normal(size=30)})
+    d["y"] = d.x + rng.normal(size=30)
+    with pytest.raises(ValueError, match="q must be a quantile strictly between 0 and 1.*got 1.5"):
+        fit_quantile(d, "y ~ x", q=1.5)
+    with pytest.raises(ValueError, match="unknown quantile-regression covariance \\(cov\\) 'HC1'"):
+        fit_quantile(d, "y ~ x", cov="HC1")
+    with pytest.raises(KeyError, match="'z' not found"):
+        fit_quantile(d, "y ~ z")
+    with pytest.raises(ValueError, match=r"regressor\(s\) \['x2'\] are collinear"):
+        fit_quantile(d.assign(x2=2 * d.x), "y ~ x + x2")
+
+
+# ----------------------------------------------------------------------- repeated cross-sections
+def test_repeated_cross_section_entity_effects_match_dummy_ols(rng):
+    """Respondents in country-waves: entity FE on individual rows = OLS with country dummies."""
+    import statsmodels.formula.api as smf
+
+    n_c, waves, per = 35, [1, 2, 3], 20
+    rows = [(f"C{c:02d}", w) for c in range(n_c) for w in waves for _ in range(per)]
+    d = pd.DataFrame(rows, columns=["iso3", "wave"])
+    a = dict(zip(d.iso3.unique(), rng.normal(size=n_c), strict=True))
+    d["x"] = rng.normal(size=len(d))
+    d["y"] = 0.5 * d.x + 0.2 * d.wave + d.iso3.map(a) + rng.normal(size=len(d))
+    with pytest.raises(ValueError, match="pass repeated_cross_section=True"):
+        fit_panel(d, "y ~ x", entity="iso3", time="wave", effects="entity")
+    res = fit_panel(d, "y ~ x + C(wave)", entity="iso3", time="wave", effects="entity",
+                    repeated_cross_section=True)
+    sm = smf.ols("y ~ x + C(wave) + C(iso3)", d).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d.iso3)[0]})
+    for t in ("x", "C(wave)[T.2]", "C(wave)[T.3]"):
+        assert res.params[t] == pytest.approx(sm.params[t], abs=1e-10)
+        # documented K: statsmodels counts all 35 dummies, polygov the nested FE as one
+        k_sm, k_pg = len(sm.params), 3 + 1
+        n = len(d)
+        factor = np.sqrt((n - 1) / (n - k_pg) / ((n - 1) / (n - k_sm)))
+        assert res.std_errors[t] == pytest.approx(sm.bse[t] * factor, rel=1e-8)
+    assert res.n_periods == 3 and res.n_entities == n_c and res.nobs == len(d)
+    # the same as the old work-around of a unique per-row "time" column
+    hack = fit_panel(d.assign(rid=np.arange(len(d))), "y ~ x + C(wave)", entity="iso3",
+                     time="rid", effects="entity")
+    pd.testing.assert_frame_equal(res.tidy(), hack.tidy())
+    tw = fit_panel(d, "y ~ x", entity="iso3", time="wave", effects="twoway",
+                   repeated_cross_section=True)
+    assert tw.params["x"] == pytest.approx(res.params["x"], abs=1e-8)
+    with pytest.raises(ValueError, match="cannot be combined with lags=/leads=, effects='random'"):
+        fit_panel(d, "y ~ x", entity="iso3", time="wave", effects="random", lags={"x": 1},
+                  repeated_cross_section=True)

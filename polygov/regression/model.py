@@ -218,8 +218,9 @@ def _check_unique_keys(e_codes: np.ndarray, n_e: int, t_codes: np.ndarray, n_t: 
     rows = df.loc[dup, [entity, time]].drop_duplicates().head(5).to_dict("records")
     raise ValueError(
         f"data has {int(dup.sum())} rows with duplicated ({entity!r}, {time!r}) keys, "
-        f"e.g. {rows}; a panel needs one row per entity and period (aggregate first, or "
-        "pass the right entity=/time= columns)")
+        f"e.g. {rows}; a panel needs one row per entity and period (aggregate first, pass "
+        "the right entity=/time= columns, or, for a repeated cross-section such as survey "
+        "respondents in country-waves, pass repeated_cross_section=True)")
 
 
 def _add_shifts(df: pd.DataFrame, shifts: dict[str, list[int]], sign: int, suffix: str,
@@ -285,6 +286,7 @@ def fit_panel(
     leads: Mapping[str, int | Sequence[int]] | None = None,
     bandwidth: int | None = None,
     min_clusters: int = 10,
+    repeated_cross_section: bool = False,
 ) -> RegressionResults:
     """Fit a linear panel model: pooled OLS, entity or two-way fixed effects, random effects.
 
@@ -321,6 +323,15 @@ def fit_panel(
         Fewer clusters (or, for Driscoll-Kraay, periods) than this raise a
         ``ValueError``; between ``min_clusters`` and 30 a
         :class:`FewClustersWarning` is emitted.
+    repeated_cross_section : bool, default False
+        Allow several rows per ``entity`` x ``time`` (a repeated cross-section,
+        e.g. survey respondents nested in country-waves with ``entity="iso3"``,
+        ``time="wave"``).  The fixed effects are still those of ``effects``
+        (entity dummies for ``"entity"``; entity and period dummies for
+        ``"twoway"``), estimated on the individual rows; errors are clustered by
+        ``entity`` by default.  Lags/leads, ``effects="random"`` and
+        ``cov="driscoll_kraay"`` need one row per entity and period and are
+        refused.  Without this option duplicated keys raise a ``ValueError``.
 
     Returns
     -------
@@ -369,6 +380,17 @@ def fit_panel(
     lag_spec = _normalise_shifts(lags, "lags")
     lead_spec = _normalise_shifts(leads, "leads")
     clusters = _cluster_vars(spec, cluster, entity, time)
+    if repeated_cross_section:
+        refused = [what for what, bad in (
+            ("lags=/leads=", bool(lag_spec or lead_spec)),
+            ("effects='random'", effects == "random"),
+            ("cov='driscoll_kraay'", spec.name == "driscoll_kraay")) if bad]
+        if refused:
+            raise ValueError(
+                f"repeated_cross_section=True (several rows per {entity!r} x {time!r}) cannot "
+                f"be combined with {', '.join(refused)}: they need one row per entity and "
+                "period; aggregate to entity-period means first, or use effects='entity'/"
+                "'twoway'/'none' with cov='cluster'")
 
     shift_src = sorted(set(lag_spec) | set(lead_spec))
     predicted_shift_names = {f"{c}_lag{k}" for c, ks in lag_spec.items() for k in ks} | {
@@ -392,7 +414,8 @@ def fit_panel(
         df = df.loc[~key_missing]
         e_codes, e_uniques = pd.factorize(df[entity])
         t_codes, t_uniques = pd.factorize(df[time])
-    _check_unique_keys(e_codes, len(e_uniques), t_codes, len(t_uniques), df, entity, time)
+    if not repeated_cross_section:
+        _check_unique_keys(e_codes, len(e_uniques), t_codes, len(t_uniques), df, entity, time)
 
     shift_cols = _add_shifts(df, lag_spec, +1, "lag", entity, time)
     shift_cols += _add_shifts(df, lead_spec, -1, "lead", entity, time)
