@@ -35,8 +35,9 @@ class RegressionResults:
     model : str
         ``"panel"`` or ``"cross_section"``.
     estimator : str
-        ``"pooled"``, ``"entity"``, ``"twoway"``, ``"random"`` (panel) or
-        ``"OLS"``/``"WLS"`` (cross-section).
+        ``"pooled"``, ``"entity"``, ``"twoway"``, ``"random"`` (panel),
+        ``"OLS"``/``"WLS"`` (cross-section) or ``"quantile q=0.1"``
+        (:func:`fit_quantile`).
     cov_type : str
         Covariance registry name (``"cluster"``...).
     df_inference : float or None
@@ -111,7 +112,9 @@ class RegressionResults:
         """Predicted values ``x'b`` for the rows of ``newdata``.
 
         Available for cross-section models (:func:`fit_cross_section`,
-        :func:`fit_quantile`).  The right-hand side of the formula is rebuilt on
+        :func:`fit_quantile`); panel models offer :attr:`fitted_values` for
+        their estimation sample only (predicting out of sample would need the
+        estimated fixed effects).  The right-hand side of the formula is rebuilt on
         ``newdata`` with the estimation sample's coding (the same categories of
         ``C(...)`` terms, the same reference level), so ``newdata`` needs every
         column the right-hand side uses but not the dependent variable.
