@@ -321,8 +321,8 @@ def test_fixed_effects_choice_changes_the_reported_number_of_effects(reg_data):
     assert _n_effects(w) == 0 and "random country intercepts" in w.summary.value
     w.effects.value = "twoway"
     png = w.plot.value
-    w.measure.value = "balance"
-    assert w.plot.value != png and "Balance of centres" in w.table.value
+    w.measure.value = "society"
+    assert w.plot.value != png and "Society centre" in w.table.value
 
 
 def test_two_way_estimate_matches_ols_with_dummies(reg_data):

@@ -26,13 +26,14 @@ PROFILE_DIMENSIONS: dict[str, str] = {
     "ef_regulation": "Regulation (0-10)",
     "ef_regulation_business_bureaucracy": "Bureaucracy costs (0-10, higher = lower)",
     "ef_regulation_business_bribes": "Bribes & favouritism (0-10, higher = fewer)",
-    "polycentricity": "Polycentricity (0-1)",
+    "balance": "Balance of centres (0-1)",
+    "polycentricity": "Polycentricity (0-1; tracks state size)",
     "society": "Society centre (0-10)",
     "market": "Market centre (0-10)",
     "state": "State dominance (0-10)",
 }
 _DEFAULT_DIMS = ("ef_legal", "pf_rol", "ef_regulation", "ef_regulation_business_bureaucracy",
-                 "ef_regulation_business_bribes", "polycentricity")
+                 "ef_regulation_business_bribes", "balance")
 _ALL = "all countries"
 
 

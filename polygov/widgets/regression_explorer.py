@@ -42,14 +42,16 @@ OUTCOMES: dict[str, str] = {
 }
 
 #: Polycentricity measures from :func:`polygov.polycentricity.centre_scores` (column -> label).
+#: ``balance`` comes first: centre_scores documents that the effective number of centres (and
+#: its rescaling ``polycentricity``, and ``entropy``) mostly track the size of the state.
 POLYCENTRICITY_MEASURES: dict[str, str] = {
-    "polycentricity": "Polycentricity (effective centres rescaled, 0-1)",
-    "effective_centres": "Effective number of centres (1-3)",
-    "balance": "Balance of centres (0-1)",
-    "entropy": "Entropy of centres (0-1)",
+    "balance": "Balance of centres (0-1, recommended)",
     "society": "Society centre (0-10)",
     "market": "Market centre (0-10)",
     "state": "State dominance (0-10)",
+    "polycentricity": "Polycentricity (effective centres, 0-1; tracks state size)",
+    "effective_centres": "Effective number of centres (1-3; tracks state size)",
+    "entropy": "Entropy of centres (0-1; tracks state size)",
 }
 
 #: Controls offered (column -> label); their coverage differs, so N changes with them.
@@ -260,7 +262,7 @@ class RegressionExplorer(LabWidget):
     """
 
     def __init__(self, data: pd.DataFrame | None = None, *, outcome: str = "pf_rol",
-                 measure: str = "polycentricity", controls: Sequence[str] = (),
+                 measure: str = "balance", controls: Sequence[str] = (),
                  effects: str = "twoway", cov: str = "cluster", cluster: str = "iso3",
                  debounce: float = 0.3):
         super().__init__(debounce=debounce)
@@ -377,8 +379,8 @@ class RegressionExplorer(LabWidget):
         models = dict(self.pinned)
         models["current"] = res
         labels = {**OUTCOMES, **POLYCENTRICITY_MEASURES, **CONTROLS}
-        self.table.value = regression_table(models, format="html",
-                                            labels={k: v.split(" (")[0] for k, v in labels.items()})
+        self.table.value = str(regression_table(
+            models, format="html", labels={k: v.split(" (")[0] for k, v in labels.items()}))
         tidy = pd.concat([r.tidy().assign(model=name) for name, r in models.items()],
                          ignore_index=True)
         tidy["term"] = tidy["term"].map(lambda t: labels.get(t, t).split(" (")[0])
