@@ -107,9 +107,13 @@ def jupyter_lab(root: Path, started: dict):
     nbset = settings / "@jupyterlab" / "notebook-extension"
     nbset.mkdir(parents=True)
     (nbset / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # isolated from the user's Jupyter/IPython config, kernelspecs and workspaces
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(root / ".lab-workspaces"),
-               JUPYTER_RUNTIME_DIR=str(root / ".runtime"), MPLBACKEND="Agg")
+               JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+               JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
+               JUPYTER_DATA_DIR=str(root / ".jupyter-data"),
+               IPYTHONDIR=str(root / ".ipython"), MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--expose-app-in-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
