@@ -193,7 +193,7 @@ class CountryProfile(LabWidget):
                                   description="country")
         self.peer_group = W.Dropdown(options=groups, value=peer_group, description="peers")
         self.dimensions = W.SelectMultiple(options=[(v, k) for k, v in dims.items()],
-                                           value=tuple(dimensions), rows=min(9, len(dims)),
+                                           value=tuple(dimensions), rows=len(dims),
                                            description="dimensions",
                                            layout=W.Layout(width="440px"))
         self.band = W.FloatRangeSlider(value=tuple(band), min=0.0, max=1.0, step=0.05,
