@@ -297,7 +297,7 @@ def _cs_data(seed: int, n: int = 1500) -> pd.DataFrame:
     "y ~ 0 + x1 + x2",                 # no intercept: uncentred R2
     "y ~ x1 + x2 + gdp + I(gdp ** 2)",  # condition number ~1e9: the SVD fallback
 ])
-@pytest.mark.parametrize("cov", ["classical", "HC0", "HC1", "HC2", "HC3", "cluster"])
+@pytest.mark.parametrize("cov", ["classical", "HC0", "HC1", "robust", "HC2", "HC3", "cluster"])
 @pytest.mark.parametrize("weights", [None, "w"])
 def test_cross_section_matches_statsmodels(formula, cov, weights):
     import statsmodels.formula.api as smf
@@ -308,7 +308,8 @@ def test_cross_section_matches_statsmodels(formula, cov, weights):
     dd = d.dropna()
     model = smf.wls(formula, dd, weights=dd.w) if weights else smf.ols(formula, dd)
     kw = ({"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(dd.cl)[0]}}
-          if cov == "cluster" else {"cov_type": "nonrobust" if cov == "classical" else cov})
+          if cov == "cluster" else
+          {"cov_type": {"classical": "nonrobust", "robust": "HC1"}.get(cov, cov)})
     sm = model.fit(**kw)
     res = fit_cross_section(d, formula, cov=cov, weights=weights,
                             cluster="cl" if cov == "cluster" else None)
