@@ -175,16 +175,19 @@ def _resolve(name: str, source: str | None) -> tuple[str | None, str, str]:
     if name in EXCEPTIONS:
         code, why = EXCEPTIONS[name]
         return code, "exception", why
-    if _ISO3.match(name) and name in set(country_table()["iso3"]):
+    if _ISO3.match(name) and name in _known_codes():
         return name, "iso3", "already an ISO3 code"
     kwargs = {"src": source} if source else {}
     out = _coco().convert([name], to="ISO3", not_found=None, **kwargs)
     out = out[0] if isinstance(out, list) and len(out) == 1 else out
-    if isinstance(out, str) and _ISO3.match(out) and out != name:
-        return out, "country_converter", ""
-    if isinstance(out, str) and _ISO3.match(out):
+    if isinstance(out, str) and out in _known_codes():
         return out, "country_converter", ""
     return None, "unmapped", "no match in country_converter or polygov.countries.EXCEPTIONS"
+
+
+@functools.lru_cache(maxsize=1)
+def _known_codes() -> frozenset[str]:
+    return frozenset(country_table()["iso3"])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -260,7 +263,7 @@ def to_iso3(names: Iterable[str] | pd.Series, *, source: str | None = None,
 
 def validate_iso3(codes: Iterable[str], *, name: str = "iso3") -> None:
     """Raise ``ValueError`` naming every code that is not a known ISO3 (or historical) code."""
-    known = set(country_table()["iso3"])
+    known = _known_codes()
     bad = sorted({str(c) for c in codes if str(c) not in known})
     if bad:
         hints = {b: close_matches(b, known, n=1) for b in bad[:5]}

@@ -72,3 +72,8 @@ def test_income_groups_need_the_official_file(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYGOV_CACHE", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="wb_class"):
         countries.income_groups()
+
+
+def test_unknown_three_letter_code_is_not_taken_as_iso3():
+    with pytest.raises(KeyError, match="ZZZ"):
+        countries.to_iso3(["ZZZ"])
