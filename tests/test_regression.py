@@ -687,3 +687,12 @@ def test_repeated_cross_section_entity_effects_match_dummy_ols(rng):
     with pytest.raises(ValueError, match="cannot be combined with lags=/leads=, effects='random'"):
         fit_panel(d, "y ~ x", entity="iso3", time="wave", effects="random", lags={"x": 1},
                   repeated_cross_section=True)
+
+
+def test_outcome_constant_within_entities_is_refused():
+    df = pd.DataFrame({"iso3": np.repeat(["A", "B", "C", "D"], 3), "year": np.tile([1, 2, 3], 4),
+                       "y": np.repeat([1.0, 2.0, 3.0, 4.0], 3), "x": np.arange(12, dtype=float) ** 1.5})
+    with pytest.raises(ValueError, match=r"dependent variable 'y' does not vary within any 'iso3'"):
+        fit_panel(df, "y ~ x", effects="entity", cov="robust")
+    ok = fit_panel(df, "y ~ x", effects="none", cov="robust")
+    assert np.isfinite(ok.params["x"])

@@ -467,6 +467,21 @@ def fit_panel(
                        clusters, n_clusters, bw, n_entities, n_periods, notes)
 
 
+def _check_within_variation(df: pd.DataFrame, dependent: str, ecodes: np.ndarray, entity: str) -> None:
+    """Raise when the outcome is constant within every entity: entity effects absorb all of it."""
+    y = df[dependent].to_numpy(dtype=float)
+    n = np.bincount(ecodes)
+    mean = np.bincount(ecodes, weights=y) / np.where(n > 0, n, 1)
+    dev = y - mean[ecodes]
+    scale = max(1.0, float(np.nanmax(np.abs(y)))) if len(y) else 1.0
+    if len(y) and float(np.nanmax(np.abs(dev))) <= 1e-12 * scale:
+        raise ValueError(
+            f"the dependent variable {dependent!r} does not vary within any {entity!r} in the estimation "
+            f"sample ({len(y)} rows, {int((n > 0).sum())} entities): entity fixed effects absorb all of it, "
+            "so there is nothing to explain. Use effects='none', or a sample with change over time"
+        )
+
+
 def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, clusters,
                 n_clusters, bw, n_entities, n_periods, notes) -> RegressionResults:
     try:
@@ -476,6 +491,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
                           "pip install 'pyfixest>=0.25'") from exc
 
     fe = {"none": [], "entity": [entity], "twoway": [entity, time]}[effects]
+    if fe:
+        _check_within_variation(df, dependent, codes[entity][0], entity)
     fml = f"{dependent} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
     vcov_kwargs = None
     if spec.name == "classical":
