@@ -45,18 +45,30 @@ DEFAULT_AGGREGATIONS = ("arithmetic", "geometric")
 
 # ---------------------------------------------------------------------------
 # alternatives
-def _norm_alt(a) -> tuple[str, dict]:
+def _alternative(a, *, key: str, registry, what: str, prefer: str) -> tuple[str, dict]:
+    """Read one alternative given as a name, a ``(name, params)`` pair or a mapping.
+
+    In a mapping the name is under ``key`` or ``"method"`` (``prefer`` wins when both
+    are given; both are removed); parameters are under ``"params"`` or are the
+    remaining entries.
+    """
     if isinstance(a, str):
         name, params = a, {}
     elif isinstance(a, Mapping):
         a = dict(a)
-        name = a.pop("method", a.pop("normalisation", None))
+        found = {k: a.pop(k) for k in (key, "method") if k in a}
+        name = found.get(prefer, next(iter(found.values()), None))
         params = a.pop("params", a)
     else:
         name, params = a
         params = dict(params or {})
-    check_in(name, NORMALISERS, name="normalisation alternative")
+    check_in(name, registry, name=what)
     return name, dict(params)
+
+
+def _norm_alt(a) -> tuple[str, dict]:
+    return _alternative(a, key="normalisation", registry=NORMALISERS, what="normalisation alternative",
+                        prefer="method")
 
 
 def _label(name: str, params: Mapping) -> str:
@@ -350,17 +362,8 @@ class SensitivityResult:
 
 # ---------------------------------------------------------------------------
 def _trt_alt(a) -> tuple[str, dict]:
-    if isinstance(a, str):
-        name, params = a, {}
-    elif isinstance(a, Mapping):
-        a = dict(a)
-        name = a.pop("treatment", a.pop("method", None))
-        params = a.pop("params", a)
-    else:
-        name, params = a
-        params = dict(params or {})
-    check_in(name, TREATMENTS, name="treatment alternative")
-    return name, dict(params)
+    return _alternative(a, key="treatment", registry=TREATMENTS, what="treatment alternative",
+                        prefer="treatment")
 
 
 def _setup(spec, data, normalisations, aggregations, imputations, code, treatments=None):

@@ -179,3 +179,12 @@ def xlsx_sheets(path) -> dict[str, list[tuple]]:
                 for name in wb.sheetnames}
     finally:
         wb.close()
+
+
+def read_text_csv(path: str | Path, what: str) -> pd.DataFrame:
+    """Read a complete UTF-8 (BOM allowed) CSV as strings, or fail naming the file and layout."""
+    check_csv_complete(path)
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        fail(path, f"cannot be read as {what} ({type(exc).__name__}: {exc})")

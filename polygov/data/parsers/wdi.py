@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import check_csv_complete, fail, require_columns, to_numeric_strict
+from ._common import fail, read_text_csv, require_columns, to_numeric_strict
 
 __all__ = ["AGGREGATES", "INDICATOR_NAMES", "parse"]
 
@@ -90,11 +90,7 @@ def _from_json(path: Path) -> pd.DataFrame:
 
 
 def _from_csv(path: Path) -> pd.DataFrame:
-    check_csv_complete(path)
-    try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        fail(path, f"cannot be read as CSV ({type(exc).__name__}: {exc})")
+    raw = read_text_csv(path, "CSV")
     require_columns(path, raw.columns, _CSV, "WDI API extract in CSV layout")
     return raw[_CSV]
 

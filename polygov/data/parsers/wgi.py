@@ -40,6 +40,7 @@ from ._common import (
     check_csv_complete,
     check_edition_years,
     fail,
+    read_text_csv,
     require_columns,
     to_numeric_strict,
     xlsx_sheets,
@@ -279,11 +280,7 @@ def _legacy_sheet(path: Path, rows: list[tuple], code: str, name: str) -> pd.Dat
 
 
 def _parse_wdi(path: Path) -> pd.DataFrame:
-    check_csv_complete(path)
-    try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        fail(path, f"cannot be read as DataBank CSV ({type(exc).__name__}: {exc})")
+    raw = read_text_csv(path, "DataBank CSV")
     raw = raw.loc[:, ~raw.columns.str.startswith("Unnamed")]
     require_columns(path, raw.columns, _WDI_ID, "DataBank WGIData.csv")
     years = [c for c in raw.columns if c not in _WDI_ID]
