@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["NotebookRun", "find_notebooks", "notebooks_dir", "run_course", "student_copies", "strip_solutions"]
+__all__ = ["KernelStartError", "NotebookRun", "find_notebooks", "notebooks_dir", "run_course", "student_copies", "strip_solutions"]
 
 SOLUTION_TAG = "solution"
 
@@ -81,16 +81,47 @@ def _official_available(names: Sequence[str]) -> tuple[bool, str]:
     return True, ""
 
 
-def run_notebook(path: Path, *, timeout: int = 600, kernel_name: str = "python3") -> object:
-    """Execute one notebook on a fresh kernel and return the executed notebook node."""
+class KernelStartError(RuntimeError):
+    """The kernel did not start (it died before its first reply), on every attempt."""
+
+
+def run_notebook(path: Path, *, timeout: int = 600, kernel_name: str = "python3",
+                 start_attempts: int = 3) -> object:
+    """Execute one notebook on a fresh kernel and return the executed notebook node.
+
+    A kernel that dies *before* it answers its first request is started again
+    (up to ``start_attempts`` times, each on new ports).  This happens when
+    another process takes one of the five TCP ports jupyter_client picked for
+    the kernel between picking and binding it ("Address already in use"), a
+    race that parallel runs (``jobs > 1``) make likelier.  A failure after the
+    kernel has started (an error in a cell, a timeout) is never retried.
+    """
+    import atexit
+
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    return nb
+    if not isinstance(start_attempts, int) or start_attempts < 1:
+        raise ValueError(f"start_attempts must be a positive integer, got {start_attempts!r}")
+    last: Exception | None = None
+    for _ in range(start_attempts):
+        nb = nbformat.read(path, as_version=4)
+        started: list[bool] = []
+        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+                                resources={"metadata": {"path": str(path.parent)}},
+                                on_notebook_start=lambda _s=started, **_: _s.append(True))
+        try:
+            client.execute()
+            return nb
+        except Exception as exc:
+            if started:
+                raise
+            last = exc
+            # nbclient registers an atexit clean-up before starting the kernel and
+            # does not remove it when the start fails (it then fails at exit).
+            atexit.unregister(client._cleanup_kernel)
+    raise KernelStartError(f"the kernel for {path.name} did not start after {start_attempts} attempts: "
+                           f"{type(last).__name__}: {last}") from last
 
 
 def _html(nb, out: Path) -> None:

@@ -64,6 +64,52 @@ def test_course_run_and_student(tmp_path):
     assert "print('answer'" not in nb.cells[2].source and nb.cells[1].source.startswith("x = 6")
 
 
+def _flaky_kernel_start(monkeypatch, failures):
+    """Make the first ``failures`` kernel launches fail as a port clash does."""
+    from nbclient import NotebookClient
+
+    real = NotebookClient.async_start_new_kernel
+    calls = []
+
+    async def start(self, **kwargs):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return await real(self, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "async_start_new_kernel", start)
+    return calls
+
+
+def test_course_retries_a_kernel_that_did_not_start(tmp_path, monkeypatch):
+    # CI once lost a notebook to "Address already in use" while its kernel started.
+    calls = _flaky_kernel_start(monkeypatch, failures=1)
+    _toy_notebook(tmp_path / "01_ok.ipynb")
+    res = course.run_course([tmp_path / "01_ok.ipynb"], output=tmp_path / "html", progress=False)
+    assert res["status"].tolist() == ["ok"] and len(calls) == 2
+    assert "42" in (tmp_path / "html" / "01_ok.html").read_text()
+
+
+def test_course_gives_up_on_a_kernel_after_its_attempts(tmp_path, monkeypatch):
+    calls = _flaky_kernel_start(monkeypatch, failures=99)
+    _toy_notebook(tmp_path / "01_ok.ipynb")
+    with pytest.raises(course.KernelStartError, match="01_ok.ipynb did not start after 2 attempts"):
+        course.run_notebook(tmp_path / "01_ok.ipynb", start_attempts=2)
+    assert len(calls) == 2
+    res = course.run_course([tmp_path / "01_ok.ipynb"], output=tmp_path / "html", progress=False)
+    assert res.loc[0, "status"] == "failed" and "KernelStartError" in res.loc[0, "message"]
+    with pytest.raises(ValueError, match="start_attempts"):
+        course.run_notebook(tmp_path / "01_ok.ipynb", start_attempts=0)
+
+
+def test_course_does_not_retry_a_failing_cell(tmp_path, monkeypatch):
+    calls = _flaky_kernel_start(monkeypatch, failures=0)
+    _toy_notebook(tmp_path / "02_bad.ipynb", fail=True)
+    res = course.run_course([tmp_path / "02_bad.ipynb"], output=tmp_path / "html", progress=False)
+    assert res.loc[0, "status"] == "failed" and "boom" in res.loc[0, "message"]
+    assert len(calls) == 1
+
+
 def test_course_skips_a_notebook_whose_extra_is_missing(tmp_path):
     _toy_notebook(tmp_path / "01_needs.ipynb")
     nb = nbformat.read(tmp_path / "01_needs.ipynb", as_version=4)

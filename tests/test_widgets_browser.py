@@ -97,6 +97,8 @@ def jupyter_lab(root: Path, started: dict):
     ``track()`` records the PIDs of the server's current child processes (kernels) in
     ``started["pids"]`` so they can be ended by id if the server's own shutdown misses one.
     """
+    # a free port to start from; if something takes it before the server binds it,
+    # the server moves on to the next one and the real port is read from its runtime file
     port, token = _free_port(), secrets.token_hex(16)
     settings = root / ".lab-settings"
     notif = settings / "@jupyterlab" / "apputils-extension"
@@ -116,7 +118,7 @@ def jupyter_lab(root: Path, started: dict):
                IPYTHONDIR=str(root / ".ipython"), MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--expose-app-in-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           "--ServerApp.port_retries=50", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
@@ -133,6 +135,9 @@ def jupyter_lab(root: Path, started: dict):
             if proc.poll() is not None:
                 raise RuntimeError("jupyter lab exited early:\n"
                                    + (root / "jupyter.log").read_text()[-3000:])
+            for info in (root / ".runtime").glob("jpserver-*.json"):
+                with contextlib.suppress(OSError, ValueError, KeyError):
+                    base = f"http://127.0.0.1:{int(json.loads(info.read_text())['port'])}"
             try:
                 with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
                     if r.status == 200:
