@@ -50,6 +50,25 @@ def test_validation_errors(rows, match):
         pi.framework_from_table(_table(rows))
 
 
+@pytest.mark.parametrize("bad", ["-1x", "neg", "", " ", None, float("nan"), 0, 2, "0.5"])
+def test_bad_direction_named_not_coerced_to_plus_one(bad):
+    # was: pd.to_numeric(errors="coerce").fillna(1) turned each of these into +1 silently
+    rows = [("a", "P", 1, 1), ("b", "P", 1, bad), ("P", None, 1, 1)]
+    with pytest.raises(ValueError, match=r"direction must be \+1 or -1.*b="):
+        pi.framework_from_table(_table(rows))
+
+
+def test_direction_strings_and_missing_on_aggregates():
+    rows = [("a", "P", 1, "+"), ("b", "P", 1, "-"), ("c", "P", 1, "-1"), ("d", "P", 1, -1.0),
+            ("P", None, 1, None)]
+    fw = pi.framework_from_table(_table(rows))
+    assert fw.directions() == {"a": 1, "b": -1, "c": -1, "d": -1}
+    assert fw.table.set_index("code").at["P", "direction"] == 1
+    # no direction column at all: every node +1
+    fw = pi.framework_from_table(_table(rows).drop(columns="direction"))
+    assert set(fw.directions().values()) == {1}
+
+
 def test_missing_columns_named():
     with pytest.raises(KeyError, match="lacks column"):
         pi.framework_from_table(pd.DataFrame({"id": ["a"], "up": [None]}))

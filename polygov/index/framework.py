@@ -144,6 +144,49 @@ class Framework:
                 f"indicators={len(self.indicators)}, aggregates={len(self.aggregates)})")
 
 
+_DIRECTION_WORDS = {"+": 1, "-": -1}
+
+
+def _parse_directions(t: pd.DataFrame) -> pd.Series:
+    """Map the ``direction`` column to +1/-1, refusing anything else by code and value.
+
+    Accepted: the numbers 1 and -1 (also as strings "1", "+1", "-1", "1.0") and the
+    strings "+" and "-".  A missing value (NaN/None/blank) is read as +1 on an
+    aggregate row only (COINr leaves aggregates' direction empty); on an indicator row
+    it is an error, since a silent +1 would rank a "lower is better" indicator backwards.
+    """
+    is_parent = t["code"].isin(set(t["parent"].dropna()))
+    out, bad = [], []
+    for c, d, agg in zip(t["code"], t["direction"], is_parent, strict=True):
+        if isinstance(d, str):
+            d = d.strip()
+        if d is None or d == "" or (not isinstance(d, str) and pd.isna(d)):
+            if agg:
+                out.append(1)
+                continue
+            bad.append(f"{c}={d!r}")
+            out.append(np.nan)
+            continue
+        if isinstance(d, str) and d in _DIRECTION_WORDS:
+            out.append(_DIRECTION_WORDS[d])
+            continue
+        if isinstance(d, bool):
+            v = np.nan
+        else:
+            try:
+                v = float(d)
+            except (TypeError, ValueError):
+                v = np.nan
+        if v not in (1.0, -1.0):
+            bad.append(f"{c}={d!r}")
+        out.append(v)
+    if bad:
+        raise ValueError(f"direction must be +1 or -1 (as numbers, or the strings '+'/'-'); bad: {_fmt(bad)}. "
+                         "Use -1 for indicators where lower raw values are better; a missing "
+                         "direction is only allowed on aggregate rows")
+    return pd.Series(out, index=t.index)
+
+
 def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str = "parent",
                          weight: str = "weight", direction: str = "direction") -> Framework:
     """Validate a framework table and return a :class:`Framework`.
@@ -156,7 +199,10 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
         Weight, Direction, iName, Denominator, Target`` are renamed.
     code, parent, weight, direction : str
         Column names, when they differ from the defaults.  ``weight`` and ``direction``
-        columns are optional (default 1 and +1).
+        columns are optional (default 1 and +1).  Directions must be 1 or -1 (numbers or
+        numeric strings); the strings "+" and "-" are read as +1 and -1.  A missing
+        direction is read as +1 on aggregate rows only; anything else ("neg", a blank
+        on an indicator, 0, 2) raises naming the code and value.
 
     Returns
     -------
@@ -166,7 +212,8 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     ------
     ValueError
         Unknown columns (a misspelt ``weight`` would otherwise be ignored), duplicated codes, a parent that is not a code (orphan), a cycle, more than one
-        root, negative weights, all-zero weights among siblings, a direction not in {-1, 1}.
+        root, negative weights, all-zero weights among siblings, a direction that is not
+        1/-1 (or "+"/"-"), or a missing direction on an indicator row.
     KeyError
         Missing ``code``/``parent`` columns.
 
@@ -209,7 +256,7 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
         t["name"] = t["code"]
     t["name"] = t["name"].fillna(t["code"]).astype(str)
     t["weight"] = pd.to_numeric(t["weight"], errors="coerce")
-    t["direction"] = pd.to_numeric(t["direction"], errors="coerce").fillna(1)
+    t["direction"] = _parse_directions(t)
 
     dup = t["code"][t["code"].duplicated()].unique()
     if len(dup):
@@ -236,10 +283,6 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
     if len(bad_w):
         raise ValueError(f"weights must be finite and non-negative; bad: "
                          f"{_fmt([f'{c}={w}' for c, w in bad_w.itertuples(index=False)])}")
-    bad_d = t.loc[~t["direction"].isin([-1, 1]), ["code", "direction"]]
-    if len(bad_d):
-        raise ValueError(f"direction must be +1 or -1; bad: "
-                         f"{_fmt([f'{c}={d}' for c, d in bad_d.itertuples(index=False)])}")
     t["direction"] = t["direction"].astype(int)
     children: dict[str, list[str]] = {}
     for c, p in zip(t["code"], t["parent"], strict=True):
