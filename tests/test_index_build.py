@@ -76,6 +76,13 @@ def test_weights_keyed_by_code_not_position(fw, cross):
         pi.IndexSpec(fw, weights={"aa": 1})
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, -1.0, "2", None])
+def test_spec_weights_must_be_finite_non_negative(fw, bad):
+    # an infinite weight used to pass (inf >= 0) and gave all-NaN scores (inf / inf)
+    with pytest.raises(ValueError, match="weights must be finite non-negative.*'a'"):
+        pi.IndexSpec(fw, weights={"a": bad})
+
+
 def test_overrides_really_apply(fw, cross):
     base = pi.build(pi.IndexSpec(fw), cross)
     spec = pi.IndexSpec(fw, overrides={"c": {"normalisation": "goalposts",

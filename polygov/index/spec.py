@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from ..errors import _fmt, check_in, close_matches
 from .aggregate import AGGREGATORS
 from .framework import Framework
@@ -32,6 +34,17 @@ def _freeze(obj: Any) -> Any:
     if isinstance(obj, list):
         return tuple(_freeze(v) for v in obj)
     return obj
+
+
+def _finite_nonneg(v) -> bool:
+    """True when ``v`` is a real number, finite and >= 0 (NaN, inf, strings and bools are not)."""
+    if isinstance(v, bool | str) or v is None:
+        return False
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(f) and f >= 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,9 +130,10 @@ class IndexSpec:
                 hints = {b: close_matches(b, codes) for b in bad}
                 raise KeyError(f"weights for unknown code(s) {_fmt(bad)}; weights are keyed by "
                                f"framework code. Close matches: {hints}")
-            neg = {k: v for k, v in self.weights.items() if not (v >= 0)}
+            neg = {k: v for k, v in self.weights.items() if not _finite_nonneg(v)}
             if neg:
-                raise ValueError(f"weights must be non-negative, got {neg}")
+                raise ValueError(f"weights must be finite non-negative numbers, got {neg}; "
+                                 "an infinite weight makes every score NaN (inf/inf)")
         for k, ov in self.overrides.items():
             if k not in inds:
                 raise KeyError(f"override for {k!r}, which is not an indicator "
