@@ -1,19 +1,30 @@
 """Outlier treatment: COINr-style winsorisation on skewness/kurtosis, then a log transform.
 
-The rule (the one COINr's ``Treat()``/``qTreat()`` applies by default, after the
-JRC's COIN Tool):
+The rule is COINr 1.1.x's default ``Treat()``/``qTreat()`` rule (after the JRC's COIN
+Tool), except that the log fallback of step 3 is skew-aware unless ``fallback="log_ct"``; source: COINr ``R/treat.R`` (``Treat.numeric``, ``winsorise``,
+``check_SkewKurt``, ``skew``, ``kurt``, ``log_CT``, ``log_CT_plus``), github.com/bluefoxr/COINr,
+and the vignette "Outlier treatment" (bluefoxr.github.io/COINr/articles/treat.html):
 
-1. An indicator *fails* when ``|skew| > skew_thresh`` **and** ``kurtosis > kurt_thresh``
-   (defaults 2 and 3.5).  Skewness and (excess) kurtosis are the bias-corrected sample
-   statistics (``scipy.stats.skew(bias=False)``, ``scipy.stats.kurtosis(bias=False)``,
-   the formulas of Excel's SKEW and KURT).
-2. A failing indicator is winsorised one step at a time: on the side of the skew, the
-   most extreme value is replaced by the next most extreme distinct value, until it
-   passes or ``winmax`` points have been changed.
-3. If winsorisation cannot make it pass, the winsorised values are discarded and the
-   *original* values are log-transformed ("COIN Tool log", skew-aware):
-   ``log(x - min + a)`` for positive skew, ``-log(max + a - x)`` for negative skew,
-   with ``a = 0.01 (max - min)``.
+1. An indicator *passes* when ``|skew| < skew_thresh`` **or** ``kurtosis < kurt_thresh``
+   (defaults 2 and 3.5), so it *fails* when ``|skew| >= skew_thresh`` and
+   ``kurtosis >= kurt_thresh``.  Skewness and (excess) kurtosis are the bias-corrected
+   sample statistics of the non-missing values (COINr's ``skew``/``kurt``, taken from
+   ``e1071`` type 2; equal to ``scipy.stats.skew(bias=False)``,
+   ``scipy.stats.kurtosis(bias=False)`` and Excel's SKEW and KURT).
+2. A failing indicator is winsorised one step at a time: on the side of the skew (the high
+   side when ``skew >= 0``), every point at the most extreme value is set to the next most
+   extreme value; the skew is recomputed before each step, and steps continue while the
+   indicator fails and fewer than ``winmax`` points have been changed.  As in COINr, a step
+   that moves several tied points may take the count past ``winmax``.
+3. If the winsorised indicator still fails, the winsorised values are discarded and the
+   *original* values are log-transformed, with ``a = 0.01 (max - min)``:
+
+   - ``fallback="log_ct_plus"`` (default): skew-aware, ``log(x - min + a)`` for positive
+     skew and ``-log(max + a - x)`` otherwise (COINr's ``log_CT_plus``, "bi-direction log
+     transformation", COINr >= 1.1.2, chosen there with ``f2 = "log_CT_plus"``);
+   - ``fallback="log_ct"``: ``log(x - min + a)`` whatever the skew (COINr's default ``f2``,
+     ``log_CT``).  Use it to reproduce COINr's default exactly; for a negatively skewed
+     indicator it makes the skew worse, which is why polygov does not default to it.
 
 Every changed point is reported.
 """
@@ -23,7 +34,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["skew_kurt", "winsorise", "log_ct", "treat_series"]
+__all__ = ["skew_kurt", "winsorise", "log_ct", "treat_series", "FALLBACKS"]
+
+#: Log transforms used when winsorisation is not enough (see the module docstring).
+FALLBACKS = ("log_ct_plus", "log_ct")
 
 
 def skew_kurt(x) -> tuple[float, float]:
@@ -47,8 +61,9 @@ def skew_kurt(x) -> tuple[float, float]:
 
 
 def _fails(x, skew_thresh: float, kurt_thresh: float) -> bool:
+    # COINr check_SkewKurt: pass = |skew| < skew_thresh or kurt < kurt_thresh
     s, k = skew_kurt(x)
-    return abs(s) > skew_thresh and k > kurt_thresh
+    return abs(s) >= skew_thresh and k >= kurt_thresh
 
 
 def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
@@ -59,46 +74,59 @@ def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
     -------
     (Series, list)
         The winsorised series and a list of ``(index label, old, new)`` for changed points.
-        If the rule still fails after ``winmax`` points, the series returned still fails;
-        :func:`treat_series` then falls back to :func:`log_ct`.
+        Stops once ``winmax`` or more points have changed (a tied step may pass
+        ``winmax``, as in COINr).  If the rule still fails, the series returned still
+        fails; :func:`treat_series` then falls back to :func:`log_ct`.
     """
     orig = x.to_numpy(dtype=float)
     y = orig.copy()
     changed = np.zeros(len(y), dtype=bool)
-    while _fails(y, skew_thresh, kurt_thresh):
+    # COINr winsorise(): step while failing and fewer than winmax points changed
+    while int(changed.sum()) < winmax and _fails(y, skew_thresh, kurt_thresh):
         s, _ = skew_kurt(y)
         ok = ~np.isnan(y)
-        ext = np.max(y[ok]) if s > 0 else np.min(y[ok])
+        high = s >= 0
+        ext = np.max(y[ok]) if high else np.min(y[ok])
         hit = ok & (y == ext)
         rest = y[ok & ~hit]
-        if rest.size == 0 or int((changed | hit).sum()) > winmax:
+        if rest.size == 0:
             break
-        y[hit] = rest.max() if s > 0 else rest.min()
+        y[hit] = rest.max() if high else rest.min()
         changed |= hit
     idx = np.nonzero(changed)[0]
     pts = [(x.index[i], float(orig[i]), float(y[i])) for i in idx]
     return pd.Series(y, index=x.index, name=x.name), pts
 
 
-def log_ct(x: pd.Series) -> pd.Series:
-    """Skew-aware "COIN Tool log": ``log(x-min+a)`` (positive skew) or ``-log(max+a-x)``."""
+def log_ct(x: pd.Series, *, skew_aware: bool = True) -> pd.Series:
+    """"COIN Tool log" with ``a = 0.01 (max - min)``.
+
+    ``skew_aware=True`` (COINr ``log_CT_plus``): ``log(x-min+a)`` for positive skew,
+    ``-log(max+a-x)`` otherwise.  ``skew_aware=False`` (COINr ``log_CT``, its default):
+    ``log(x-min+a)`` always.
+    """
     v = x.astype(float)
     lo, hi = v.min(), v.max()
     a = 0.01 * (hi - lo)
     s, _ = skew_kurt(v)
-    if s >= 0:
+    if not skew_aware or s > 0:
         return np.log(v - lo + a)
     return -np.log(hi + a - v)
 
 
 def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
-                 skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> tuple[pd.Series, list[dict]]:
+                 skew_thresh: float = 2.0, kurt_thresh: float = 3.5,
+                 fallback: str = "log_ct_plus") -> tuple[pd.Series, list[dict]]:
     """Apply the treatment rule to one indicator.
 
     Parameters
     ----------
     method : {"winsorise", "none"}
         "winsorise" applies the full rule of the module docstring.
+    fallback : {"log_ct_plus", "log_ct"}
+        Log transform applied when winsorising ``winmax`` points is not enough:
+        skew-aware (default, COINr ``log_CT_plus``) or COINr's default ``log_CT``.
+        Set it through ``IndexSpec(treatment_params={"fallback": "log_ct"})``.
 
     Returns
     -------
@@ -110,6 +138,9 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
         return x.astype(float), []
     if method != "winsorise":
         raise ValueError(f"unknown treatment {method!r}; expected one of 'winsorise', 'none'")
+    if fallback not in FALLBACKS:
+        raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
+                         f"{', '.join(repr(f) for f in FALLBACKS)}")
     s0, k0 = skew_kurt(x)
     if not _fails(x, skew_thresh, kurt_thresh):
         return x.astype(float), []
@@ -118,9 +149,9 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
     if not _fails(y, skew_thresh, kurt_thresh):
         return y, [dict(index=i, before=b, after=a, action="winsorised", reason=why)
                    for i, b, a in pts]
-    z = log_ct(x)
+    z = log_ct(x, skew_aware=fallback == "log_ct_plus")
     s1, k1 = skew_kurt(z)
-    reason = (f"{why}; winsorising {winmax} points was not enough, log transform applied "
+    reason = (f"{why}; winsorising {winmax} points was not enough, {fallback} transform applied "
               f"(after: skew={s1:.2f}, kurtosis={k1:.2f})")
     recs = [dict(index=i, before=float(x.loc[i]), after=float(z.loc[i]), action="log",
                  reason=reason) for i in x.index if not pd.isna(x.loc[i])]
