@@ -696,3 +696,85 @@ def test_outcome_constant_within_entities_is_refused():
         fit_panel(df, "y ~ x", effects="entity", cov="robust")
     ok = fit_panel(df, "y ~ x", effects="none", cov="robust")
     assert np.isfinite(ok.params["x"])
+
+
+# ----------------------------------------------------------------------- non-finite formula terms
+def test_formula_term_infinite_rejected_naming_term_and_rows(rng):
+    """np.log(0) = -inf used to be dropped silently by pyfixest while n_entities, n_clusters
+    and the small-sample factors described all 60 entities (audit p4.py)."""
+    d = make_panel(rng, n=60, t=6)
+    zero = [f"C{i:03d}" for i in range(20)]  # 20 whole entities get z = 0
+    d["z"] = np.where(d.iso3.isin(zero), 0.0, np.exp(d.x1))
+    for effects in ("twoway", "none", "random"):
+        with pytest.raises(ValueError, match=r"'np\.log\(z\)' is infinite in 120 row\(s\), "
+                                             r"e\.g\. \[\('C000', 2000\)"):
+            fit_panel(d, "y ~ np.log(z)", effects=effects)
+    # a plain regressor column with inf in a formula was dropped silently too
+    bad = d.assign(x2=d.x2.where(d.index != 7, np.inf))
+    with pytest.raises(ValueError, match=r"'x2' is infinite in 1 row\(s\), e\.g\. \[\('C000', 2007\)"
+                                         r"|'x2' is infinite in 1 row\(s\)"):
+        fit_panel(bad, "y ~ x1 + x2")
+    # NaN created by the formula (log of a negative) in an otherwise complete row
+    neg = d.assign(z=np.where(d.index == 130, -1.0, np.exp(d.x1)))
+    with pytest.raises(ValueError, match=r"'np\.log\(z\)' is NaN in 1 row\(s\), e\.g\. \[\('C021', 2004\)"):
+        fit_panel(neg, "y ~ np.log(z)")
+    # ... but a NaN that only follows from a missing raw value is the usual listwise drop
+    miss = d.assign(z=np.where(d.index == 130, np.nan, np.exp(d.x1)))
+    assert fit_panel(miss, "y ~ np.log(z)").nobs == 359
+
+    # the correct sample, once the user drops the zeros: described by its own counts,
+    # estimates equal to OLS with entity and year dummies (statsmodels) on those rows
+    import statsmodels.formula.api as smf
+
+    ok = d[~d.iso3.isin(zero)]
+    res = fit_panel(ok, "y ~ np.log(z)", effects="twoway", cov="cluster")
+    assert res.nobs == 240 and res.n_entities == 40 and res.n_clusters == (40,)
+    assert res.residuals.index.equals(ok.index)
+    sm = smf.ols("y ~ np.log(z) + C(iso3) + C(year)", ok).fit()
+    np.testing.assert_allclose(res.params["np.log(z)"], sm.params["np.log(z)"], rtol=1e-8)
+
+
+def test_library_sample_guard(rng, monkeypatch):
+    """If a library ever drops rows polygov passed, fitting raises instead of mislabelling."""
+    import polygov.regression.model as model
+
+    d = make_panel(rng, n=30, t=5)
+    d["z"] = np.where(d.index < 10, 0.0, np.exp(d.x1))
+    monkeypatch.setattr(model, "_check_finite_terms", lambda *a, **k: None)
+    with pytest.raises(RuntimeError, match=r"estimated the model on 140 rows but polygov "
+                                           r"passed 150 complete rows"):
+        fit_panel(d, "y ~ np.log(z)")
+    # statsmodels keeps the -inf rows: the design-matrix guard names the column
+    with pytest.raises(RuntimeError, match=r"non-finite values in column\(s\) \['np\.log\(z\)'\]"):
+        fit_cross_section(d, "y ~ np.log(z)")
+
+
+def test_cross_section_nonfinite_term_and_too_few_rows(rng):
+    d = pd.DataFrame({"iso3": [f"C{i:02d}" for i in range(30)], "x": rng.uniform(1, 2, 30)})
+    d["y"] = d.x + rng.normal(size=30)
+    d.loc[3, "x"] = 0.0  # np.log(0) = -inf gave all-NaN estimates silently
+    with pytest.raises(ValueError, match=r"'np\.log\(x\)' is infinite in 1 row\(s\), e\.g\. \['C03'\]"):
+        fit_cross_section(d, "y ~ np.log(x)")
+    with pytest.raises(ValueError, match=r"'x' is infinite in 1 row"):
+        fit_cross_section(d.assign(x=d.x.replace(0.0, np.inf)), "y ~ x")
+    # n == k crashed with ZeroDivisionError; n < k was called "collinear"
+    with pytest.raises(ValueError, match=r"too few rows: 2 observation\(s\) for 2 parameters"):
+        fit_cross_section(d.iloc[:2], "y ~ x")
+    with pytest.raises(ValueError, match=r"too few rows: 2 observation\(s\) for 3 parameters "
+                                         r"\(\['Intercept', 'x', 'w'\]\)"):
+        fit_cross_section(d.iloc[:2].assign(w=[1.0, 5.0]), "y ~ x + w")
+    # n = k + 1 works: one residual degree of freedom (classical SE by hand)
+    small = d.iloc[4:7]
+    res = fit_cross_section(small, "y ~ x", cov="classical")
+    X = np.column_stack([np.ones(3), small.x])
+    b, ssr = np.linalg.lstsq(X, small.y, rcond=None)[:2]
+    se = np.sqrt(np.diag(ssr[0] / 1 * np.linalg.inv(X.T @ X)))
+    np.testing.assert_allclose(res.std_errors.to_numpy(), se, rtol=1e-10)
+
+
+def test_no_setting_with_copy_warning_after_listwise_drop(panel):
+    d = panel.assign(x1=panel.x1.where(panel.index != 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.SettingWithCopyWarning)
+        res = fit_panel(d[d.year > 2000], "y ~ x1 + x2")
+    assert res.nobs == 660 - 1

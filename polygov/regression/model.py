@@ -45,7 +45,13 @@ Listwise deletion over every variable the model uses (dependent, regressors,
 entity, time and cluster columns), *after* lags and leads are built from the
 full panel.  The number of dropped rows is recorded in the results' ``notes``.
 A variable that is missing everywhere, or a sample that ends up empty, raises a
-``ValueError`` naming the columns and their missing counts.
+``ValueError`` naming the columns and their missing counts.  Before the drop every
+formula term is evaluated (formulaic) on the data: a value of +-inf, or a NaN the
+formula itself created in a row whose variables are all observed (``np.log(0)``,
+``np.log(-1)``), raises a ``ValueError`` naming the term and a few offending rows,
+because the estimation libraries would otherwise drop those rows silently and the
+reported sample (``nobs``, entities, clusters, small-sample factors) would be wrong.
+As a guard, a library that fits another number of rows than polygov passed raises.
 """
 
 from __future__ import annotations
@@ -208,9 +214,77 @@ def _listwise(df: pd.DataFrame, cols: Sequence[str], name: str, return_mask: boo
         raise ValueError(
             f"no row of {name} has all of {list(cols)} observed (missing counts: {miss}); "
             "the variables never overlap - choose variables observed in the same rows")
-    if n_drop:
-        df = df.loc[keep]
+    if n_drop:  # .loc already copied; the shallow copy detaches it (no SettingWithCopyWarning)
+        df = df.loc[keep].copy(deep=False)
     return (df, n_drop, keep) if return_mask else (df, n_drop)
+
+
+def _row_labels(df: pd.DataFrame, rows: np.ndarray, keys: Sequence[str]) -> list:
+    """Up to five labels of the rows in ``rows`` (key-column tuples, else index labels)."""
+    keys = [k for k in keys if k in df.columns]
+    sub = df.iloc[np.flatnonzero(rows)[:5]]
+    if keys:
+        return [tuple(r) if len(keys) > 1 else r[0] for r in sub[keys].itertuples(index=False)]
+    return sub.index.tolist()
+
+
+def _check_finite_terms(df: pd.DataFrame, rhs: str, complete: np.ndarray,
+                        keys: Sequence[str]) -> None:
+    """Raise if a right-hand-side factor is infinite, or NaN in a complete row.
+
+    Every factor of ``rhs`` is evaluated with formulaic on ``df`` (all rows, before the
+    listwise drop): plain numeric columns directly, expressions such as ``np.log(z)`` or
+    ``I(x**2)`` as formulaic evaluates them.  A value of +-inf anywhere, or a NaN in a row
+    where every raw variable of the model is observed (``complete``: the formula itself
+    created it, e.g. ``np.log`` of a negative value), would otherwise be dropped silently
+    by the estimation library, which would then fit another sample than the one polygov
+    describes.
+    """
+    from formulaic import Formula, model_matrix
+
+    factors: dict[str, bool] = {}  # expression -> is a plain column lookup
+    for term in Formula(rhs):
+        for fa in term.factors:
+            method = getattr(fa.eval_method, "value", str(fa.eval_method))
+            if method != "literal":
+                factors.setdefault(str(fa.expr), method == "lookup")
+    problems = []
+    for expr, lookup in factors.items():
+        if lookup:
+            if expr not in df.columns or not pd.api.types.is_numeric_dtype(df[expr]):
+                continue
+            vals = df[expr].to_numpy(dtype=float)[:, None]
+        else:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mm = model_matrix(f"0 + {expr}", df, na_action="ignore")
+            vals = np.column_stack([pd.to_numeric(mm[c], errors="coerce").to_numpy(dtype=float)
+                                    for c in mm.columns]) if len(mm.columns) else None
+            if vals is None or len(vals) != len(df):
+                continue  # pragma: no cover - formulaic keeps every row with na_action="ignore"
+        bad = np.isinf(vals).any(axis=1) | (np.isnan(vals).any(axis=1) & complete)
+        if bad.any():
+            n_inf = int(np.isinf(vals).any(axis=1).sum())
+            kind = ("infinite" if n_inf == int(bad.sum()) else
+                    "NaN" if n_inf == 0 else "infinite or NaN")
+            problems.append(f"{expr!r} is {kind} in {int(bad.sum())} row(s), e.g. "
+                            f"{_row_labels(df, bad, keys)}")
+    if problems:
+        raise ValueError(
+            "formula term(s) with non-finite values: " + "; ".join(problems) + ". The "
+            "estimation library would drop these rows silently; fix the data (replace or "
+            "drop the infinite values) or the transformation (drop non-positive values "
+            "before np.log, or use np.log1p for a variable with zeros)")
+
+
+def _check_library_sample(n_lib: int, n_passed: int, library: str) -> None:
+    """Guard: the library must fit exactly the rows polygov passed (and described)."""
+    if int(n_lib) != int(n_passed):
+        raise RuntimeError(
+            f"{library} estimated the model on {int(n_lib)} rows but polygov passed "
+            f"{int(n_passed)} complete rows: it dropped rows itself (non-finite values "
+            "created by the formula?), so the sample sizes, clusters and corrections would "
+            "describe the wrong sample. Please report this with the formula")
 
 
 def _n_pairs(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> int:
@@ -358,7 +432,9 @@ def fit_panel(
     ValueError
         A regressor collinear with the fixed effects (named, with the effect
         it is collinear with); too few clusters; an all-missing variable or an
-        empty sample; duplicated panel keys; unknown ``effects``/``cov``.
+        empty sample; duplicated panel keys; unknown ``effects``/``cov``; a
+        formula term that is infinite, or NaN where its variables are observed
+        (named, with a few offending entity/period keys).
 
     Notes
     -----
@@ -437,7 +513,10 @@ def fit_panel(
             rhs_vars.append(c)
     model_cols = list(dict.fromkeys([dependent, *rhs_vars, *clusters]))
     model_cols = [c for c in model_cols if c not in keys]
+    df_all = df
     df, n_drop, keep = _listwise(df, model_cols, "data", return_mask=True)
+    if formula is not None:
+        _check_finite_terms(df_all, rhs, keep, keys)
     if n_drop:
         e_codes, e_uniques = pd.factorize(e_codes[keep])
         t_codes, t_uniques = pd.factorize(t_codes[keep])
@@ -532,6 +611,7 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
             if dropped:
                 raise ValueError(dropped) from exc
             raise
+    _check_library_sample(fit._N, len(sample_index), f"pyfixest {pf.__version__}")
     collin = list(getattr(fit, "_collin_vars", []) or [])
     if collin:
         msg = _diagnose_collinear(df, collin, effects, entity, time, force=True)
@@ -558,11 +638,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
     else:
         clusters_out = tuple(clusters)
     resid = np.asarray(fit._u_hat, dtype=float).ravel()
-    if resid.size == len(sample_index):
-        fitted_s = pd.Series(y_obs - resid, index=sample_index, name="fitted")
-        resid_s: pd.Series | None = pd.Series(resid, index=sample_index, name="residual")
-    else:  # pragma: no cover - pyfixest dropped rows despite fixef_rm="none"
-        fitted_s = resid_s = None
+    fitted_s = pd.Series(y_obs - resid, index=sample_index, name="fitted")
+    resid_s = pd.Series(resid, index=sample_index, name="residual")
     return RegressionResults(
         params=params, cov=covm, dependent=dependent, model="panel",
         estimator={"none": "pooled", "entity": "entity", "twoway": "twoway"}[effects],
@@ -668,6 +745,7 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
     else:
         kw = {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bw}
     res = mod.fit(debiased=True, **kw)
+    _check_library_sample(res.nobs, len(df), f"linearmodels {linearmodels.__version__}")
     xb = np.asarray(res.fitted_values, dtype=float).ravel()  # x'b, same row order as df
     names = [("Intercept" if str(n) == "Intercept" else str(n)) for n in res.params.index]
     params = pd.Series(res.params.to_numpy(), index=names, name="estimate")
@@ -732,12 +810,16 @@ def fit_cross_section(
     Raises
     ------
     ValueError
-        Collinear regressors (named), non-positive weights, too few clusters.
+        Collinear regressors (named), non-positive weights, too few clusters;
+        a formula term that is infinite, or NaN where its variables are observed
+        (named, with offending rows); no more rows than parameters (``n <= k``).
 
     Notes
     -----
     Missing data: listwise deletion over the formula's variables, weights and
-    cluster column (count recorded in ``notes``).  Standardised coefficients
+    cluster column (count recorded in ``notes``).  Formula terms are evaluated
+    first: a term that is +-inf in any row, or NaN in a row whose variables are
+    all observed (``np.log(0)``, ``np.log(-1)``), raises instead of being dropped.  Standardised coefficients
     use unweighted standard deviations.  Small-sample corrections: see
     :mod:`polygov.regression.covariance`.
 
@@ -766,7 +848,10 @@ def fit_cross_section(
                               + ([cluster] if cluster else [])))
     check_columns(data, cols)
     check_numeric(data, [dependent] + ([weights] if weights else []))
-    df, n_drop = _listwise(data[cols].copy(), cols, "data")
+    labels = [k for k in ("iso3", "year") if k in data.columns]  # to name offending rows
+    df_all = data[cols + [k for k in labels if k not in cols]].copy()
+    df, n_drop, keep = _listwise(df_all, cols, "data", return_mask=True)
+    _check_finite_terms(df_all, rhs, keep, labels)
     notes = (f"{n_drop} row(s) with missing values dropped (listwise)",) if n_drop else ()
     if weights is not None and (df[weights] <= 0).any():
         bad = df.loc[df[weights] <= 0, weights].head(5).tolist()
@@ -780,6 +865,19 @@ def fit_cross_section(
     X = np.asarray(model.exog, dtype=float)
     yv = np.asarray(model.endog, dtype=float)
     w = np.asarray(model.weights, dtype=float) if weights else None
+    _check_library_sample(X.shape[0], len(df), f"statsmodels {statsmodels.__version__}")
+    finite = np.isfinite(X).all(axis=0)
+    if not finite.all():  # guard: _check_finite_terms should have caught these
+        raise RuntimeError(
+            f"the design matrix built by statsmodels has non-finite values in column(s) "
+            f"{[n for n, ok in zip(names, finite, strict=True) if not ok]}; OLS would "
+            "return NaN estimates. Please report this with the formula")
+    n_obs, k_par = X.shape
+    if n_obs <= k_par:
+        raise ValueError(
+            f"too few rows: {n_obs} observation(s) for {k_par} parameters ({names}); OLS needs "
+            "more observations than parameters (n > k) to estimate the error variance and "
+            "standard errors. Use a larger sample or fewer regressors")
     groups = pd.factorize(df.loc[model.data.row_labels, cluster])[0] if cluster else None
     fit = _ols(X, yv, w, spec.name, groups, int(model.k_constant))
     if fit is None:
