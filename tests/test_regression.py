@@ -778,3 +778,37 @@ def test_no_setting_with_copy_warning_after_listwise_drop(panel):
         warnings.simplefilter("error", pd.errors.SettingWithCopyWarning)
         res = fit_panel(d[d.year > 2000], "y ~ x1 + x2")
     assert res.nobs == 660 - 1
+
+
+# ----------------------------------------------------------------------- level= / alpha= checked
+def test_level_and_alpha_must_be_probabilities(panel, rng):
+    d = pd.DataFrame({"x": rng.normal(size=60), "z": rng.normal(size=60)})
+    d["y"] = d.x * (1 + d.z) + rng.normal(size=60)
+    res = fit_cross_section(d, "y ~ x * z")
+    # level=95 gave NaN bands (marginal_effect)
+    with pytest.raises(ValueError, match=r"level must be strictly between 0 and 1.*got 95.*"
+                                         r"use level=0.95"):
+        marginal_effect(res, "x", "z", values=[0.0, 1.0], level=95)
+    with pytest.raises(TypeError, match="level must be a number"):
+        marginal_effect(res, "x", "z", values=[0.0], level="95%")
+    me = marginal_effect(res, "x", "z", values=[0.0], level=0.9)
+    from scipy import stats
+
+    c = stats.t.ppf(0.95, res.df_inference)  # hand computation of the 90% band
+    assert np.isclose(me.ci_high.iloc[0], res.params["x"] + c * res.std_errors["x"])
+    # level=95 recorded every specification as failed instead of raising up front
+    with pytest.raises(ValueError, match="level must be strictly between 0 and 1.*got 95"):
+        specification_curve(panel, outcomes=["y"], treatments=["x1"], level=95)
+    curve = specification_curve(panel, outcomes=["y"], treatments=["x1", "x2"])
+    # alpha=5 called every specification significant
+    with pytest.raises(ValueError, match=r"alpha must be strictly between 0 and 1.*got 5.*"
+                                         r"use alpha=0.05"):
+        specification_summary(curve, alpha=5)
+    for bad in (0, 1, float("nan"), -0.1):
+        with pytest.raises(ValueError, match="alpha must be strictly between 0 and 1"):
+            specification_summary(curve, alpha=bad)
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        specification_summary(curve, alpha=True)
+    s = specification_summary(curve, alpha=0.01)
+    assert s.share_significant_positive.iloc[0] == ((curve.estimate > 0)
+                                                    & (curve.p_value < 0.01)).mean()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .results import RegressionResults
+from .results import RegressionResults, check_unit_interval
 
 __all__ = ["marginal_effect"]
 
@@ -82,8 +82,8 @@ def marginal_effect(
         Needed when ``values`` is not given (e.g. the estimation data).
     n : int
         Grid size when ``values`` is None.
-    level : float
-        Confidence level of the band.
+    level : float, default 0.95
+        Confidence level of the band, strictly between 0 and 1 (0.95, not 95).
 
     Returns
     -------
@@ -93,6 +93,7 @@ def marginal_effect(
     """
     if not isinstance(results, RegressionResults):
         raise TypeError(f"results must be a RegressionResults, got {type(results).__name__}")
+    level = check_unit_interval(level, "level", 0.95)
     params = results.params
     if x not in params.index:
         raise ValueError(f"{x!r} is not a term of the model; terms are {list(params.index)}")

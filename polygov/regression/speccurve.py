@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import PolygovWarning, check_columns, check_dataframe, check_in, check_numeric
 from .model import EFFECTS, fit_panel
+from .results import check_unit_interval
 
 __all__ = ["specification_curve", "specification_summary", "SPEC_COLUMNS"]
 
@@ -128,8 +129,9 @@ def specification_curve(
         ``min_clusters`` (passed to :func:`fit_panel`).
     entity, time, cov : str
         Passed to :func:`fit_panel` (``cov`` unless an estimator sets its own).
-    level : float
-        Confidence level for ``ci_low``/``ci_high``.
+    level : float, default 0.95
+        Confidence level for ``ci_low``/``ci_high``, strictly between 0 and 1
+        (checked before any model is fitted).
     standardise : bool, default False
         If True, z-score the outcome and the treatment within each
         specification's estimation sample, so estimates are in standard
@@ -161,6 +163,7 @@ def specification_curve(
     """
     check_dataframe(data)
     check_in(on_error, ("record", "raise"), name="on_error")
+    level = check_unit_interval(level, "level", 0.95)
     outcomes, treatments = list(outcomes), list(treatments)
     if not outcomes or not treatments:
         raise ValueError("outcomes= and treatments= each need at least one column")
@@ -237,6 +240,13 @@ def _zscore(frame: pd.DataFrame, used: list[str], cols: list[str]) -> pd.DataFra
 def specification_summary(curve: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Share of specifications by sign and significance.
 
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Output of :func:`specification_curve` (needs ``estimate``, ``p_value``).
+    alpha : float, default 0.05
+        Significance level, strictly between 0 and 1 (0.05, not 5).
+
     Returns
     -------
     pandas.DataFrame
@@ -245,6 +255,7 @@ def specification_summary(curve: pd.DataFrame, *, alpha: float = 0.05) -> pd.Dat
         ``share_significant_negative`` (shares of successful specifications;
         significant means ``p_value < alpha``).
     """
+    alpha = check_unit_interval(alpha, "alpha", 0.05)
     check_columns(curve, ["estimate", "p_value"], name="curve")
     ok = curve["estimate"].notna()
     e, p = curve.loc[ok, "estimate"], curve.loc[ok, "p_value"]
