@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import polygov.index as pi
+from polygov.errors import DataQualityWarning
 
 TABLE = pd.DataFrame(
     [("a", "P", 1, 1), ("b", "P", 3, -1), ("c", "Q", 1, 1), ("d", "Q", 1, 1),
@@ -150,6 +151,31 @@ def test_missing_values_available_case_and_coverage(fw, cross):
     res = pi.build(pi.IndexSpec(fw, min_unit_coverage=0.6), x)
     assert "C00" not in res.stages["aggregated"].index
     assert res.log.query("stage == 'screen'")["iso3"].tolist() == ["C00"]
+
+
+def test_indicator_with_no_data_is_refused_not_dropped(fw, cross):
+    # was: 'b' all NaN -> P = a alone, b's weight silently moved to 'a'
+    with pytest.raises(ValueError, match=r"'b' have no observed value.*exclude"):
+        pi.build(pi.IndexSpec(fw), cross.assign(b=np.nan))
+    # excluding it explicitly is the documented way: P is then 'a' alone, by hand
+    res = pi.build(pi.IndexSpec(fw, exclude=("b",)), cross.assign(b=np.nan))
+    np.testing.assert_allclose(res.stages["aggregated"]["P"], _mm(cross.set_index("iso3").a))
+
+
+def test_indicator_missing_for_one_year_warns_and_logs(fw, rng):
+    n = 6
+    panel = pd.DataFrame({"iso3": [f"C{i}" for i in range(n)] * 2, "year": [2000] * n + [2001] * n,
+                          "a": rng.normal(size=2 * n), "b": rng.normal(size=2 * n),
+                          "c": rng.normal(size=2 * n), "d": rng.normal(size=2 * n)})
+    panel.loc[panel.year == 2001, "c"] = np.nan
+    with pytest.warns(DataQualityWarning, match=r"'c' in 2001"):
+        res = pi.build(pi.IndexSpec(fw), panel)
+    lg = res.log.query("action == 'indicator missing in year'")
+    assert list(zip(lg.code, lg.year, strict=True)) == [("c", 2001)]
+    # 2001: Q is d alone (min-max over both years of d), by hand
+    d = panel.set_index(["iso3", "year"])["d"]
+    np.testing.assert_allclose(res.stages["aggregated"].xs(2001, level="year")["Q"],
+                               _mm(d).xs(2001, level="year"))
 
 
 def test_explain_traces_numbers(fw, cross):

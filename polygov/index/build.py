@@ -219,6 +219,7 @@ def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list
     if d.empty:
         raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
     stages["screened"] = d[inds].astype(float)
+    _check_empty_indicators(spec, stages["screened"])
 
     for c in inds:
         method = spec.indicator_setting(c, "treatment")
@@ -236,7 +237,58 @@ def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list
         d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
         log += _log_rows(recs, "impute", keys, tokey)
     stages["imputed"] = d[inds].astype(float)
+    log += _check_empty_years(spec, stages["imputed"])
     return stages, log, keys
+
+
+def _check_empty_indicators(spec: IndexSpec, x: pd.DataFrame) -> None:
+    """Refuse an indicator (not excluded) with no observed value at all.
+
+    An indicator that is entirely missing cannot be "a component with missing values":
+    the per-unit rule (weights rescaled over the available components, ``min_coverage``)
+    would drop it for every unit and quietly move its weight to its siblings.
+    """
+    w = spec.node_weights()
+    empty = [c for c in x.columns if w.get(c, 1.0) > 0 and x[c].isna().all()]
+    if empty:
+        raise ValueError(
+            f"indicator(s) {_fmt(empty)} have no observed value in the data ({len(x)} rows "
+            "after min_unit_coverage screening); their weight would silently move to the other "
+            "components. Supply the data, or drop them with spec.replace(exclude=[...]) "
+            "(or framework.without([...]))")
+
+
+def _check_empty_years(spec: IndexSpec, x: pd.DataFrame) -> list[dict]:
+    """Warn about (and log) an indicator still missing for every unit of a year after imputation.
+
+    In a panel such an indicator is kept (it counts in the other years), but that year's
+    aggregates rest on the other components, so each (indicator, year) is named.
+    """
+    if "year" not in (x.index.names or []):
+        return []
+    w = spec.node_weights()
+    active = [c for c in x.columns if w.get(c, 1.0) > 0]
+    miss = x[active].isna().groupby(level="year").all()
+    if len(miss) < 2 or not miss.to_numpy().any():
+        return []
+    import warnings
+
+    recs, parts = [], []
+    for c in active:
+        years = list(miss.index[miss[c]])
+        if not years:
+            continue
+        parts.append(f"{c!r} in {_fmt(years, 8)}")
+        parent = spec.framework.parent(c)
+        for y in years:
+            recs.append(dict(stage="screen", iso3=None, year=y, code=c,
+                             action="indicator missing in year", before=np.nan, after=np.nan,
+                             reason=f"no unit has a value in {y} (after imputation); its weight "
+                                    f"moves to the other components of {parent!r} that year"))
+    warnings.warn(f"indicator(s) missing for every unit of some years: {'; '.join(parts)}. "
+                  "Those years' aggregates rest on the other components (see result.log, "
+                  "action 'indicator missing in year')", DataQualityWarning, stacklevel=4)
+    return recs
 
 
 def normalise_frame(spec: IndexSpec, x: pd.DataFrame) -> pd.DataFrame:
@@ -345,13 +397,23 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
         An indicator of the framework (or a denominator/grouping column) is not in ``data``.
     ValueError
         Duplicated ``iso3``/``year`` keys; geometric/harmonic aggregation of values <= 0;
-        a constant indicator under min-max/z-score normalisation.
+        a constant indicator under min-max/z-score normalisation; an indicator (not
+        excluded) with no observed value at all.
+
+    Warns
+    -----
+    DataQualityWarning
+        In a panel, an indicator missing for every unit of some year (named with the
+        years; each logged as ``indicator missing in year``).
 
     Notes
     -----
     Missing data: with ``imputation="none"`` a unit's aggregate is the weighted mean of
     its available components (weights rescaled), and missing when fewer than
-    ``min_coverage`` of them are available.  Ranks are computed from unrounded scores.
+    ``min_coverage`` of them are available.  That rule is for units missing some
+    values; an indicator missing for every unit is an error (exclude it explicitly), and
+    one missing for every unit of a year is kept with a warning and a log entry per year.
+    Ranks are computed from unrounded scores.
 
     Validated against: the Human Freedom Index 2018 (economic freedom from its five
     areas; personal freedom; human freedom) and UNDP's HDI (goalposts + geometric
