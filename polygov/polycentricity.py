@@ -226,11 +226,13 @@ def centre_scores(
     pandas.DataFrame
         ``entity``, ``time``, ``society``, ``market``, ``state`` (0-10; higher =
         stronger centre), ``effective_centres`` (1-3), ``entropy`` (normalised
-        Shannon entropy, 0-1), ``balance`` (0-1; the recommended summary, see
-        Notes), ``polycentricity`` (``effective_centres`` rescaled to 0-1:
-        ``(N_eff - 1) / 2``).  ``effective_centres``, ``entropy`` and
-        ``polycentricity`` track the state score closely (r = 0.89 with
-        ``state`` in 2016): see the warning in Notes.
+        Shannon entropy, 0-1), ``balance`` (0-1; ``1 - (max - min) / 10``, on
+        HFI mostly the society-state gap reversed, see Notes),
+        ``polycentricity`` (``effective_centres`` rescaled to 0-1:
+        ``(N_eff - 1) / 2``).  None of the summaries measures "more non-state
+        centres": ``effective_centres``, ``entropy`` and ``polycentricity``
+        track the state score (r = 0.89 with ``state`` in 2016) and
+        ``balance`` the society-state gap (r = -0.84): see the warning in Notes.
 
     Notes
     -----
@@ -241,9 +243,9 @@ def centre_scores(
     then mean of the groups in the centre (equal weights).  The three centre
     scores are then treated as the "shares" of the centres:
     ``effective_centres = 1 / sum_c p_c^2`` with ``p_c = score_c / sum scores``
-    and ``balance = 1 - (max - min) / 10``.  Equal but weak centres are
-    balanced, so read ``balance``/``effective_centres`` together with the
-    scores themselves.
+    and ``balance = 1 - (max - min) / 10`` (``max``/``min`` over the three
+    centre scores).  Equal but weak centres are balanced, so read
+    ``balance``/``effective_centres`` together with the scores themselves.
 
     .. warning::
        **The effective number of centres mostly measures the size of the
@@ -252,16 +254,30 @@ def centre_scores(
        2008-2016), so ``effective_centres`` - and ``polycentricity``, its
        linear rescaling, and ``entropy`` - rise and fall with it: in 2016 the
        Pearson correlation with ``state`` is r = 0.89 for
-       ``effective_centres`` (0.84 for ``entropy``), against about 0.0 for
-       ``society`` and ``market``.  A higher "effective number of centres"
+       ``effective_centres`` (0.84 for ``entropy``), while its correlation
+       with ``society`` is r = -0.15 and with ``market`` r = -0.09 (and the
+       state score itself is uncorrelated with both, |r| < 0.05).  A higher "effective number of centres"
        therefore usually means a *larger* state, not more or stronger non-state
-       centres.  ``balance`` depends less on the state score (r = 0.68 in
-       2016) and has a direct reading (the gap between the strongest and the
-       weakest centre), so it is the recommended one-number summary; better
-       still, analyse ``society``, ``market`` and ``state`` themselves.  The
-       existing columns are kept unchanged for reproducibility (the
-       correlations are recomputed from the bundled data in
-       ``tests/test_polycentricity.py``).
+       centres.
+
+       **``balance`` mostly measures the society-state gap, reversed.**  It is
+       ``1 - (strongest - weakest) / 10``, and on HFI the weakest centre is
+       the state (91% of 2016 country-years, as above) while the strongest is
+       society in 69% of them (market in the other 29%), so ``balance`` is
+       usually ``1 - (society - state) / 10`` - exactly so in 68% of the 2016
+       country-years.  In 2016 its Pearson correlation is r = -0.84 with
+       ``society - state``, r = -0.57 with ``society``, r = -0.43 with
+       ``market`` and r = 0.68 with ``state``.  What it captures: how far
+       apart the strongest and the weakest centre are, on the common 0-10
+       scale.  What it does not capture: the strength of any centre (equal
+       but weak centres score 1), the middle centre, or which centre leads;
+       and because the gap is mostly "society above state", a country whose
+       civil society grows (with an unchanged state) becomes *less* balanced.
+       It is no better a measure of polycentricity than the others; analyse
+       ``society``, ``market`` and ``state`` themselves (the summaries can
+       serve as descriptive controls, read as above).  The columns are kept
+       unchanged for reproducibility; every number in this warning is
+       recomputed from the bundled data in ``tests/test_polycentricity.py``.
 
     Missing data: a centre is NaN unless ``min_share`` of its groups are
     observed; the polycentricity measures are NaN unless all three centres

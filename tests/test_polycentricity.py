@@ -167,8 +167,36 @@ def test_documented_state_size_caveat_holds():
     assert abs(y16[["society", "market"]].corrwith(y16.state)).max() < 0.05
     lowest = out.state < out[["society", "market"]].min(axis=1)
     assert round(lowest[out.year == 2016].mean(), 2) == 0.91 and round(lowest.mean(), 2) == 0.93
-    doc = centre_scores.__doc__
+    r_eff = y16[["society", "market"]].corrwith(y16.effective_centres)
+    assert round(r_eff["society"], 2) == -0.15 and round(r_eff["market"], 2) == -0.09
+    doc = " ".join(centre_scores.__doc__.split())
     assert "r = 0.89" in doc and "r = 0.68" in doc and "91%" in doc and "93%" in doc
+    assert "r = -0.15" in doc and "r = -0.09" in doc and "recommended" not in doc
+
+
+def test_documented_balance_caveat_holds():
+    """balance = 1 - (max - min)/10 is mostly the society-state gap reversed (HFI 2016)."""
+    import polygov as pg
+
+    out = centre_scores(pg.data.load("hfi")).dropna()
+    y16 = out[out.year == 2016]
+    s = y16[["society", "market", "state"]]
+    # independent recomputation of the definition
+    np.testing.assert_allclose(y16.balance, 1 - (s.max(axis=1) - s.min(axis=1)) / 10)
+    assert round((s.idxmin(axis=1) == "state").mean(), 2) == 0.91
+    assert round((s.idxmax(axis=1) == "society").mean(), 2) == 0.69
+    assert round((s.idxmax(axis=1) == "market").mean(), 2) == 0.29
+    gap = 1 - (y16.society - y16.state) / 10
+    assert round(np.isclose(y16.balance, gap).mean(), 2) == 0.68
+    r = {k: round(float(np.corrcoef(y16.balance, v)[0, 1]), 2) for k, v in
+         {"gap": y16.society - y16.state, "society": y16.society, "market": y16.market,
+          "state": y16.state}.items()}
+    assert r == {"gap": -0.84, "society": -0.57, "market": -0.43, "state": 0.68}
+    doc = " ".join(centre_scores.__doc__.split())
+    for quoted in ("r = -0.84 with ``society - state``", "r = -0.57 with ``society``",
+                   "r = -0.43 with ``market``", "r = 0.68 with ``state``", "69%", "29%",
+                   "68% of the 2016"):
+        assert quoted in doc, quoted
 
 
 # ----------------------------------------------------------------------- municipalities
