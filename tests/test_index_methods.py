@@ -40,6 +40,21 @@ def test_bounded_normalisers_stay_in_range(v):
     assert set(o.unique()) <= {1.0, 2.0, 3.0}
 
 
+def test_ordinal_ties_share_a_category():
+    # was qcut on rank(method="first"): the three 2s were split over categories 1 and 2
+    x = pd.Series([1.0, 2, 2, 2, 3, 4])
+    assert pi.normalise(x, "ordinal", k=2).tolist() == [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+    y = pd.Series([5.0, 5, 5, 5, 5, 1, 9, np.nan])
+    o = pi.normalise(y, "ordinal", k=3)
+    assert o.iloc[:5].nunique() == 1 and np.isnan(o.iloc[7])
+    # without ties: pandas' quantile bins of the values themselves
+    z = pd.Series(np.random.default_rng(1).normal(size=23))
+    np.testing.assert_array_equal(pi.normalise(z, "ordinal", k=4),
+                                  pd.qcut(z, 4, labels=False).to_numpy() + 1.0)
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        pi.normalise(z, "ordinal", k=0)
+
+
 grid = arrays(float, st.integers(3, 30), elements=st.integers(-1000, 1000).map(float), unique=True)
 
 

@@ -19,7 +19,8 @@ name                      formula (x aligned so higher is better)
                           ``f = log`` when ``log=True`` (HDI income); bounds in raw units
 ``distance_to_target``    ``scale * clip((x - min) / (target - min), 0, 1)`` (COINr n_dist2targ)
 ``distance_to_frontier``  ``scale * x / max(x)``: share of the best performer (x > 0)
-``ordinal``               category 1..k of the quantile bins (``k=5``) or of ``breaks``
+``ordinal``               category 1..k of the quantile bins (``k=5``) or of ``breaks``;
+                          tied values share a category (cut on average ranks)
 ========================= =================================================================
 """
 
@@ -93,10 +94,23 @@ def distance_to_frontier(x: pd.Series, *, scale: float = 1.0) -> pd.Series:
 
 
 def ordinal(x: pd.Series, *, k: int = 5, breaks=None) -> pd.Series:
+    """Category 1..k: quantile bins of the ranks, or the bins ``breaks`` of the values.
+
+    Tied values always share a category: a value's position is its average rank
+    (``rank(method="average")``), cut at the k-quantiles of the positions ``1..n``.
+    Without ties this is exactly ``pd.qcut(x, k)``; with ties a bin may hold more (or
+    fewer) than n/k units rather than splitting equal values across categories.
+    """
     if breaks is not None:
         cats = pd.cut(x, bins=list(breaks), labels=False, include_lowest=True)
-    else:
-        cats = pd.qcut(x.rank(method="first"), q=k, labels=False)
+        return cats.astype(float) + 1
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"ordinal normalisation of {x.name!r}: k must be an integer >= 1, got {k!r}")
+    n = int(x.notna().sum())
+    if n < 2:
+        return pd.Series(np.where(x.notna(), 1.0, np.nan), index=x.index, name=x.name)
+    edges = np.quantile(np.arange(1, n + 1, dtype=float), np.linspace(0, 1, k + 1))
+    cats = pd.cut(x.rank(method="average"), bins=edges, labels=False, include_lowest=True)
     return cats.astype(float) + 1
 
 
