@@ -91,7 +91,7 @@ def test_truncated_corrupted_wrong_columns(shared_data, tmp_path):
     with pytest.raises(ParseError, match="truncated"):
         egdi.parse(p)
     p.write_bytes(b"\r\n".join(raw.split(b"\r\n")[:60]) + b"\r\n")  # cut at a row boundary
-    with pytest.raises(ParseError, match="only 59 countries.*truncated"):
+    with pytest.raises(ParseError, match="incomplete Survey file: 59 countries, 134 UN member.*truncated"):
         egdi.parse(p)
     p.write_bytes(raw.replace(b"0.85670", b"0.8S670", 1))
     with pytest.raises(ParseError, match=r"column 'egdi' has 1 non-numeric value\(s\) \['0.8S670'\]"):
@@ -105,3 +105,27 @@ def test_truncated_corrupted_wrong_columns(shared_data, tmp_path):
     p.write_bytes(raw.replace(b'"Ireland "', b'"Atlantis "', 1))
     with pytest.raises(ParseError, match=r"could not be mapped to ISO3: \['Atlantis'\]"):
         egdi.parse(p)
+
+
+@pytest.mark.parametrize("file, edition", [("egdi/EGOV_DATA_2024.csv", "2024"),
+                                           ("egdi/unu-egov/egdi-2018.csv", "2018")])
+def test_truncated_at_a_line_break_names_missing_states(shared_data, tmp_path, file, edition):
+    # 193 rows (UN member states) in alphabetical order; 90% of the lines keeps 173
+    lines = (shared_data / file).read_bytes().splitlines(keepends=True)
+    p = tmp_path / f"egdi-{edition}.csv"
+    p.write_bytes(b"".join(lines[: int(len(lines) * 0.9)]))
+    with pytest.raises(ParseError, match=r"incomplete Survey file: 173 countries, 20 UN member "
+                                         r"state\(s\) missing: \['KNA', 'LCA'.*St. Kitts and Nevis"):
+        egdi.parse(p, edition=edition)
+
+
+def test_south_sudan_not_required_before_it_joined(shared_data, tmp_path):
+    # South Sudan joined the UN in July 2011: a 2010 Survey without it is complete
+    raw = pd.read_csv(shared_data / "egdi/unu-egov/egdi-2010.csv", dtype=str, keep_default_na=False)
+    p = tmp_path / "egdi-2010.csv"
+    raw[raw["country-code"] != "SSD"].to_csv(p, index=False)
+    assert len(egdi.parse(p, edition="2010")) == 192
+    p = tmp_path / "egdi-2012.csv"
+    raw[raw["country-code"] != "SSD"].to_csv(p, index=False)
+    with pytest.raises(ParseError, match=r"missing: \['SSD'\] \(South Sudan\)"):
+        egdi.parse(p, edition="2012")

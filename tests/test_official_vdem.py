@@ -106,7 +106,21 @@ def test_truncated_and_not_vdem(shared_data, tmp_path):
         vdem.parse(p)
 
 
-def test_historical_code_clashing_with_iso_is_dropped(shared_data, tmp_path):
+@pytest.mark.parametrize("frac", [0.5, 0.99])
+def test_truncated_at_a_line_break(shared_data, tmp_path, frac):
+    # a cut at a line break leaves a well-formed CSV; the unit count of the last year
+    # (179 in v14, V-Dem Democracy Report 2024) exposes it
+    lines = (shared_data / CSV).read_bytes().splitlines(keepends=True)
+    p = tmp_path / "vdem.csv"
+    p.write_bytes(b"".join(lines[: int(len(lines) * frac)]))
+    with pytest.raises(ParseError, match=r"vdem.csv: incomplete V-Dem file: only \d+ unit\(s\) have "
+                                         r"data for 2023, .* v14 covers at least 179"):
+        vdem.parse(p, edition="v14-lite")
+
+
+def test_historical_code_clashing_with_iso_is_dropped(shared_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(vdem, "UNITS_LAST_YEAR", {})  # a 200-row excerpt: skip the unit count
+    monkeypatch.setattr(vdem, "MIN_UNITS_LAST_YEAR", 1)
     raw = pd.read_csv(shared_data / CSV, nrows=200)  # Mexico and Suriname rows
     fake = raw[raw.country_text_id == "MEX"].head(3).assign(country_name="Kingdom of Saxony",
                                                            country_text_id="SAU")

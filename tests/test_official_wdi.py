@@ -101,3 +101,49 @@ def test_csv_corrupted_truncated_wrong_columns(shared_data, tmp_path):
     p.write_bytes(data.replace(b'"cty_iso"', b'"iso"', 1))
     with pytest.raises(ParseError, match=r"\['cty_iso'\] missing"):
         wdi.parse(p)
+
+
+def test_truncated_at_a_line_break(shared_data, tmp_path):
+    # 6 series x 266 economies x 5 years, series after series: a cut at a line break
+    lines = (shared_data / FILE).read_bytes().splitlines(keepends=True)
+    p = tmp_path / "wdi.csv"
+    p.write_bytes(b"".join(lines[: 1 + 1330 * 3 + 700]))  # mid-way through the 4th series
+    with pytest.raises(ParseError, match=r"wdi.csv: incomplete WDI extract: series "
+                                         r"\['NY.GDP.PCAP.PP.CD'\] have \[700\] of the 266 economies x 5 years"):
+        wdi.parse(p, edition="bipa-2024")
+    p.write_bytes(b"".join(lines[: 1 + 1330 * 3]))  # after the 3rd series: a complete grid
+    with pytest.raises(ParseError, match=r"edition 'bipa-2024' has the series .* but "
+                                         r"\['NY.GDP.PCAP.PP.CD', 'NE.CON.GOVT.ZS', 'SP.POP.TOTL'\] are missing"):
+        wdi.parse(p, edition="bipa-2024")
+
+
+def test_wrong_edition(shared_data):
+    # the "api" edition requests 1990:2023 (sources.py); this extract has 2018-2022
+    with pytest.raises(ParseError, match=r"edition mismatch: WDI edition 'api' covers 1990-2023, "
+                                         r"but this file has the years 2018-2022"):
+        wdi.parse(shared_data / FILE, edition="api")
+
+
+def test_editions_match_the_source_registry():
+    from urllib.parse import parse_qs, urlsplit
+
+    from polygov.data.sources import SOURCES
+
+    url = urlsplit(SOURCES["wdi"].editions["api"].url)
+    series = url.path.rsplit("/", 1)[-1].split(";")
+    lo, hi = parse_qs(url.query)["date"][0].split(":")
+    assert wdi.EDITIONS["api"] == {"series": tuple(series), "years": (int(lo), int(hi))}
+    assert set(wdi.EDITIONS) <= set(SOURCES["wdi"].editions)
+
+
+def test_unknown_code_dropped_with_warning(raw, tmp_path):
+    from polygov.errors import DataQualityWarning
+
+    bad = raw.copy()
+    bad.loc[bad.cty_iso == "AFE", "cty_iso"] = "AFX"  # an aggregate code not in AGGREGATES
+    p = tmp_path / "wdi.csv"
+    bad.fillna({"value": "NA"}).to_csv(p, index=False)
+    with pytest.warns(DataQualityWarning, match=r"1 code\(s\) neither a country .* dropped: "
+                                                r"\['AFX \(Africa Eastern and Southern\)'\]"):
+        out = wdi.parse(p, edition="bipa-2024")
+    assert "AFX" not in set(out["iso3"]) and out["iso3"].nunique() == 216

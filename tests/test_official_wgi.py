@@ -133,6 +133,31 @@ def test_truncated_csv(shared_data, tmp_path):
         wgi.parse(cut)
 
 
+def test_truncated_long_csv_at_indicator_year_boundary(shared_data, tmp_path):
+    # rows run year by year, indicator by indicator (214 economies each): cutting after a
+    # whole block leaves equal counts per indicator-year, but va lacks the last year
+    lines = (shared_data / "wgi/2024_update/wgidataset.csv").read_bytes().splitlines(keepends=True)
+    assert len(lines) == 1 + 214 * 25 * 6
+    cut = tmp_path / "wgidataset.csv"
+    cut.write_bytes(b"".join(lines[: 1 + 214 * (6 * 10 + 5)]))  # 1996-2008, then 2009 cc..rq
+    with pytest.raises(ParseError, match=r"wgidataset.csv: incomplete WGI table: indicator\(s\) "
+                                         r"\['va'\] lack year\(s\) \[2009\]"):
+        wgi.parse(cut, edition="2024-csv")
+
+
+@pytest.mark.parametrize("rows, what", [
+    (7704 // 2, r"107 economies, but the 2023 Update covers 214"),
+    (7704 - 10, r"1 economy\(ies\) lack some of the 36 WGI series, e.g. ZWE lacks \['RL.PER.RNK'"),
+])
+def test_truncated_databank_at_a_line_break(shared_data, tmp_path, rows, what):
+    # WGIData.csv: 36 series rows per economy, 214 economies; cut at a line break
+    lines = (shared_data / "wgi/2023_update_wdi_bulk/WGIData.csv").read_bytes().splitlines(keepends=True)
+    cut = tmp_path / "WGIData.csv"
+    cut.write_bytes(b"".join(lines[: 1 + rows]))
+    with pytest.raises(ParseError, match="WGIData.csv: incomplete .*" + what):
+        wgi.parse(cut, edition="2023-wdi")
+
+
 def test_truncated_xlsx(shared_data, tmp_path):
     raw = (shared_data / "wgi/2024_update/wgidataset.xlsx").read_bytes()
     cut = tmp_path / "wgidataset.xlsx"

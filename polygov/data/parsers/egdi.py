@@ -77,6 +77,26 @@ def _scheme(path: Path, columns) -> str:
     raise AssertionError  # pragma: no cover
 
 
+#: UN member states admitted after a survey edition, by year of admission.
+JOINED_UN = {"SSD": 2011}
+
+
+def _check_members(path: Path, df: pd.DataFrame, year: int) -> None:
+    """Refuse a survey file that lacks UN member states (truncated at a line break, filtered)."""
+    from ...countries import country_table
+
+    t = country_table()
+    members = {c for c in t.loc[t["un_member"], "iso3"] if JOINED_UN.get(c, 0) < year}
+    missing = sorted(members - set(df["iso3"]))
+    if missing:
+        names = t.set_index("iso3").loc[missing, "country"].tolist()
+        fail(path, f"incomplete Survey file: {len(df)} countries, {len(missing)} UN member "
+                   f"state(s) missing: {missing[:10]} ({', '.join(names[:10])}"
+                   f"{', …' if len(missing) > 10 else ''}). Every Survey covers all UN member "
+                   "states; the file is truncated (cut at a line break?) or filtered: download "
+                   "it again")
+
+
 def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     """Parse one UN E-Government Survey file into a tidy ``iso3``-``year`` table.
 
@@ -100,8 +120,9 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
 
     Notes
     -----
-    A file must hold one row per country with unique ISO3 codes; every name
-    must map (otherwise :class:`~polygov.data.parsers.ParseError` lists the
+    A file must hold one row per country with unique ISO3 codes and cover
+    every UN member state of the survey year (a file cut at a line break is
+    refused, naming the missing states); every name must map (otherwise :class:`~polygov.data.parsers.ParseError` lists the
     unmapped names). Missing values stay missing (UNU 2010 lacks ``hci`` for 10
     countries).
     """
@@ -150,9 +171,7 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     dup = df["iso3"].duplicated(keep=False)
     if dup.any():
         fail(path, f"country codes occur twice: {df.loc[dup, ['country', 'iso3']].to_dict('records')}")
-    if len(df) < 150:
-        fail(path, f"only {len(df)} countries; a Survey file covers the 193 UN member states. "
-                   "The file looks truncated: download it again")
+    _check_members(path, df, years[0])
     for c in ("egdi", "osi", "hci", "tii", "epi"):
         bad = df[c].notna() & ~df[c].between(0, 1)
         if bad.any():

@@ -135,6 +135,14 @@ CODE_EXCEPTIONS: dict[str, tuple[str | None, str]] = {
 
 _ID = ["country_name", "country_text_id", "year"]
 
+#: Units (``country_text_id``) with data in the last year of each version, as
+#: published (v14: the 179 units of the Democracy Report 2024, data for 2023). A file
+#: with fewer is truncated or filtered, even when it was cut at a line break.
+UNITS_LAST_YEAR: dict[int, int] = {14: 179}
+#: Lower bound for versions not in :data:`UNITS_LAST_YEAR` (every version since v10
+#: covers more than 170 units in its last year).
+MIN_UNITS_LAST_YEAR = 170
+
 
 def variables() -> pd.DataFrame:
     """Return :data:`VARIABLES` as a table: ``code``, ``label``, ``scale``, ``direction``."""
@@ -151,6 +159,19 @@ def _iso3_known() -> set[str]:
         import country_converter as coco
 
         return set(coco.CountryConverter().data["ISO3"])
+
+
+def _check_complete(path: Path, df: pd.DataFrame, version: int) -> None:
+    """Refuse a file missing units in its last year (truncated at a line break, or filtered)."""
+    last = int(df["year"].max())
+    n_last = df.loc[df["year"] == last, "country_text_id"].nunique()
+    need = UNITS_LAST_YEAR.get(version, MIN_UNITS_LAST_YEAR)
+    if n_last < need:
+        end = df.iloc[-1]
+        fail(path, f"incomplete V-Dem file: only {n_last} unit(s) have data for {last}, the last "
+                   f"year, but V-Dem v{version} covers at least {need}. The file ends with "
+                   f"{end['country_name']} ({end['country_text_id']}) in {int(end['year'])}: it "
+                   "is truncated or filtered. Download it again")
 
 
 def parse(path: str | Path, *, edition: str | None = None,
@@ -179,6 +200,11 @@ def parse(path: str | Path, *, edition: str | None = None,
     historical units not in ISO 3166) are dropped with a
     :class:`~polygov.errors.DataQualityWarning` naming them. Missing values
     stay missing (V-Dem codes many variables only in some years).
+
+    A file is refused (:class:`~polygov.data.parsers.ParseError`) when fewer
+    units have data in its last year than the version covers
+    (:data:`UNITS_LAST_YEAR`, else :data:`MIN_UNITS_LAST_YEAR`): a download
+    cut off at a line break parses otherwise.
     """
     path = Path(path)
     wanted = set(_ID) | set(VARIABLES) | set(extra or [])
@@ -230,6 +256,7 @@ def parse(path: str | Path, *, edition: str | None = None,
             if bad.any():
                 fail(path, f"{c} should lie in [0, 1] but has {int(bad.sum())} value(s) outside, "
                            f"e.g. {df.loc[bad, c].head(3).tolist()}")
+    _check_complete(path, df, int(m.group(1)) if m else int(df["year"].max()) - 2009)
     known = _iso3_known()
     df["country_text_id"] = df["country_text_id"].str.strip()
     units = df.groupby("country_text_id")["country_name"].first()

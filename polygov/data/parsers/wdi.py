@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from ...errors import DataQualityWarning
 from ._common import fail, read_text_csv, require_columns, to_numeric_strict
 
-__all__ = ["AGGREGATES", "INDICATOR_NAMES", "parse"]
+__all__ = ["AGGREGATES", "EDITIONS", "INDICATOR_NAMES", "parse"]
 
 #: World Bank aggregate codes (regions, income and lending groups, demographic
 #: dividend groups, small states ...), as served by the API in 2024.
@@ -51,6 +53,13 @@ INDICATOR_NAMES = {
     "NY.GDP.PCAP.PP.CD": "gdppc_ppp",
     "NE.CON.GOVT.ZS": "gov_consumption_gdp",
     "SP.POP.TOTL": "population",
+}
+
+#: Series and years of the known editions (see :mod:`polygov.data.sources`: the
+#: ``api`` URL requests these series for 1990:2023). Other labels are not checked.
+EDITIONS: dict[str, dict] = {
+    "api": {"series": tuple(INDICATOR_NAMES), "years": (1990, 2023)},
+    "bipa-2024": {"series": tuple(INDICATOR_NAMES), "years": (2018, 2022)},
 }
 
 _CSV = ["ind_id", "cty_id", "cty_nm", "cty_iso", "date", "value"]
@@ -95,8 +104,49 @@ def _from_csv(path: Path) -> pd.DataFrame:
     return raw[_CSV]
 
 
+def _known_codes() -> set[str]:
+    from ...countries import country_table
+
+    return set(country_table()["iso3"])
+
+
+def _check_complete(path: Path, df: pd.DataFrame, edition: str | None) -> None:
+    """The API returns every economy x year of every series (missing = null): check that grid."""
+    series = sorted(df["ind_id"].unique())
+    years = sorted(df["date"].unique())
+    econ = df["cty_id"].unique()
+    if len(df) != len(series) * len(years) * len(econ):
+        n = df.groupby("ind_id").size()
+        short = n[n < len(years) * len(econ)]
+        fail(path, f"incomplete WDI extract: series {list(short.index)[:6]} have "
+                   f"{short.tolist()[:6]} of the {len(econ)} economies x {len(years)} years = "
+                   f"{len(years) * len(econ)} rows every complete series has. The file is "
+                   "truncated (cut at a line break?): download it again")
+    spec = EDITIONS.get(edition or "")
+    if spec is None:
+        return
+    missing = [c for c in spec["series"] if c not in series]
+    if missing:
+        fail(path, f"incomplete WDI extract: edition {edition!r} has the series "
+                   f"{list(spec['series'])} but {missing} are missing; the file is truncated "
+                   "or another extract: download it again")
+    lo, hi = spec["years"]
+    if years != list(range(lo, hi + 1)):
+        fail(path, f"edition mismatch: WDI edition {edition!r} covers {lo}-{hi}, but this file "
+                   f"has the years {int(years[0])}-{int(years[-1])} ({len(years)} years). Pass "
+                   "the right edition= or register the file with new_edition=True")
+
+
 def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     """Parse a WDI API extract (JSON or flattened CSV) into a tidy ``iso3``-``year`` panel.
+
+    Parameters
+    ----------
+    path : path-like
+        API v2 JSON response or the flattened CSV.
+    edition : str, optional
+        Edition label; for the labels in :data:`EDITIONS` (``"api"``,
+        ``"bipa-2024"``) the series and years are checked.
 
     Returns
     -------
@@ -110,6 +160,12 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     -----
     Missing values (``NA`` / JSON ``null``) stay missing; a cell that is
     neither a number nor a missing code raises, naming the column and value.
+    The API returns every economy x year of every series requested, so a file
+    whose series x economy x year grid is incomplete is refused as truncated;
+    for the editions in :data:`EDITIONS` every series and year must be there.
+    Codes that are neither aggregates nor countries known to
+    :func:`polygov.countries.country_table` are dropped with a
+    :class:`~polygov.errors.DataQualityWarning` naming them.
     """
     path = Path(path)
     with open(path, "rb") as fh:
@@ -119,18 +175,27 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     if df["date"].isna().any():
         fail(path, "rows without a year (date); the file is truncated or corrupted")
     df["date"] = df["date"].astype(int)
+    dup = df.duplicated(["cty_id", "date", "ind_id"])
+    if dup.any():
+        fail(path, f"duplicated country-year-series rows, e.g. "
+                   f"{df.loc[dup, ['cty_id', 'date', 'ind_id']].head(3).to_dict('records')}")
+    _check_complete(path, df, edition)
     iso = df["cty_iso"].fillna("").astype(str).str.strip()
     keep = (iso != "") & ~iso.isin(AGGREGATES) & ~iso.isin(DROPPED_ECONOMIES)
     df = df[keep].assign(iso3=iso[keep])
     bad = sorted(set(df.loc[~df["iso3"].str.fullmatch(r"[A-Z]{3}"), "iso3"]))
     if bad:
         fail(path, f"unexpected country codes {bad[:10]}")
+    unknown = sorted(set(df["iso3"]) - _known_codes())
+    if unknown:
+        names = df[df["iso3"].isin(unknown)].groupby("iso3")["cty_nm"].first()
+        warnings.warn(f"WDI: {len(unknown)} code(s) neither a country known to polygov.countries "
+                      f"nor a listed World Bank aggregate dropped: "
+                      f"{[f'{c} ({n})' for c, n in names.items()][:20]}; add aggregates to "
+                      "polygov.data.parsers.wdi.AGGREGATES", DataQualityWarning, stacklevel=2)
+        df = df[~df["iso3"].isin(unknown)]
     if df.empty:
         fail(path, "no country rows (only aggregates or nothing at all)")
-    dup = df.duplicated(["iso3", "date", "ind_id"])
-    if dup.any():
-        fail(path, f"duplicated country-year-series rows, e.g. "
-                   f"{df.loc[dup, ['iso3', 'date', 'ind_id']].head(3).to_dict('records')}")
     wide = df.pivot(index=["iso3", "date"], columns="ind_id", values="value")
     wide.columns = [_colname(c) for c in wide.columns]
     wide = wide.reset_index().rename(columns={"date": "year"})

@@ -85,6 +85,11 @@ _WDI_FIELDS = {"EST": "estimate", "STD.ERR": "std_error", "NO.SRC": "n_sources",
                "PER.RNK.UPPER": "pr_high"}
 _WDI_ID = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
 
+#: Economies covered by each WGI Update (keyed by the update's year), as published.
+ECONOMIES: dict[int, int] = {2023: 214, 2024: 214}
+#: Lower bound for updates not in :data:`ECONOMIES` (every update since 2002 covers 200+).
+MIN_ECONOMIES = 200
+
 
 def sniff_layout(path: str | Path) -> str:
     """Return ``"long"``, ``"legacy"`` or ``"wdi"`` from the file's content."""
@@ -146,7 +151,9 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     -----
     Rows whose six values are all missing (economies not covered that year)
     are kept, so the panel is balanced (214 × 25 × 6 = 32,100 rows in the 2024
-    Update). The margin of error of an estimate is ``1.645 * std_error`` for a
+    Update). A file whose economy x year x indicator grid is incomplete, or
+    that covers fewer economies than its update (:data:`ECONOMIES`, else
+    :data:`MIN_ECONOMIES`), is refused as truncated. The margin of error of an estimate is ``1.645 * std_error`` for a
     90% interval.
 
     Validated against: the 2023 legacy workbook and the DataBank layout of the
@@ -174,6 +181,12 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     m = re.match(r"(\d{4})", edition or "")
     check_edition_years(path, out["year"], edition, int(m.group(1)) - 1 if m else None,
                         "WGI (the '<Y> Update' covers data to Y-1)")
+    update = int(m.group(1)) if m else int(out["year"].max()) + 1
+    need = ECONOMIES.get(update, MIN_ECONOMIES)
+    n_econ = out["iso3"].nunique()
+    if n_econ < need:
+        fail(path, f"incomplete WGI file: {n_econ} economies, but the {update} Update covers "
+                   f"{need}. The file is truncated (cut at a line break?) or filtered: download it again")
     out["edition"] = edition if edition is not None else str(int(out["year"].max()) + 1)
     return out[COLUMNS].sort_values(["iso3", "year", "indicator"], ignore_index=True)
 
@@ -220,6 +233,13 @@ def _check_balanced(path: Path, df: pd.DataFrame) -> None:
         fail(path, f"incomplete WGI table: {df['indicator'].nunique()} indicator(s); economies per "
                    f"indicator-year vary ({short} vs {n.max()}). The file looks truncated: "
                    "download it again")
+    years = sorted(df["year"].unique())
+    per_ind = df.groupby("indicator")["year"].agg(lambda y: [int(v) for v in sorted(set(years) - set(y))])
+    gaps = per_ind[per_ind.map(len) > 0]
+    if len(gaps):
+        fail(path, f"incomplete WGI table: indicator(s) {list(gaps.index)} lack year(s) "
+                   f"{gaps.iloc[0][:5]} that the others have. The file looks truncated (cut at a "
+                   "line break?): download it again")
 
 
 def _parse_legacy(path: Path) -> pd.DataFrame:
@@ -290,6 +310,14 @@ def _parse_wdi(path: Path) -> pd.DataFrame:
     unknown = sorted(set(raw.loc[~split[1].isin(_WDI_FIELDS), "Indicator Code"]))
     if unknown:
         fail(path, f"unknown WGI series {unknown[:5]}; expected e.g. 'CC.EST', 'RL.STD.ERR'")
+    series = {f"{i.upper()}.{f}" for i in INDICATORS for f in _WDI_FIELDS}
+    have = raw.groupby("Country Code", sort=False)["Indicator Code"].agg(set)
+    short = have[have.map(len) < len(series)]
+    if len(short):
+        code = short.index[0]
+        fail(path, f"incomplete DataBank file: {len(short)} economy(ies) lack some of the "
+                   f"{len(series)} WGI series, e.g. {code} lacks "
+                   f"{sorted(series - short.iloc[0])[:6]}. The file is truncated: download it again")
     long = raw.assign(indicator=split[0].str.lower(), field=split[1].map(_WDI_FIELDS)).melt(
         id_vars=["Country Name", "Country Code", "indicator", "field"], value_vars=years,
         var_name="year")
