@@ -27,6 +27,7 @@ from .errors import check_columns, check_dataframe, check_in, check_numeric
 
 __all__ = [
     "CENTRE_INDICATORS",
+    "KEY_COLUMNS",
     "centre_scores",
     "effective_number",
     "fiscal_measures",
@@ -38,6 +39,13 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # concentration of shares
 # ---------------------------------------------------------------------------------------------
+#: Key (identifier) columns that :func:`effective_number` and :func:`shannon_entropy`
+#: never treat as actors when ``columns`` is not given: a numeric ``year`` counted as an
+#: actor's amount silently gave N_eff close to 1.
+KEY_COLUMNS = ("iso3", "year", "country", "region", "municipality", "entity", "time",
+               "period", "wave")
+
+
 def _shares(data, columns: Sequence[str] | None, missing: str, name: str) -> pd.DataFrame:
     """Validate a table of non-negative amounts and return row shares (rows sum to 1)."""
     if isinstance(data, np.ndarray):
@@ -47,9 +55,19 @@ def _shares(data, columns: Sequence[str] | None, missing: str, name: str) -> pd.
         data = pd.DataFrame(data, columns=[f"actor_{j}" for j in range(data.shape[1])])
     check_dataframe(data, name=name)
     check_in(missing, ("raise", "zero"), name="missing rule")
-    cols = list(data.columns) if columns is None else check_columns(data, columns, name=name)
+    if columns is None:
+        keys = [c for c in data.columns if c in KEY_COLUMNS]
+        cols = [c for c in data.columns if c not in KEY_COLUMNS]
+    else:
+        if isinstance(columns, str):
+            raise TypeError(f"{name}: columns= must be a list of actor columns, got the string "
+                            f"{columns!r}; e.g. columns=['state', 'market', 'society']")
+        keys = []
+        cols = check_columns(data, columns, name=name)
     if len(cols) < 2:
-        raise ValueError(f"{name}: need at least two actor columns, got {cols}")
+        excl = f" (key columns {keys} are never actors)" if keys else ""
+        raise ValueError(f"{name}: need at least two actor columns, got {cols}{excl}; "
+                         "pass columns=[...] naming the actors")
     check_numeric(data, cols, name=name)
     x = data[cols].astype(float)
     na = x.isna()
@@ -90,7 +108,11 @@ def effective_number(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str
         One row per unit (country-year, municipality...), one column per actor;
         non-negative amounts or shares.  Each row is rescaled to sum to 1.
     columns : list of str, optional
-        Actor columns (default: all columns).
+        Actor columns.  Default: every column except the key columns in
+        :data:`KEY_COLUMNS` (``iso3``, ``year``, ``country``, ``region``,
+        ``municipality``, ``entity``, ``time``, ``period``, ``wave``), so a
+        tidy frame with its keys can be passed as it is; any other non-numeric
+        column raises.  Name the actors explicitly when in doubt.
     missing : {"raise", "zero"}
         What to do with a missing share: raise (default) or count it as zero.
 
@@ -143,7 +165,7 @@ def shannon_entropy(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str]
     arr = p.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(arr > 0, arr * np.log(arr), 0.0)
-    h = -terms.sum(axis=1)
+    h = -terms.sum(axis=1) + 0.0  # + 0.0: one actor gives 0, not -0
     if normalise:
         h = h / np.log(arr.shape[1])
     return pd.Series(h, index=p.index, name="entropy")

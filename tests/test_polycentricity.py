@@ -64,6 +64,27 @@ def test_columns_and_missing_rule():
         effective_number(s)
 
 
+def test_key_columns_are_not_actors():
+    """A numeric year used to count as an actor: {year: 2000, a: 1, b: 2} gave ~1.003."""
+    d = pd.DataFrame({"iso3": ["AAA"], "year": [2000], "a": [1.0], "b": [2.0]})
+    want = 1 / ((1 / 3) ** 2 + (2 / 3) ** 2)  # = 1.8, by hand
+    assert want == pytest.approx(1.8)
+    np.testing.assert_allclose(effective_number(d), [want], rtol=1e-12)
+    np.testing.assert_allclose(effective_number(d[["year", "a", "b"]]), [1.8], rtol=1e-12)
+    h = -(1 / 3 * np.log(1 / 3) + 2 / 3 * np.log(2 / 3)) / np.log(2)
+    np.testing.assert_allclose(shannon_entropy(d), [h], rtol=1e-12)
+    # explicit columns= still decide (a key column can be named deliberately)
+    np.testing.assert_allclose(effective_number(d, columns=["year", "a"]),
+                               [1 / ((2000 / 2001) ** 2 + (1 / 2001) ** 2)], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"need at least two actor columns, got \['a'\] "
+                                         r"\(key columns \['iso3', 'year'\] are never actors\)"):
+        effective_number(d[["iso3", "year", "a"]])
+    with pytest.raises(TypeError, match="columns= must be a list of actor columns"):
+        effective_number(d, columns="a")
+    # one actor holding everything: entropy 0, not -0
+    assert str(shannon_entropy(pd.DataFrame({"a": [1.0], "b": [0.0]})).iloc[0]) == "0.0"
+
+
 def test_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"non-negative.*row 'r2', column 'b' = -0\.5"):
         effective_number(pd.DataFrame({"a": [1, 1], "b": [0, -0.5]}, index=["r1", "r2"]))
