@@ -321,8 +321,28 @@ def test_fixed_effects_choice_changes_the_reported_number_of_effects(reg_data):
     assert _n_effects(w) == 0 and "random country intercepts" in w.summary.value
     w.effects.value = "twoway"
     png = w.plot.value
-    w.measure.value = "society"
-    assert w.plot.value != png and "Society centre" in w.table.value
+    assert "Society centre" in w.table.value
+    w.measure.value = "market"
+    assert w.plot.value != png and "Market centre" in w.table.value
+
+
+def test_default_measure_is_the_society_score_not_balance(reg_data):
+    """balance is mostly 1 - (society - state)/10 on the HFI: not a default, not 'recommended'."""
+    w = pw.RegressionExplorer(reg_data, debounce=0)
+    assert w.measure.value == "society" and list(w.result.params.index) == ["society"]
+    assert next(iter(pw.POLYCENTRICITY_MEASURES)) == "society"
+    assert "recommended" not in pw.POLYCENTRICITY_MEASURES["balance"]
+    assert "society" in pw.CountryProfile(pw.country_profile_data(), debounce=0).dimensions.value
+    # the reason, recomputed with NumPy from the centre scores (2016): state lowest, society
+    # highest in most country-years, so balance falls as society - state grows
+    d = reg_data.loc[reg_data["year"] == 2016, ["society", "market", "state", "balance"]].dropna()
+    s = d[["state", "market", "society"]].to_numpy()
+    assert len(d) == 127
+    assert np.mean(s.argmin(axis=1) == 0) == pytest.approx(0.913, abs=0.001)
+    assert np.mean(s.argmax(axis=1) == 2) == pytest.approx(0.693, abs=0.001)
+    gap = d["society"].to_numpy() - d["state"].to_numpy()
+    assert np.corrcoef(d["balance"], gap)[0, 1] == pytest.approx(-0.844, abs=0.001)
+    assert np.corrcoef(d["balance"], d["society"])[0, 1] == pytest.approx(-0.573, abs=0.001)
 
 
 def test_two_way_estimate_matches_ols_with_dummies(reg_data):

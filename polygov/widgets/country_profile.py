@@ -26,14 +26,14 @@ PROFILE_DIMENSIONS: dict[str, str] = {
     "ef_regulation": "Regulation (0-10)",
     "ef_regulation_business_bureaucracy": "Bureaucracy costs (0-10, higher = lower)",
     "ef_regulation_business_bribes": "Bribes & favouritism (0-10, higher = fewer)",
-    "balance": "Balance of centres (0-1)",
+    "balance": "Balance of centres (0-1; mostly the society-state gap, reversed)",
     "polycentricity": "Polycentricity (0-1; tracks state size)",
     "society": "Society centre (0-10)",
     "market": "Market centre (0-10)",
     "state": "State dominance (0-10)",
 }
 _DEFAULT_DIMS = ("ef_legal", "pf_rol", "ef_regulation", "ef_regulation_business_bureaucracy",
-                 "ef_regulation_business_bribes", "balance")
+                 "ef_regulation_business_bribes", "society")
 _ALL = "all countries"
 
 
@@ -154,7 +154,7 @@ class CountryProfile(LabWidget):
     peer_group : str
         A :func:`polygov.countries.peer_group` name or ``"all countries"``.
     dimensions : sequence of str
-        Initial dimensions (default: the five governance indicators and polycentricity).
+        Initial dimensions (default: the five governance indicators and the society centre score).
     band : (float, float)
         Initial peer band quantiles.
     debounce : float

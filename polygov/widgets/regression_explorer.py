@@ -42,13 +42,19 @@ OUTCOMES: dict[str, str] = {
 }
 
 #: Polycentricity measures from :func:`polygov.polycentricity.centre_scores` (column -> label).
-#: ``balance`` comes first: centre_scores documents that the effective number of centres (and
-#: its rescaling ``polycentricity``, and ``entropy``) mostly track the size of the state.
+#: The centre scores come first and ``society`` is the explorer's default: it measures the
+#: non-state centre the theory is about and is nearly uncorrelated with the state score.  The
+#: one-number summaries are misleading on the HFI data, because the (reversed) state score is
+#: the lowest centre in 91% of the country-years of 2016 and society the highest in 69%:
+#: ``balance = 1 - (max - min) / 10`` is then mostly ``1 - (society - state) / 10`` (r = -0.84
+#: with ``society - state``, -0.57 with ``society`` in 2016), so a *stronger* civil society
+#: shows up as *less* balance; the effective number of centres (and its rescaling
+#: ``polycentricity``, and ``entropy``) mostly track the size of the state.
 POLYCENTRICITY_MEASURES: dict[str, str] = {
-    "balance": "Balance of centres (0-1, recommended)",
     "society": "Society centre (0-10)",
     "market": "Market centre (0-10)",
     "state": "State dominance (0-10)",
+    "balance": "Balance of centres (0-1; mostly the society-state gap, reversed)",
     "polycentricity": "Polycentricity (effective centres, 0-1; tracks state size)",
     "effective_centres": "Effective number of centres (1-3; tracks state size)",
     "entropy": "Entropy of centres (0-1; tracks state size)",
@@ -234,7 +240,8 @@ class RegressionExplorer(LabWidget):
     data : DataFrame, optional
         Default :func:`explorer_data`.
     outcome, measure : str
-        Initial choices (columns).
+        Initial choices (columns; default: rule of law on the ``society`` centre score -
+        :data:`POLYCENTRICITY_MEASURES` says why not ``balance``).
     controls : sequence of str
         Initial controls.
     effects, cov, cluster : str
@@ -262,7 +269,7 @@ class RegressionExplorer(LabWidget):
     """
 
     def __init__(self, data: pd.DataFrame | None = None, *, outcome: str = "pf_rol",
-                 measure: str = "balance", controls: Sequence[str] = (),
+                 measure: str = "society", controls: Sequence[str] = (),
                  effects: str = "twoway", cov: str = "cluster", cluster: str = "iso3",
                  debounce: float = 0.3):
         super().__init__(debounce=debounce)
