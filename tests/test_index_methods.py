@@ -214,6 +214,23 @@ def test_skew_kurt_equal_scipy(v):
     assert k == pytest.approx(stats.kurtosis(v, bias=False), rel=1e-6, abs=1e-6)
 
 
+def test_interpolation_uses_year_gaps():
+    # was positional: 2000: 0, 2001: NaN, 2010: 10 gave 5; linear in the year gives 1
+    from polygov.index.impute import impute
+
+    d = pd.DataFrame({"iso3": ["X"] * 4 + ["Y"] * 3, "year": [2010, 2001, 2000, 2004, 2003, 2000, 2009],
+                      "a": [10.0, np.nan, 0.0, np.nan, np.nan, 3.0, 9.0]})
+    out, recs = impute(d, columns=["a"], method="interpolate")
+    # hand: X at 2001 -> 1, 2004 -> 4; Y at 2003 -> 3 + 6 * 3/9 = 5
+    assert out["a"].tolist() == pytest.approx([10.0, 1.0, 0.0, 4.0, 5.0, 3.0, 9.0])
+    assert len(recs) == 3
+    # the same through build, with the year as an index level
+    fw = pi.framework_from_table(pd.DataFrame([("a", "I", 1), ("b", "I", 1), ("I", None, 1)],
+                                              columns=["code", "parent", "weight"]))
+    res = pi.build(pi.IndexSpec(fw, imputation="interpolate"), d.assign(b=np.arange(7.0)))
+    assert res.stages["imputed"].at[("X", 2001), "a"] == pytest.approx(1.0)
+
+
 def test_panel_imputation_over_time():
     fw = pi.framework_from_table(pd.DataFrame([("a", "I", 1), ("b", "I", 1), ("I", None, 1)],
                                               columns=["code", "parent", "weight"]))

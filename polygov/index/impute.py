@@ -7,10 +7,11 @@ Methods (registry :data:`IMPUTERS`):
 - ``"group_mean"`` / ``"group_median"``: mean/median within groups given by ``by``
   (e.g. region, income group, or ``"iso3"`` for a country's own mean over years in a
   panel).  Cells whose group has no observed value stay missing (and are reported so).
-- ``"interpolate"``: for panels, linear interpolation over years within each unit
-  (``by``, default ``"iso3"``), the first/last observed value carried to the ends; a
-  unit observed once gets that value in every year.  Rows must be sorted by year
-  within unit (``build`` sorts them).
+- ``"interpolate"``: for panels, linear interpolation in the year value within each
+  unit (``by``, default ``"iso3"``), so gaps between observed years are respected
+  (2000: 0, 2010: 10 gives 1 for 2001, not the row-wise 5); the first/last observed
+  value is carried to the ends; a unit observed once gets that value in every year.
+  Without a ``year`` column or index level, rows are interpolated by position.
 - ``"em"``: expectation-maximisation under a multivariate normal model of all
   indicators (Dempster, Laird & Rubin 1977; Little & Rubin 2019, ch. 11): missing
   cells are replaced by their conditional expectation given the observed cells of the
@@ -103,11 +104,33 @@ def _fill(data: pd.DataFrame, columns: list[str], stat: str, by) -> pd.DataFrame
 
 
 def _interpolate(data: pd.DataFrame, columns: list[str], by) -> pd.DataFrame:
-    """Linear interpolation over rows within each unit, ends filled with the nearest value."""
+    """Linear interpolation in the year within each unit, ends filled with the nearest value.
+
+    With a ``year`` column or index level the interpolation is against the year value
+    (2000: 0, 2010: 10 gives 1 in 2001), whatever the row order; without one, against
+    the row position within the unit.
+    """
     by = "iso3" if by is None else by
-    x = data[columns]
-    return x.groupby(_keys(data, by), dropna=False, group_keys=False).transform(
-        lambda s: s.interpolate(method="linear", limit_direction="both"))
+    x = data[columns].astype(float)
+    has_year = "year" in data.columns or "year" in (data.index.names or [])
+    t = (pd.to_numeric(pd.Series(_keys(data, "year")[0]), errors="raise").to_numpy(dtype=float)
+         if has_year else None)
+    vals = x.to_numpy(dtype=float, copy=True)
+    groups = pd.Series(np.arange(len(x))).groupby(_keys(data, by), dropna=False).indices
+    for rows in groups.values():
+        rows = np.asarray(rows)
+        pos = t[rows] if t is not None else np.arange(len(rows), dtype=float)
+        if t is not None and len(np.unique(pos)) < len(pos):
+            raise ValueError(f"interpolation over years needs one row per year within each unit; "
+                             f"{by!r} group of rows {rows[:5].tolist()} repeats a year")
+        order = np.argsort(pos, kind="stable")
+        rows, pos = rows[order], pos[order]
+        for j in range(vals.shape[1]):
+            v = vals[rows, j]
+            ok = ~np.isnan(v)
+            if ok.any() and not ok.all():
+                vals[rows[~ok], j] = np.interp(pos[~ok], pos[ok], v[ok])
+    return pd.DataFrame(vals, index=x.index, columns=x.columns)
 
 
 IMPUTERS = {
