@@ -64,8 +64,10 @@ EXCEPTIONS: dict[str, tuple[str | None, str]] = {
 }
 
 #: Historical codes accepted by :func:`validate_iso3` although not current ISO 3166-1.
+#: Official parsers emit ANT (WGI, to 2009) and YMD (V-Dem, to 1990).
 HISTORICAL_CODES = {"SCG": "Serbia and Montenegro", "YUG": "Yugoslavia", "CSK": "Czechoslovakia",
-                    "SUN": "USSR", "DDR": "East Germany", "XKX": "Kosovo"}
+                    "SUN": "USSR", "DDR": "East Germany", "XKX": "Kosovo",
+                    "ANT": "Netherlands Antilles (former)", "YMD": "South Yemen / Yemen PDR"}
 
 PEER_GROUPS: dict[str, tuple[str, ...]] = {
     "BRICS": ("BRA", "RUS", "IND", "CHN", "ZAF"),

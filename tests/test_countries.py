@@ -77,3 +77,32 @@ def test_income_groups_need_the_official_file(tmp_path, monkeypatch):
 def test_unknown_three_letter_code_is_not_taken_as_iso3():
     with pytest.raises(KeyError, match="ZZZ"):
         countries.to_iso3(["ZZZ"])
+
+
+def test_historical_codes_of_official_parsers_have_names():
+    # withdrawn ISO 3166-3 codes: ANT Netherlands Antilles (dissolved 2010), YMD South Yemen (to 1990)
+    got = countries.country_names(["ANT", "YMD", "DDR"]).tolist()
+    assert got == ["Netherlands Antilles (former)", "South Yemen / Yemen PDR", "East Germany"]
+
+
+@pytest.mark.parametrize("parser, file, edition", [
+    ("wgi", "wgi/2024_update/wgidataset.csv", "2024-csv"),  # same codes as the 2024 xlsx
+    ("wgi", "wgi/2023_update/wgidataset.xlsx", "2023"),
+    ("wgi", "wgi/2023_update_wdi_bulk/WGIData.csv", "2023-wdi"),
+    ("vdem", "vdem/vdemlite_v14_1970-2023.csv", "v14-lite"),
+    ("egdi", "egdi/EGOV_DATA_2022.csv", "2022"),
+    ("egdi", "egdi/EGOV_DATA_2024.csv", "2024"),
+    *[("egdi", f"egdi/unu-egov/egdi-{y}.csv", y) for y in ("2010", "2012", "2014", "2016", "2018")],
+    ("hdr", "hdr/HDR23-24_Composite_indices_complete_time_series.csv", "2023-24"),
+    ("wdi", "wdi/wb_wdi_2024.csv", "bipa-2024"),
+])
+def test_every_code_an_official_parser_emits_is_known(shared_data, parser, file, edition):
+    import warnings
+
+    from polygov.data.parsers import get_parser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        codes = set(get_parser(parser).parse(shared_data / file, edition=edition)["iso3"])
+    assert codes - set(countries.country_table()["iso3"]) == set()
+    countries.country_names(sorted(codes))  # raises on an unknown code
