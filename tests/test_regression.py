@@ -812,3 +812,30 @@ def test_level_and_alpha_must_be_probabilities(panel, rng):
     s = specification_summary(curve, alpha=0.01)
     assert s.share_significant_positive.iloc[0] == ((curve.estimate > 0)
                                                     & (curve.p_value < 0.01)).mean()
+
+
+# ----------------------------------------------------------------------- R² of random effects
+def test_table_labels_random_effects_r2_separately(panel):
+    """RE's R² (GLS-transformed regression) shared the "R²" row with pooled/FE R²."""
+    from linearmodels.panel import RandomEffects
+
+    pooled = fit_panel(panel, "y ~ x1 + x2", effects="none")
+    fe = fit_panel(panel, "y ~ x1 + x2", effects="twoway")
+    re = fit_panel(panel, "y ~ x1 + x2", effects="random")
+    lm = RandomEffects.from_formula("y ~ 1 + x1 + x2",
+                                    panel.set_index(["iso3", "year"])).fit()
+    frame = regression_table({"P": pooled, "FE": fe, "RE": re}, format="frame")
+    assert frame.loc["R²", "RE"] == ""
+    assert frame.loc["R² (RE, GLS)", "RE"] == f"{lm.rsquared:.3f}"
+    assert frame.loc["R² (RE, GLS)", ["P", "FE"]].tolist() == ["", ""]
+    # pooled R² by hand (numpy least squares)
+    X = np.column_stack([np.ones(len(panel)), panel.x1, panel.x2])
+    u = panel.y - X @ np.linalg.lstsq(X, panel.y, rcond=None)[0]
+    assert frame.loc["R²", "P"] == f"{1 - (u @ u) / ((panel.y - panel.y.mean()) ** 2).sum():.3f}"
+    assert np.isclose(float(re.summary_frame().loc["R2 (GLS)", "value"]), lm.rsquared,
+                      atol=1e-3)
+    assert "R2" not in re.summary_frame().index
+    # no random-effects model: no extra row (tables in the course unchanged)
+    assert "R² (RE, GLS)" not in regression_table([pooled, fe], format="frame").index
+    md = regression_table([fe, re], format="markdown")
+    assert "| R² (RE, GLS) |  | " in md

@@ -66,7 +66,10 @@ class RegressionResults:
         Observations used.
     r2, r2_within, r2_adj : float
         R² (of the full model, fixed effects included), within R² (NaN for
-        pooled and cross-section models) and adjusted R².
+        pooled and cross-section models) and adjusted R².  For random-effects
+        models ``r2`` is the R² of the GLS (quasi-demeaned) regression
+        (linearmodels' ``rsquared``), not comparable with the others; tables
+        and the summary label it ``R² (RE, GLS)`` / ``R2 (GLS)``.
     n_entities, n_periods : int or None
         Distinct entities and periods in the estimation sample.
     clusters : tuple of str
@@ -305,7 +308,7 @@ class RegressionResults:
             "fixed effects": ", ".join(self.fixed_effects) or "none",
             "covariance": self.cov_label,
             "N": self.nobs,
-            "R2": _fmt_num(self.r2),
+            ("R2 (GLS)" if self.estimator == "random" else "R2"): _fmt_num(self.r2),
             "R2 within": _fmt_num(self.r2_within),
         }
         if self.n_entities is not None:
