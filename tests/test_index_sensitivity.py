@@ -104,6 +104,48 @@ def test_weight_noise_recorded(setup):
     assert (lo <= ua.summary["median_rank"]).all() and (ua.summary["median_rank"] <= hi).all()
 
 
+@pytest.mark.parametrize("levels", [[4], [0], [3], ["2"], 7])
+def test_unknown_noise_levels_refused(setup, levels):
+    # was: an unknown level (this framework has levels 1-3; 3 is the index) silently left
+    # every weight fixed
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    with pytest.raises(ValueError, match=r"unknown noise level.*expected one of 1, 2"):
+        pi.uncertainty(spec, d, n_draws=5, noise_levels=levels)
+    with pytest.raises(ValueError, match=r"unknown noise level"):
+        pi.sobol(spec, d, n_base=8, factors=["weights"], noise_levels=levels)
+    ua = pi.uncertainty(spec, d, n_draws=20, seed=1, noise_levels=1)  # a single int is a level
+    ratio = ua.weights / pd.Series(spec.node_weights())
+    assert (ratio[["P", "Q", "I"]] == 1).all().all() and (ratio["a"] != 1).all()
+
+
+def test_uncertainty_of_an_indicator(setup):
+    # was: "min() arg is an empty sequence"
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    ua = pi.uncertainty(spec, d, n_draws=30, seed=2, code="b", leave_one_out=True,
+                        normalisations=[("minmax", {"lo": 1, "hi": 100}), "rank"])
+    assert set(ua.draws["omitted"]) == {""}
+    # min-max and rank are both monotone: the ranks of 'b' never move; scores by hand
+    b = d.set_index("iso3")["b"]
+    mm = 1 + 99 * (b - b.min()) / (b.max() - b.min())
+    np.testing.assert_allclose(ua.summary.set_index("iso3")["nominal_score"].reindex(b.index), mm)
+    seen = ua.summary.dropna(subset=["nominal_score"])      # 'b' is missing for two units
+    assert len(seen) == 23 and (seen["rank_q05"] == seen["rank_q95"]).all()
+    _check_draws(ua, d, range(0, 30, 7))
+
+
+@pytest.mark.parametrize("kw,match", [({"n_base": 0}, "n_base must be an integer >= 2"),
+                                      ({"n_base": 1}, "n_base must be an integer >= 2"),
+                                      ({"n_weight_sets": 0}, "n_weight_sets must be an integer >= 1"),
+                                      ({"n_weight_sets": 2.5}, "n_weight_sets must be an integer")])
+def test_sobol_sizes_validated(setup, kw, match):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    with pytest.raises(ValueError, match=match):
+        pi.sobol(spec, d, factors=["weights"], **kw)
+
+
 def test_progress_bar(setup, capsys):
     fw, d = setup
     spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})

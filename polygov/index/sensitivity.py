@@ -154,7 +154,8 @@ class _Engine:
                 N = normalise_frame(s, x)[self.inds].to_numpy(dtype=float)
                 self.N[(m, k)] = N
                 for a_i, pw in enumerate(self.powers):
-                    if min(pw.values()) <= 0 and np.nanmin(N) <= 0:
+                    # an indicator as the target has no aggregate below it (pw empty)
+                    if pw and min(pw.values()) <= 0 and np.nanmin(N) <= 0:
                         raise ValueError(_nonpositive_message(
                             N, self.inds, _agg_label(aggregations[a_i]), name, params,
                             _label(tname, tparams)))
@@ -393,6 +394,8 @@ def _loo_candidates(spec, eng):
     """Indicators that can be left out without emptying their parent."""
     w = spec.node_weights()
     out = []
+    if eng.code in eng.inds:   # an indicator as target: leaving one out cannot reach it
+        return out
     for c in spec.framework.leaves_under(eng.code):
         p = spec.framework.parent(c)
         if w[c] > 0 and sum(w[k] > 0 for k in spec.framework.children(p)) >= 2:
@@ -400,8 +403,22 @@ def _loo_candidates(spec, eng):
     return out
 
 
+def _check_levels(spec, levels) -> tuple[int, ...] | None:
+    """Validate ``noise_levels``: each must be a level with perturbable weights (1..top-1)."""
+    if levels is None:
+        return None
+    levels = [levels] if isinstance(levels, int | np.integer) else list(levels)
+    allowed = list(range(1, spec.framework.n_levels))
+    for v in levels:
+        check_in(v, allowed, name=f"noise level (framework levels 1..{spec.framework.n_levels}; "
+                                  f"{spec.framework.n_levels} is the index itself, whose weight is "
+                                  "not perturbed)")
+    return tuple(int(v) for v in levels)
+
+
 def _noisy_weights(spec, rng, n, noise, levels, idx=None):
     fw = spec.framework
+    levels = _check_levels(spec, levels)
     w0 = spec.node_weights()
     base = np.array([w0[c] for c in fw.codes])
     lv = fw.table.set_index("code")["level"]
@@ -531,7 +548,8 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     weight_noise : float
         Half-width of the multiplicative uniform weight noise (0 = fixed weights).
     noise_levels : list of int, optional
-        Levels whose weights are perturbed (default: every node except the root).
+        Levels whose weights are perturbed (default: every node except the root); each
+        must be a level of the framework below the index (1 = indicators), else ValueError.
     imputations : list of str, optional
         Imputation alternatives (default: the spec's own only).
     treatments : list, optional
@@ -541,7 +559,9 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
         If True, each draw leaves out one indicator (uniformly among those whose parent
         keeps at least one other component) or none, with equal probability.
     code : str, optional
-        The code whose ranks are analysed (default the index).
+        The code whose ranks are analysed (default the index).  An indicator works too:
+        its normalised score then varies with the normalisation, treatment and imputation
+        alternatives only (weights and aggregation do not reach it).
     n_jobs : int
         Number of joblib workers (batches of ``batch_size`` draws; each batch is vectorised;
         default batch size ``75,000 // n_units``).
@@ -574,6 +594,7 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
     if not 0 <= weight_noise < 1:
         raise ValueError(f"weight_noise must be in [0, 1), got {weight_noise}")
+    _check_levels(spec, noise_levels)
     eng = _setup(spec, data, normalisations, aggregations, imputations, code, treatments)
     rng = np.random.default_rng(seed)
     imp = rng.integers(len(eng.imps), size=n_draws)
@@ -647,7 +668,9 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     Parameters
     ----------
     n_base : int
-        Base sample size N (a power of 2 keeps the Sobol sequence balanced).
+        Base sample size N >= 2 (a power of 2 keeps the Sobol sequence balanced).
+    n_weight_sets : int
+        Number (>= 1) of weight vectors the ``weights`` factor chooses from.
     factors : list of str
         Subset of ``normalisation, aggregation, weights, imputation, treatment, leave_one_out``.
     per_unit : bool
@@ -666,6 +689,10 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     factors = list(factors)
     for f in factors:
         check_in(f, FACTORS, name="sensitivity factor")
+    for name, v, lo in (("n_base", n_base, 2), ("n_weight_sets", n_weight_sets, 1)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    _check_levels(spec, noise_levels)
     if len(set(factors)) != len(factors) or not factors:
         raise ValueError(f"factors must be distinct and non-empty, got {factors}")
     if "imputation" in factors and imputations is None:
