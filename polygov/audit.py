@@ -141,12 +141,39 @@ def cronbach_alpha(data: pd.DataFrame, *, columns=None, nan_policy: str = "pairw
     return pd.DataFrame([dict(k=k, n=int(x.dropna().shape[0]), alpha_raw=a_raw, alpha_std=a_std)])
 
 
-def _complete_corr(data, columns, what):
+def _check_variance(x: pd.DataFrame, what: str, rows: str) -> None:
+    """Raise naming the columns that do not vary over ``x`` (their correlations are undefined)."""
+    const = [c for c in x.columns if x[c].nunique(dropna=True) <= 1]
+    if const:
+        vals = [float(x[c].dropna().iloc[0]) if x[c].notna().any() else np.nan for c in const]
+        raise ValueError(f"{what}: column(s) {_fmt(const)} have zero variance over the {rows} "
+                         f"(constant values {_fmt(vals)}), so their correlations are undefined; "
+                         "drop them")
+
+
+def _check_singular(R: np.ndarray, columns, what: str) -> None:
+    """Raise naming the columns of an exactly collinear set (singular correlation matrix)."""
+    ev, vec = np.linalg.eigh(R)
+    tol = 1e-12 * len(ev) * max(abs(ev).max(), 1.0)
+    null = vec[:, ev <= tol]
+    if null.shape[1]:
+        involved = [c for c, v in zip(columns, np.abs(null).max(axis=1), strict=True) if v > 1e-6]
+        raise ValueError(f"{what}: the correlation matrix is singular ({null.shape[1]} zero "
+                         f"eigenvalue(s)): column(s) {_fmt(involved)} are exactly collinear (one is "
+                         "a linear combination of the others, e.g. a total next to its parts, or a "
+                         "duplicated column); drop one of them")
+
+
+def _complete_corr(data, columns, what, *, singular_ok: bool = False):
     x = _frame(data, columns, min_cols=2).dropna()
     if len(x) <= x.shape[1]:
         raise ValueError(f"{what} needs more complete rows ({len(x)}) than variables "
                          f"({x.shape[1]}); impute or use fewer variables")
-    return x, np.corrcoef(x.to_numpy(), rowvar=False)
+    _check_variance(x, what, f"{len(x)} complete rows")
+    R = np.corrcoef(x.to_numpy(), rowvar=False)
+    if not singular_ok:
+        _check_singular(R, list(x.columns), what)
+    return x, R
 
 
 def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
@@ -161,6 +188,13 @@ def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     ``KMO_j = sum_i r_ij^2 / (sum_i r_ij^2 + sum_i p_ij^2)`` (i != j) with ``p`` the
     partial correlations from the inverse correlation matrix; complete cases.
     Validated against ``factor_analyzer.calculate_kmo`` to 1e-10.
+
+    Raises
+    ------
+    ValueError
+        A column with zero variance, or exactly collinear columns (a singular
+        correlation matrix has no inverse; a pseudo-inverse would give meaningless
+        partial correlations), named.
     """
     x, R = _complete_corr(data, columns, "KMO")
     inv = np.linalg.pinv(R)
@@ -188,6 +222,12 @@ def bartlett(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     -----
     ``chi2 = -(n - 1 - (2k + 5)/6) ln det R`` with ``k(k-1)/2`` degrees of freedom;
     complete cases.  Validated against ``factor_analyzer.calculate_bartlett_sphericity``.
+
+    Raises
+    ------
+    ValueError
+        A column with zero variance (``ln det R`` undefined) or exactly collinear
+        columns (``det R = 0``: an infinite statistic), named.
     """
     x, R = _complete_corr(data, columns, "Bartlett's test")
     n, k = x.shape
@@ -210,13 +250,23 @@ def pca_variance(data: pd.DataFrame, *, columns=None, nan_policy: str = "listwis
     Returns
     -------
     DataFrame: ``component`` (1..k), ``eigenvalue``, ``variance_share``, ``cumulative``.
+
+    Raises
+    ------
+    ValueError
+        A column with zero variance (named).  Exactly collinear columns are allowed:
+        they show as an eigenvalue of (numerically) zero.
     """
     if nan_policy == "pairwise":
-        R = _frame(data, columns, min_cols=2).corr().to_numpy()
+        x = _frame(data, columns, min_cols=2)
+        _check_variance(x, "PCA", "observed rows")
+        R = x.corr().to_numpy()
         if np.isnan(R).any():
-            raise ValueError("some pairs of variables have no complete rows in common")
+            i, j = np.argwhere(np.isnan(R))[0]
+            raise ValueError(f"PCA (pairwise): columns {x.columns[i]!r} and {x.columns[j]!r} have "
+                             "too few complete rows in common (or do not vary over them)")
     elif nan_policy == "listwise":
-        _, R = _complete_corr(data, columns, "PCA")
+        _, R = _complete_corr(data, columns, "PCA", singular_ok=True)
     else:
         raise ValueError(f"nan_policy must be 'listwise' or 'pairwise', got {nan_policy!r}")
     ev = np.sort(np.linalg.eigvalsh(R))[::-1]

@@ -105,3 +105,36 @@ def test_errors_named():
         au.cronbach_alpha(pd.DataFrame({"a": [1.0, 2]}), columns=["a", "zz"])
     with pytest.raises(ValueError, match="nan_policy"):
         au.cronbach_alpha(pd.DataFrame({"a": [1.0, 2], "b": [1.0, 3]}), nan_policy="drop")
+
+
+@pytest.fixture
+def three(rng):
+    return pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "b", "c"])
+
+
+@pytest.mark.parametrize("f", [au.kmo, au.bartlett, au.pca_variance])
+def test_constant_column_named(three, f):
+    # was: bare LinAlgError from kmo()/pca_variance(), NaN statistic from bartlett()
+    with pytest.raises(ValueError, match=r"column\(s\) 'c' have zero variance.*1\.0"):
+        f(three.assign(c=1.0))
+    if f is au.pca_variance:
+        with pytest.raises(ValueError, match=r"'c' have zero variance"):
+            f(three.assign(c=1.0), nan_policy="pairwise")
+
+
+@pytest.mark.parametrize("f", [au.kmo, au.bartlett])
+def test_collinear_columns_named(three, f):
+    # was: pinv-based KMO values and a huge Bartlett statistic with p = 0, silently
+    with pytest.raises(ValueError, match=r"singular.*'a', 'b', 'c' are exactly collinear"):
+        f(three.assign(c=2 * three.a - three.b))
+    with pytest.raises(ValueError, match=r"singular.*'a', 'c' are exactly collinear"):
+        f(three.assign(c=three.a).assign(d=np.arange(30.0) ** 2))
+
+
+def test_pca_collinear_is_a_zero_eigenvalue(three):
+    # a singular matrix is a valid PCA input: numpy's eigenvalues of the correlation matrix
+    x = three.assign(c=2 * three.a - three.b)
+    ev = au.pca_variance(x)["eigenvalue"].to_numpy()
+    ref = np.sort(np.linalg.eigvalsh(np.corrcoef(x.to_numpy(), rowvar=False)))[::-1]
+    np.testing.assert_allclose(ev, ref, atol=1e-12)
+    assert abs(ev[-1]) < 1e-12
