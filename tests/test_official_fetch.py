@@ -17,6 +17,7 @@ import pytest
 from polygov.data import fetch as F
 from polygov.data import sources as S
 from polygov.data.parsers import ParseError
+from polygov.errors import DataQualityWarning
 
 WGI_CSV = "wgi/2024_update/wgidataset.csv"
 
@@ -192,6 +193,51 @@ def test_import_refuses_truncated_and_wrong_edition(shared_data, tmp_path, cache
         F.import_file("wgi", shared_data / WGI_CSV, edition="2021", new_edition=True)
     assert not (cache / "registry.json").exists()
     assert not list(cache.rglob("*.csv"))
+
+
+def test_import_keeps_the_file_type(shared_data, cache):
+    # vdemlite.rda imported as edition v14 (pinned file name V-Dem-CY-Full+Others-v14.csv) was
+    # stored as .csv, and read() failed with "not a UTF-8 CSV"
+    pytest.importorskip("pyreadr")
+    with pytest.warns(F.UnverifiedDataWarning):
+        dest = F.import_file("vdem", shared_data / "vdem/vdemlite.rda", edition="v14")
+    assert dest == cache / "vdem" / "v14" / "vdemlite.rda"
+    assert F.cached("vdem", "v14") == dest
+    with pytest.warns(DataQualityWarning, match="4 unit"):
+        assert len(F.read("vdem", edition="v14")) == 9_170 - 110  # PROVENANCE.md rows - non-ISO
+
+
+def test_import_never_registers_a_copy_that_does_not_parse(shared_data, tmp_path, cache):
+    bad = tmp_path / "vdem.csv"
+    bad.write_text("country_name,country_text_id,year\nMexico,MEX,2023\n")
+    with pytest.raises(ParseError, match=r"not registered: vdem.csv: not a V-Dem"):
+        F.import_file("vdem", bad, edition="v14")
+    assert not (cache / "registry.json").exists() and not (cache / "vdem").exists()
+
+
+def test_import_unpinned_known_edition_without_label(shared_data, cache):
+    # the 2023 legacy workbook matches no pinned checksum; without --edition it was checked
+    # against the pinned 2024 edition and the hint suggested --new-edition only
+    legacy = shared_data / "wgi/2023_update/wgidataset.xlsx"
+    with pytest.raises(F.ChecksumError, match=r"(?s)pinned wgi edition '2024'.*It parses as wgi "
+                       r"edition '2023', which polygov knows but has no pinned checksum.*"
+                       r"polygov data import wgi .*wgidataset.xlsx --edition 2023\n"):
+        F.import_file("wgi", legacy)
+    with pytest.raises(F.ChecksumError, match=r"parses as wgi edition '2023-wdi'"):
+        F.import_file("wgi", shared_data / "wgi/2023_update_wdi_bulk/WGIData.csv")
+    assert not (cache / "registry.json").exists()
+    with pytest.warns(F.UnverifiedDataWarning):
+        F.import_file("wgi", legacy, edition="2023")
+    # once recorded, the checksum identifies the edition without a label
+    assert F.import_file("wgi", legacy) == cache / "wgi" / "2023" / "wgidataset.xlsx"
+
+
+def test_import_unknown_file_lists_unpinned_editions(shared_data, tmp_path):
+    odd = tmp_path / "wgi.xlsx"
+    odd.write_bytes(b"PK not a workbook")
+    with pytest.raises(F.ChecksumError, match=r"(?s)wgi editions known to polygov without a pinned "
+                       r"checksum: \['2023', '2023-wdi'\]; .*--new-edition"):
+        F.import_file("wgi", odd)
 
 
 def test_import_unpinned_then_different_file(shared_data, tmp_path):

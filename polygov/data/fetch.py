@@ -428,7 +428,10 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
         The downloaded file.
     edition : str, optional
         Pinned edition the file should be. By default the edition whose pinned
-        sha256 equals the file's, else the source's default edition.
+        (or earlier recorded) sha256 equals the file's, else the source's default
+        edition; when that one is pinned with another checksum, the error names
+        the known editions without a pinned checksum, and the one the file
+        parses as.
     new_edition : bool
         Record the file as a new, unpinned edition called ``edition`` (which
         must then be given and must not be a pinned label). Emits
@@ -436,7 +439,14 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
     validate : bool
         Parse the file before registering it, so a truncated or wrong file is
         refused (default ``True``; skipped when the checksum equals a pinned
-        one, which identifies a known-good file).
+        one, which identifies a known-good file). The copy in the cache is
+        parsed, so a file that does not parse is never registered.
+
+    Notes
+    -----
+    The file is stored under the edition's file name, unless its suffix differs
+    (e.g. ``vdemlite.rda`` imported as ``v14``, whose official file is a CSV):
+    then it keeps its own name, so the parser reads it by its type.
 
     Raises
     ------
@@ -471,7 +481,8 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
         filename, pinned = path.name, None
     else:
         if edition is None:
-            match = [e for e, i in src.editions.items() if i.sha256 == digest]
+            match = ([e for e, i in src.editions.items() if i.sha256 == digest]
+                     or [e for e in src.editions if reg.get(e, {}).get("sha256") == digest])
             ed = match[0] if match else src.default_edition
         else:
             ed = str(edition)
@@ -481,10 +492,7 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
         if pinned and digest != pinned:
             others = [e for e, i in src.editions.items() if i.sha256 == digest]
             hint = (f" It matches pinned edition {others[0]!r}: pass edition={others[0]!r}."
-                    if others else
-                    f" If it is a newer release, register it with new_edition=True and a new "
-                    f"label:\n    polygov data import {name} {path} --edition NEW_LABEL "
-                    "--new-edition")
+                    if others else _unpinned_hint(name, path, ed))
             raise ChecksumError(f"{path.name}: sha256 {digest} does not match the pinned "
                                 f"{name} edition {ed!r} ({pinned}); the file is a different "
                                 f"release, corrupted or truncated.{hint}")
@@ -492,24 +500,29 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
             raise ChecksumError(f"{path.name}: sha256 {digest} differs from the file registered "
                                 f"earlier as {name} edition {ed!r} ({recorded}). Register it "
                                 "under a new label with new_edition=True")
-    if validate and not (pinned and digest == pinned):  # a pinned match is a known-good file
-        parser = get_parser(src.parser)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PolygovWarning)
-                parser.parse(path, edition=ed)
-        except ParseError as exc:
-            raise ParseError(f"not registered: {exc}") from exc
+    if Path(filename).suffix.lower() != path.suffix.lower():
+        filename = path.name  # e.g. vdemlite.rda as edition v14: parsers read the suffix
     target = _edition_dir(name, ed)
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     dest = target / filename
-    fd, tmp = tempfile.mkstemp(dir=target, suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=target, suffix=".part" + path.suffix)
     os.close(fd)
     try:
         shutil.copyfile(path, tmp)
         if sha256(tmp) != digest:
             raise ChecksumError(f"copy of {path} into the cache was corrupted; try again")
+        if validate and not (pinned and digest == pinned):  # a pinned match is known-good
+            _validate_copy(src, tmp, ed, path.name)  # the bytes that will be registered
         os.replace(tmp, dest)
+    except BaseException:
+        if created:  # leave the cache as it was
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                target.parent.rmdir()
+            except OSError:
+                pass
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -527,6 +540,48 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
         _record(name, ed, dest, digest, "imported", pinned=bool(pinned),
                 imported_from=str(path))
     return dest
+
+
+def _validate_copy(src, path: Path | str, edition: str, shown: str) -> None:
+    """Parse ``path`` as ``edition`` of ``src``; a failure raises ParseError naming ``shown``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PolygovWarning)
+            get_parser(src.parser).parse(path, edition=edition)
+    except ParseError as exc:
+        msg = str(exc).replace(Path(path).name, shown)
+        raise ParseError(f"not registered: {msg}") from exc
+
+
+def _unpinned_hint(name: str, path: Path, tried: str) -> str:
+    """Hint for a file matching no pinned checksum: the known editions without one.
+
+    Each unpinned edition whose file type matches is tried with its parser; the
+    ones that parse are named as the likely edition.
+    """
+    src = _sources.get_source(name)
+    new = (f"If it is a newer release, register it with new_edition=True and a new label:\n"
+           f"    polygov data import {name} {path} --edition NEW_LABEL --new-edition")
+    unpinned = [e for e, i in src.editions.items() if not i.sha256 and e != tried]
+    if not unpinned:
+        return " " + new
+    fits = []
+    for e in unpinned:
+        if Path(src.editions[e].filename).suffix.lower() != path.suffix.lower():
+            continue
+        try:
+            _validate_copy(src, path, e, path.name)
+        except (ParseError, ImportError):
+            continue
+        fits.append(e)
+    if len(fits) == 1:
+        return (f" It parses as {name} edition {fits[0]!r}, which polygov knows but has no "
+                f"pinned checksum for: import it with edition={fits[0]!r}:\n"
+                f"    {_import_cmd(name, fits[0], str(path))}\n"
+                "(its checksum is then recorded on first use). " + new)
+    return (f" {name} editions known to polygov without a pinned checksum: {unpinned}"
+            + (f" (the file parses as {fits})" if fits else "")
+            + "; if the file is one of them, pass edition=LABEL (--edition LABEL). " + new)
 
 
 def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
