@@ -354,6 +354,23 @@ def test_hfi_twoway_on_society_score():
     assert isinstance(res, RegressionResults)
     assert res.n_clusters[0] > 100 and res.nobs > 900
     assert np.isfinite(res.tidy()[["estimate", "std_error", "p_value"]].to_numpy()).all()
+    # independent implementation: statsmodels OLS with country and year dummies on the
+    # complete rows. Estimates to 1e-8 (pyfixest demeans iteratively); clustered SE after
+    # the documented factor: statsmodels' (N-1)/(N-K) counts every dummy,
+    # K = 1 + 1 + (G-1) + (T-1); polygov's counts the country effects (nested in the
+    # country clusters) as one, K = 1 + T.
+    import statsmodels.formula.api as smf
+
+    dd = d.dropna(subset=["pf_rol", "society"])
+    n, g, t = len(dd), dd.iso3.nunique(), dd.year.nunique()
+    assert (res.nobs, res.n_entities, res.n_periods, res.n_clusters) == (n, g, t, (g,))
+    ref = smf.ols("pf_rol ~ society + C(iso3) + C(year)", dd).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(dd.iso3)[0]})
+    assert ref.df_model + 1 == 1 + g + t - 1
+    assert res.params["society"] == pytest.approx(ref.params["society"], abs=1e-8)
+    factor = np.sqrt((n - (g + t)) / (n - (1 + t)))
+    assert res.std_errors["society"] == pytest.approx(ref.bse["society"] * factor, rel=1e-6)
+    assert res.r2 == pytest.approx(ref.rsquared, abs=1e-8)
 
 
 def test_driscoll_kraay_needs_periods(panel):
