@@ -23,7 +23,7 @@ def _missing_official(path: str) -> tuple[str, ...]:
         return ()
     from polygov.data import fetch
 
-    return tuple(n for n in needs if not fetch.available(n))
+    return tuple(fetch.missing_official(needs))  # each missing edition, e.g. "egdi 2010"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -63,21 +63,24 @@ class NotebookRun:
     message: str = ""
 
 
-def _official_available(names: Sequence[str]) -> tuple[bool, str]:
+def _official_available(names) -> tuple[bool, str]:
+    """Are the official data a notebook's ``requires_official`` names usable offline?
+
+    ``names``: source names (any edition), or ``{name: [edition, ...]}`` with every
+    edition required and ``"a|b"`` accepting either (see
+    :func:`polygov.data.fetch.missing_official`). The reason names each missing edition.
+    """
     try:
         from .data import fetch as _fetch
     except ImportError:
         return False, "polygov.data.fetch is not available"
-    missing = []
-    for n in names:
-        try:
-            ok = bool(_fetch.available(n))
-        except Exception:  # noqa: BLE001 - availability is a yes/no question
-            ok = False
-        if not ok:
-            missing.append(n)
+    try:
+        missing = _fetch.missing_official(names)
+    except Exception as exc:  # noqa: BLE001 - availability is a yes/no question
+        return False, f"cannot check the official data {names!r}: {type(exc).__name__}: {exc}"
     if missing:
-        return False, f"official data not available locally: {missing} (polygov data fetch NAME)"
+        return False, (f"official data not available locally: {missing} (polygov data fetch NAME "
+                       "--edition EDITION, or polygov data import)")
     return True, ""
 
 

@@ -344,3 +344,56 @@ def test_fetch_returns_registered_new_edition(shared_data, tmp_path):
     assert F.fetch("egdi", edition="2018-copy") == p  # no download, no error
     with pytest.raises(ValueError, match="unknown egdi edition '2019'"):
         F.fetch("egdi", edition="2019")
+
+
+# ------------------------------------------------------------------ notebook requirements
+
+NB12 = "notebooks/12_official_data_replication.ipynb"
+
+
+def _nb12():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / NB12
+
+
+def test_notebook_12_requirements_match_its_want():
+    import ast
+
+    nb = json.loads(_nb12().read_text(encoding="utf-8"))
+    req = nb["metadata"]["polygov"]["requires_official"]
+    src = "".join(next(c for c in nb["cells"] if c["cell_type"] == "code")["source"])
+    want = next(ast.literal_eval(n.value) for n in ast.parse(src).body
+                if isinstance(n, ast.Assign) and n.targets[0].id == "WANT")
+    assert want == req
+    assert req["egdi"] == ["2010", "2012", "2014", "2016", "2018", "2022", "2024"]
+
+
+def test_partly_cached_editions_skip_notebook_12(shared_data, monkeypatch, tmp_path, capsys):
+    # only two of the seven EGDI editions cached, no reference copies: the notebook must be
+    # skipped with the missing editions named (available("egdi") alone was True)
+    from polygov import course
+
+    monkeypatch.setenv("POLYGOV_SHARED_DATA", str(tmp_path / "nowhere"))
+    for y in ("2018", "2022"):
+        F.import_file("egdi", shared_data / S.SOURCES["egdi"].editions[y].reference_copy)
+    req = json.loads(_nb12().read_text(encoding="utf-8"))["metadata"]["polygov"]["requires_official"]
+    missing = F.missing_official(req)
+    assert missing == ["wgi 2024", "vdem v14|v14-lite", "egdi 2010", "egdi 2012", "egdi 2014",
+                       "egdi 2016", "egdi 2024", "hdr 2023-24"]
+    assert F.missing_official(["egdi"]) == []  # a bare name: any edition will do
+    run = course._run_one(_nb12(), tmp_path, inplace=False, timeout=10)
+    assert run.status == "skipped" and "'egdi 2010'" in run.message and "'egdi 2018'" not in run.message
+    assert F.ensure_official({"egdi": req["egdi"]}, root=tmp_path / "nowhere") is False
+    assert "not on this machine: egdi 2010, egdi 2012, egdi 2014, egdi 2016, egdi 2024" in \
+        capsys.readouterr().out
+    assert F.ensure_official({"egdi": req["egdi"]}, root=shared_data) is True  # copies registered
+
+
+def test_requirement_errors():
+    with pytest.raises(TypeError, match="not the string 'wgi'"):
+        F.missing_official("wgi")
+    with pytest.raises(TypeError, match=r"must be a list \(e.g. \['2024'\]\)"):
+        F.missing_official({"wgi": "2024"})
+    with pytest.raises((KeyError, ValueError), match="2042"):
+        F.missing_official({"egdi": ["2042"]})

@@ -52,6 +52,7 @@ __all__ = [
     "fetch",
     "import_file",
     "import_reference_copies",
+    "missing_official",
     "read",
     "reference_dir",
     "sha256",
@@ -646,49 +647,107 @@ def read(name: str, *, edition: str | None = None, **options) -> pd.DataFrame:
     return out
 
 
+def _requirements(names) -> list[tuple[str, list[str] | None]]:
+    """Normalise official-data requirements to ``[(name, alternatives or None), ...]``.
+
+    ``names`` is a list of source names (any edition will do), or a mapping from
+    source name to a list of editions, *each* required; an entry ``"v14|v14-lite"``
+    is met by any of its alternatives; ``None`` means any edition.
+    """
+    if isinstance(names, str):
+        raise TypeError(f"official-data requirements must be a list of source names or a "
+                        f"mapping name -> editions, not the string {names!r}; wrap it in a list")
+    wanted = dict(names) if isinstance(names, dict) else {n: None for n in names}
+    out = []
+    for name, eds in wanted.items():
+        src = _sources.get_source(name)
+        if eds is None:
+            out.append((name, None))
+            continue
+        if isinstance(eds, str):
+            raise TypeError(f"editions of {name!r} must be a list (e.g. [{eds!r}]), got the "
+                            f"string {eds!r}")
+        for req in eds:
+            alts = str(req).split("|")
+            for e in alts:
+                if e not in src.editions and e not in _load_registry().get(name, {}):
+                    from ..errors import check_in
+
+                    check_in(e, list(src.editions), name=f"{name} edition")
+            out.append((name, alts))
+    return out
+
+
+def missing_official(names, *, include_reference: bool = True) -> list[str]:
+    """Return the official-data requirements ``names`` that are not usable offline.
+
+    Parameters
+    ----------
+    names : list of str, or mapping
+        Source names (any edition will do), or ``{name: [edition, ...]}`` where
+        every listed edition is required and ``"a|b"`` accepts either (e.g.
+        ``{"vdem": ["v14|v14-lite"], "egdi": ["2010", "2012"]}``); the format of a
+        notebook's ``requires_official`` metadata.
+    include_reference : bool
+        Count reference copies (:func:`reference_dir`) as available.
+
+    Returns
+    -------
+    list of str
+        One entry per unmet requirement: ``"egdi 2010"``, ``"vdem v14|v14-lite"``,
+        or the bare name when any edition would do. Empty when all are met.
+    """
+    out = []
+    for name, alts in _requirements(names):
+        if not any(available(name, e, include_reference=include_reference)
+                   for e in (alts or [None])):
+            out.append(name if alts is None else f"{name} {'|'.join(alts)}")
+    return out
+
+
 def ensure_official(names, *, root: str | Path | None = None, skip_rest: bool = True) -> bool:
     """Make sure the official sources ``names`` are in the cache; say how to get them if not.
 
-    For notebooks. ``names`` is a list of source names, or a mapping from
-    source name to the editions wanted (e.g. ``{"wgi": ["2024"]}``). A source
-    counts as present when one of the wanted editions (any edition, for a
-    plain name) is cached; otherwise the reference copies of those editions
-    under ``root`` (default :func:`reference_dir`) are registered with
-    :func:`import_reference_copies`.
-    If a source is still missing, prints the fetch/import commands and returns
-    ``False``; inside IPython/Jupyter with ``skip_rest=True`` the remaining
-    cells of the notebook then run as no-ops, so it ends cleanly.
+    For notebooks. ``names`` is a list of source names (any edition will do), or
+    a mapping from source name to the editions wanted, each of them required,
+    ``"a|b"`` accepting either (e.g. ``{"wgi": ["2024"], "vdem": ["v14|v14-lite"]}``;
+    see :func:`missing_official`). Requirements not met by the cache are
+    registered from the reference copies under ``root`` (default
+    :func:`reference_dir`) with :func:`import_reference_copies`.
+    If some are still missing, prints them with the fetch/import commands and
+    returns ``False``; inside IPython/Jupyter with ``skip_rest=True`` the
+    remaining cells of the notebook then run as no-ops, so it ends cleanly.
 
     Returns
     -------
     bool
-        ``True`` when every source is usable with :func:`read`.
+        ``True`` when every requirement is usable with :func:`read`.
     """
     base = Path(root) if root is not None else reference_dir()
-    wanted = dict(names) if isinstance(names, dict) else {n: None for n in names}
+    reqs = _requirements(names)
     missing = []
-    for name, eds in wanted.items():
-        _sources.get_source(name)
-
-        def present(name=name, eds=eds):
-            return any(available(name, e, include_reference=False) for e in (eds or [None]))
+    for name, alts in reqs:
+        def present(name=name, alts=alts):
+            return any(available(name, e, include_reference=False) for e in (alts or [None]))
 
         if present():
             continue
         if base is not None:
-            import_reference_copies(base, names=[name], editions=eds)
+            import_reference_copies(base, names=[name], editions=alts)
         if not present():
-            missing.append(name)
+            missing.append((name, alts))
     if not missing:
         return True
     print("The official data for this notebook are not on this machine: "
-          + ", ".join(missing) + ".\nFetch them (needs internet) or register files you "
-          "downloaded by hand, then run the notebook again:")
-    for name in missing:
+          + ", ".join(n if a is None else f"{n} {'|'.join(a)}" for n, a in missing)
+          + ".\nFetch them (needs internet) or register files you downloaded by hand, then "
+          "run the notebook again:")
+    for name, alts in missing:
         src = _sources.get_source(name)
-        info = src.edition_info((wanted[name] or [None])[0])
+        info = src.edition_info((alts or [None])[0])
+        ed = "" if alts is None else f" --edition {info.edition}"
         if info.url:
-            print(f"    polygov data fetch {name}")
+            print(f"    polygov data fetch {name}{ed}")
         else:
             print(f"    polygov data import {name} PATH --edition {info.edition}"
                   f"    # download from {info.page or src.homepage}")
