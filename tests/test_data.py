@@ -173,6 +173,27 @@ def test_duplicated_key_is_rejected(copy_of_data):
         pdata.load("wvs_bribe", verify=False)
 
 
+def test_non_integer_in_integer_column_is_rejected(copy_of_data):
+    path = copy_of_data / "wvs_bribe.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[0, "respondents"] = "1093.5"
+    df.to_csv(path, index=False)
+    with pytest.raises(pdata.DataIntegrityError, match=r"column 'respondents' of wvs_bribe.csv .*integer "
+                                                       r"column but has 1 non-integer value\(s\), e.g. \['1093.5'\]"):
+        pdata.load("wvs_bribe", verify=False)
+
+
+@pytest.mark.parametrize("code, what", [("alb", r"not three upper-case letters: \['alb'\]"),
+                                        ("XXX", r"unknown to polygov.countries.country_table\(\): \['XXX'\]")])
+def test_bad_iso3_is_rejected(copy_of_data, code, what):
+    path = copy_of_data / "wvs_bribe.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[0, "iso3"] = code
+    df.to_csv(path, index=False)
+    with pytest.raises(pdata.DataIntegrityError, match=r"column 'iso3' of wvs_bribe.csv .*" + what):
+        pdata.load("wvs_bribe", verify=False)
+
+
 # --------------------------------------------------------------------- panel
 def test_panel_joins_without_duplication():
     p = pdata.panel(["hfi", "gapminder"], columns={"gapminder": ["gdp", "population", "region"]})

@@ -184,6 +184,15 @@ def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
                     f"column {col!r} of {path.name} has {int(bad.sum())} unparseable numeric cell(s), "
                     f"e.g. {vals} (decimal commas or text?); expected plain numbers"
                 )
+            if f["type"] == "integer":
+                frac = num.notna() & (num != np.floor(num))
+                if frac.any():
+                    vals = df.loc[frac, col].unique()[:5].tolist()
+                    raise DataIntegrityError(
+                        f"column {col!r} of {path.name} (dataset {name!r}) is an integer column but "
+                        f"has {int(frac.sum())} non-integer value(s), e.g. {vals} (rows "
+                        f"{df.index[frac][:5].tolist()}); expected whole numbers"
+                    )
             df[col] = num.astype(_DTYPES[f["type"]])
             cons = f.get("constraints", {})
             if num.notna().any() and cons:
@@ -196,6 +205,8 @@ def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
                     )
         else:
             df[col] = df[col].astype("string")
+    if "iso3" in df.columns:
+        _check_iso3(df["iso3"], path, name)
     key = res["schema"].get("primaryKey") or []
     if key:
         if df[key].isna().any().any():
@@ -211,6 +222,26 @@ def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
             col = f["name"]
             df[col] = df[col].astype(np.int64) if not df[col].isna().any() else df[col].astype("float64")
     return df
+
+
+def _check_iso3(codes: pd.Series, path: Path, name: str) -> None:
+    """Raise naming the iso3 values that are not upper-case codes known to polygov.countries."""
+    from ..countries import country_table
+
+    vals = pd.Series(codes.dropna().unique(), dtype=object)
+    bad_form = sorted(vals[~vals.str.fullmatch(r"[A-Z]{3}")])
+    if bad_form:
+        raise DataIntegrityError(
+            f"column 'iso3' of {path.name} (dataset {name!r}) has {len(bad_form)} value(s) that are "
+            f"not three upper-case letters: {bad_form[:10]}; expected ISO 3166-1 alpha-3 codes "
+            "(e.g. 'ALB')"
+        )
+    unknown = sorted(set(vals) - set(country_table()["iso3"]))
+    if unknown:
+        raise DataIntegrityError(
+            f"column 'iso3' of {path.name} (dataset {name!r}) has {len(unknown)} code(s) unknown to "
+            f"polygov.countries.country_table(): {unknown[:10]}; the file was edited or corrupted"
+        )
 
 
 def load(name: str, *, verify: bool = True) -> pd.DataFrame:
@@ -237,8 +268,9 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
         Unknown ``name`` (the message lists the datasets and close matches).
     DataIntegrityError
         Checksum mismatch, wrong columns, a different row count (truncated file),
-        unparseable numeric cells, values outside their recorded range, or
-        duplicated keys.  Nothing is returned half-loaded.
+        unparseable numeric cells, non-integer values in an integer column,
+        values outside their recorded range, ``iso3`` values that are not known
+        upper-case ISO3 codes, or duplicated keys.  Nothing is returned half-loaded.
 
     Examples
     --------
