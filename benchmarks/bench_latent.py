@@ -43,7 +43,7 @@ def bench(n, k, t, pooled=False, repeat=3):
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            res = ucm(df, sources=src, pooled=pooled)
+            res = ucm(df, sources=src, pooled=pooled, on_empty="drop")
         times.append(time.perf_counter() - t0)
     return {
         "countries": n, "sources": k, "years": t, "pooled": pooled,

@@ -36,6 +36,7 @@ from .errors import (
     DataQualityWarning,
     check_columns,
     check_dataframe,
+    check_in,
     check_keys,
     check_numeric,
 )
@@ -410,6 +411,7 @@ def ucm(
     level: float = 0.90,
     max_iter: int = 5000,
     tol: float = 1e-7,
+    on_empty: str = "raise",
 ) -> UCMResult:
     """Fit the unobserved-components model and return latent scores with margins of error.
 
@@ -438,6 +440,12 @@ def ucm(
     max_iter, tol : int, float
         EM stops when, in every group, the largest change of the standardised
         parameters and the relative change in log-likelihood are below ``tol``.
+    on_empty : {"raise", "drop"}, default "raise"
+        What to do with rows (countries, or country-years) that have none of
+        the sources (after sources too sparse in a group are set aside):
+        ``"raise"`` a ValueError naming them, or ``"drop"`` them with a
+        :class:`~polygov.errors.DataQualityWarning` that names them (they are
+        listed in ``result.dropped``).
 
     Returns
     -------
@@ -451,7 +459,8 @@ def ucm(
     ------
     ValueError
         Fewer than three sources (overall, or usable in a group); a source
-        that is constant in a group (named with the group); non-finite values.
+        that is constant in a group (named with the group); non-finite values;
+        rows with no observed source when ``on_empty="raise"`` (named).
     KeyError
         A missing column.
 
@@ -459,9 +468,10 @@ def ucm(
     -----
     DataQualityWarning
         A source with fewer than three values in a group is not used in that
-        group (named with the group; its params are NaN there); rows with no
-        observed source are dropped and listed; a source whose noise variance
-        collapses to ~0 (Heywood case) is named.
+        group (named with the group; its params are NaN there); with
+        ``on_empty="drop"``, rows with no observed source are dropped and
+        listed; a source whose noise variance collapses to ~0 (Heywood case)
+        is named.
     ConvergenceWarning
         EM stopped at ``max_iter`` in some group.
 
@@ -508,9 +518,11 @@ def ucm(
     Missing-data rule: missing values are skipped (each country uses the
     sources it has; ``n_sources`` says how many).  A source with fewer than
     three values in a group (e.g. a survey that starts later) is not used in
-    that group.  A row with no usable source has no information and is
-    dropped with a :class:`~polygov.errors.DataQualityWarning` that lists it;
-    a row with one source gets a score with a wide interval.
+    that group.  A row with no usable source has no information: by default
+    it is an error naming the rows (filter them out, or pass
+    ``on_empty="drop"`` to drop them with a
+    :class:`~polygov.errors.DataQualityWarning` that lists them); a row with
+    one source gets a score with a wide interval.
 
     Validated against: simulations with known truth (correlation with the
     true latent ≥ 0.95, 90 % interval coverage within 88-92 % over 200
@@ -522,7 +534,8 @@ def ucm(
     >>> import polygov as pg
     >>> hfi = pg.data.load("hfi")                                  # doctest: +SKIP
     >>> res = pg.latent.ucm(hfi, sources=["pf_rol_procedural", "pf_rol_civil",
-    ...     "ef_legal_judicial", "ef_legal_courts", "ef_legal_protection"])  # doctest: +SKIP
+    ...     "ef_legal_judicial", "ef_legal_courts", "ef_legal_protection"],
+    ...     on_empty="drop")   # HFI has country-years with none of them  # doctest: +SKIP
     >>> res.scores.head()                                          # doctest: +SKIP
     """
     check_dataframe(data)
@@ -540,6 +553,7 @@ def ucm(
         )
     if not (0 < level < 1):
         raise ValueError(f"level must be in (0, 1), got {level!r} (e.g. 0.90 for 90% intervals)")
+    check_in(on_empty, ("raise", "drop"), name="on_empty")
     if max_iter < 1 or not tol > 0:
         raise ValueError(f"max_iter must be >= 1 and tol > 0; got max_iter={max_iter}, tol={tol}")
     keys = ["iso3"] + ([by] if by is not None else [])
@@ -563,6 +577,14 @@ def ucm(
         dropped = tuple(
             " ".join(str(v) for v in row) for row in bad.itertuples(index=False, name=None)
         )
+        if on_empty == "raise":
+            raise ValueError(
+                f"{len(dropped)} row(s) have none of the {len(sources)} sources "
+                f"({', '.join(sources[:6])}{' …' if len(sources) > 6 else ''}), so they have no "
+                f"score: {', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}. Drop them "
+                "from data (e.g. data[data[sources].notna().any(axis=1)]) or pass "
+                "on_empty='drop' to drop them with a warning"
+            )
         warnings.warn(
             f"{len(dropped)} row(s) have none of the {len(sources)} sources and were dropped: "
             f"{', '.join(dropped[:20])}{' …' if len(dropped) > 20 else ''}",

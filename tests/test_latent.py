@@ -96,7 +96,7 @@ def sim():
     df, alpha, beta = _simulate(200, 500, SIG, seed=11, miss=0.10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # a few rows with no source
-        res = lt.ucm(df, sources=SRC)
+        res = lt.ucm(df, sources=SRC, on_empty="drop")
     sc = res.scores.merge(df[["iso3", "year", "g_true"]], on=["iso3", "year"])
     return df, alpha, beta, res, sc
 
@@ -106,7 +106,7 @@ def hfi():
     pg_data = pytest.importorskip("polygov.data")
     data = pg_data.load("hfi")
     with pytest.warns(DataQualityWarning, match=r"80 row\(s\) have none of the 9 sources.*BLR 2008"):
-        res = lt.ucm(data, sources=HFI_ROL)
+        res = lt.ucm(data, sources=HFI_ROL, on_empty="drop")
     return data, res
 
 
@@ -196,7 +196,7 @@ def _small_fit(seed=3, n=60):
     df, _, _ = _simulate(1, n, SIG[:5], seed=seed, miss=0.3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        return df, lt.ucm(df, sources=SRC[:5], by=None)
+        return df, lt.ucm(df, sources=SRC[:5], by=None, on_empty="drop")
 
 
 def test_posterior_matches_quadrature():
@@ -446,9 +446,9 @@ def test_directions_flip_before_fitting():
     flipped = df.assign(s2=-df["s2"], s4=-df["s4"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        ref = lt.ucm(df, sources=SRC)
-        res = lt.ucm(flipped, sources=SRC, directions={"s2": -1, "s4": -1})
-        same = lt.ucm(flipped, sources=SRC, directions=[1, 1, -1, 1, -1, 1])
+        ref = lt.ucm(df, sources=SRC, on_empty="drop")
+        res = lt.ucm(flipped, sources=SRC, directions={"s2": -1, "s4": -1}, on_empty="drop")
+        same = lt.ucm(flipped, sources=SRC, directions=[1, 1, -1, 1, -1, 1], on_empty="drop")
     pd.testing.assert_frame_equal(res.scores, ref.scores, atol=1e-9, rtol=0)
     pd.testing.assert_frame_equal(res.scores, same.scores)
     assert res.directions == (1, 1, -1, 1, -1, 1)
@@ -463,8 +463,8 @@ def test_invariant_to_source_units_and_ignores_pure_noise():
     rescaled = df.assign(s0=df["s0"] * 100 + 7, s3=df["s3"] / 3 - 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        ref = lt.ucm(df, sources=SRC)
-        res = lt.ucm(rescaled, sources=SRC)
+        ref = lt.ucm(df, sources=SRC, on_empty="drop")
+        res = lt.ucm(rescaled, sources=SRC, on_empty="drop")
     np.testing.assert_allclose(res.scores["estimate"], ref.scores["estimate"], atol=1e-6)
     np.testing.assert_allclose(res.scores["std_error"], ref.scores["std_error"], atol=1e-6)
     p, q = res.params.set_index(["year", "source"]), ref.params.set_index(["year", "source"])
@@ -475,7 +475,7 @@ def test_invariant_to_source_units_and_ignores_pure_noise():
     noisy = df.assign(junk=np.random.default_rng(0).standard_normal(len(df)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        with_junk = lt.ucm(noisy, sources=[*SRC, "junk"])
+        with_junk = lt.ucm(noisy, sources=[*SRC, "junk"], on_empty="drop")
     w = with_junk.params.set_index("source")["weight"]
     assert w["junk"].max() < 0.005 and with_junk.params.set_index("source")["reliability"]["junk"].max() < 0.05
     assert np.corrcoef(with_junk.scores["estimate"], ref.scores["estimate"])[0, 1] > 0.999
@@ -515,8 +515,8 @@ def test_deterministic_pure_and_repr():
     before = df.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        a = lt.ucm(df, sources=SRC)
-        b = lt.ucm(df.sample(frac=1, random_state=0), sources=SRC)  # row order irrelevant
+        a = lt.ucm(df, sources=SRC, on_empty="drop")
+        b = lt.ucm(df.sample(frac=1, random_state=0), sources=SRC, on_empty="drop")  # row order irrelevant
     pd.testing.assert_frame_equal(df, before)
     pd.testing.assert_frame_equal(a.scores, b.scores)
     pd.testing.assert_frame_equal(a.params, b.params)
@@ -578,8 +578,13 @@ def test_sparse_source_is_skipped_in_that_year_only(small):
 def test_country_without_sources_is_dropped_and_listed(small):
     bad = small.copy()
     bad.loc[(bad["iso3"] == "C007") & (bad["year"] == 2001), SRC[:4]] = np.nan
+    # default: an error naming the row (the issue asks for clear errors)
+    with pytest.raises(ValueError, match=r"1 row\(s\) have none of the 4 sources.*C007 2001.*on_empty='drop'"):
+        lt.ucm(bad, sources=SRC[:4])
+    with pytest.raises(ValueError, match=r"unknown on_empty 'warn'; expected one of 'raise', 'drop'"):
+        lt.ucm(bad, sources=SRC[:4], on_empty="warn")
     with pytest.warns(DataQualityWarning, match=r"1 row\(s\) have none of the 4 sources.*C007 2001"):
-        res = lt.ucm(bad, sources=SRC[:4])
+        res = lt.ucm(bad, sources=SRC[:4], on_empty="drop")
     assert res.dropped == ("C007 2001",)
     assert len(res.scores) == len(bad) - 1
 
