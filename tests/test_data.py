@@ -224,6 +224,32 @@ def test_panel_bad_input():
         pdata.panel(["hfi"], years=(1900, 1901))
 
 
+@pytest.mark.parametrize("kwargs, exc, match", [
+    ({"columns": {"hfi": ["iso3", "pf_rol"]}}, ValueError, r"columns\['hfi'\] lists the key column\(s\) \['iso3'\]"),
+    ({"columns": {"hfi": ["country"]}}, ValueError, r"key column\(s\) \['country'\]"),
+    ({"columns": {"hfi": "pf_rol"}}, TypeError, r"got the string 'pf_rol'; write columns=\{'hfi': \['pf_rol'\]\}"),
+    ({"columns": {"hfi": ["pf_rol", "pf_rol"]}}, ValueError, r"lists \['pf_rol'\] more than once"),
+    ({"years": ("2010", "2012")}, TypeError, r"years must be two integers .*\['2010', '2012'\] are not integers"),
+    ({"years": (2010.5, 2012)}, TypeError, r"\[2010.5\] is not an integer"),
+    ({"years": (2010,)}, ValueError, r"years must be \(first, last\), two integers, got \(2010,\)"),
+    ({"years": (2012, 2010)}, ValueError, r"first <= last"),
+])
+def test_panel_arguments_validated_up_front(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        pdata.panel(["hfi"], **kwargs)
+
+
+def test_panel_duplicated_source():
+    with pytest.raises(ValueError, match=r"source\(s\) \['hfi'\] listed more than once"):
+        pdata.panel(["hfi", "gapminder", "hfi"])
+
+
+def test_coverage_of_empty_frame_raises():
+    p = pdata.panel(["hfi"], columns={"hfi": ["pf_rol"]})
+    with pytest.raises(ValueError, match="data has no rows: the coverage of an empty panel is undefined"):
+        pdata.coverage(p.iloc[:0])
+
+
 def test_coverage_report():
     p = pdata.panel(["hfi"], columns={"hfi": ["pf_rol", "pf_rol_civil"]})
     cov = pdata.coverage(p).set_index("indicator")

@@ -29,9 +29,10 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
         Panel datasets to join (default: all of :data:`PANEL_SOURCES`).
     columns : mapping, optional
         ``{source: [columns]}`` to keep only some indicators of a source
-        (default: all of them).
+        (default: all of them). A list, not a string; key columns (``iso3``,
+        ``year``, ``country``) are always included and may not be listed.
     years : (int, int), optional
-        Inclusive range of years to keep.
+        Inclusive range of years to keep, as two integers.
     how : {"outer", "inner"}
         ``"outer"`` keeps every country-year present in any source; ``"inner"``
         only those present in all.
@@ -60,12 +61,13 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
         _resource(s)  # unknown name -> KeyError with close matches
         if s not in PANEL_SOURCES:
             raise ValueError(f"dataset {s!r} is not a country-year panel; panel sources are {list(PANEL_SOURCES)}")
+    twice = sorted({s for s in sources if sources.count(s) > 1})
+    if twice:
+        raise ValueError(f"source(s) {twice} listed more than once in sources {sources}; list each once")
     if how not in ("outer", "inner"):
         raise ValueError(f"how must be 'outer' or 'inner', got {how!r}")
-    columns = dict(columns or {})
-    unknown = [s for s in columns if s not in sources]
-    if unknown:
-        raise KeyError(f"columns given for source(s) {unknown} that are not in sources {sources}")
+    columns = _check_columns_arg(columns, sources)
+    years = _check_years(years)
     frames = {}
     for s in sources:
         df = load(s)
@@ -88,8 +90,6 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
         out = f if out is None else out.merge(f, on=["iso3", "year"], how=how, validate="one_to_one")
     if years is not None:
         lo, hi = years
-        if lo > hi:
-            raise ValueError(f"years must be (first, last) with first <= last, got {years}")
         out = out[(out["year"] >= lo) & (out["year"] <= hi)]
         if out.empty:
             raise ValueError(f"no country-year of {sources} falls in years {years}")
@@ -99,6 +99,55 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     out.attrs["renamed"] = renamed
     out.attrs["sources"] = origin
     return out
+
+
+def _check_columns_arg(columns, sources: list[str]) -> dict[str, list[str]]:
+    """Validate ``panel(columns=...)``: a mapping source -> list of indicator columns."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must be a mapping {{source: [column, ...]}}, got "
+                        f"{type(columns).__name__}; e.g. columns={{'hfi': ['pf_rol']}}")
+    unknown = [s for s in columns if s not in sources]
+    if unknown:
+        raise KeyError(f"columns given for source(s) {unknown} that are not in sources {sources}")
+    out = {}
+    for s, cols in columns.items():
+        if isinstance(cols, str):
+            raise TypeError(f"columns[{s!r}] must be a list of column names, got the string "
+                            f"{cols!r}; write columns={{{s!r}: [{cols!r}]}}")
+        if not isinstance(cols, Sequence):
+            raise TypeError(f"columns[{s!r}] must be a list of column names, got "
+                            f"{type(cols).__name__}")
+        cols = list(cols)
+        keys = [c for c in cols if c in _ID_COLS]
+        if keys:
+            raise ValueError(f"columns[{s!r}] lists the key column(s) {keys}; the panel always has "
+                             f"iso3, year and country: list only indicator columns")
+        twice = sorted({c for c in cols if cols.count(c) > 1})
+        if twice:
+            raise ValueError(f"columns[{s!r}] lists {twice} more than once")
+        out[s] = cols
+    return out
+
+
+def _check_years(years) -> tuple[int, int] | None:
+    """Validate ``panel(years=...)``: two whole-number years, first <= last."""
+    import numbers
+
+    if years is None:
+        return None
+    if isinstance(years, str) or not isinstance(years, Sequence) or len(years) != 2:
+        raise ValueError(f"years must be (first, last), two integers, got {years!r}")
+    bad = [y for y in years if isinstance(y, bool) or not isinstance(y, numbers.Integral)]
+    if bad:
+        raise TypeError(f"years must be two integers (first, last), got {tuple(years)!r}: "
+                        f"{bad} {'is not an integer' if len(bad) == 1 else 'are not integers'}; write "
+                        "e.g. years=(2010, 2012)")
+    lo, hi = int(years[0]), int(years[1])
+    if lo > hi:
+        raise ValueError(f"years must be (first, last) with first <= last, got {tuple(years)}")
+    return lo, hi
 
 
 def indicators(data: pd.DataFrame) -> pd.DataFrame:
@@ -144,10 +193,16 @@ def coverage(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     Returns
     -------
     DataFrame
+        An empty ``data`` raises ``ValueError`` (its shares are undefined).
         With ``by=None``: ``indicator``, ``countries``, ``year_min``, ``year_max``,
         ``non_missing`` (cells), ``cells`` (countries x years in the panel),
         ``share`` (non_missing / rows of the panel).
     """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise ValueError("data has no rows: the coverage of an empty panel is undefined (shares "
+                         "would be 0/0); check the filter that produced it")
     check_keys(data, ["iso3", "year"])
     cols = [c for c in data.columns if c not in _ID_COLS] if columns is None else check_columns(data, columns)
     if by is None:
