@@ -186,6 +186,29 @@ def test_group_imputation_never_alters_observed(rng):
     assert {(r["index"], r["code"]) for r in recs} == {(1, "x"), (3, "x"), (0, "y"), (4, "y")}
 
 
+def test_group_imputation_on_a_panel_stays_within_year():
+    # was: region means pooled over all years, so 2010 values filled a 2000 gap
+    d = pd.DataFrame({"iso3": ["A", "B", "A", "B"], "year": [2000, 2000, 2010, 2010],
+                      "region": ["r"] * 4, "x": [1.0, np.nan, 9.0, 11.0]})
+    out, recs = pi.impute(d, columns=["x"], method="group_mean", by="region")
+    assert out.at[1, "x"] == 1.0                 # hand: the only 2000 value in r (pooled: 7)
+    pooled, _ = pi.impute(d, columns=["x"], method="group_mean", by="region", within_year=False)
+    assert pooled.at[1, "x"] == pytest.approx(7.0)   # (1 + 9 + 11) / 3
+    # a country's own series over years stays pooled over years (the point of by="iso3")
+    own, _ = pi.impute(d, columns=["x"], method="group_median", by="iso3")
+    assert own.at[1, "x"] == 11.0
+    # through build, with the year as an index level: a year with no value stays missing
+    e = d.assign(y=[1.0, 2, 3, 4]).copy()
+    e.loc[0, "x"] = np.nan
+    fw = pi.framework_from_table(pd.DataFrame([("x", "I", 1), ("y", "I", 1), ("I", None, 1)],
+                                              columns=["code", "parent", "weight"]))
+    with pytest.warns(UserWarning, match="'x' in 2000"):
+        res = pi.build(pi.IndexSpec(fw, imputation="group_mean", impute_by="region"), e)
+    assert res.stages["imputed"]["x"].isna().sum() == 2
+    with pytest.raises(ValueError, match="within_year applies to group_mean/group_median only"):
+        pi.impute(d, columns=["x"], method="mean", within_year=True)
+
+
 def test_em_recovers_missing_values_better_than_mean(rng):
     # simulation with known truth: correlated normal indicators, 20% MCAR
     n, p = 300, 4

@@ -6,7 +6,11 @@ Methods (registry :data:`IMPUTERS`):
 - ``"mean"`` / ``"median"``: the indicator's mean/median over all rows.
 - ``"group_mean"`` / ``"group_median"``: mean/median within groups given by ``by``
   (e.g. region, income group, or ``"iso3"`` for a country's own mean over years in a
-  panel).  Cells whose group has no observed value stay missing (and are reported so).
+  panel).  On a panel (more than one year) the groups are ``by`` *within each year*
+  (``[by, "year"]``), so values from later years never leak into earlier ones; a
+  ``by`` holding ``"iso3"`` or ``"year"`` is used as given, and ``within_year=False``
+  in :func:`impute` pools the years.  Cells whose group has no observed value stay
+  missing (and are reported so).
 - ``"interpolate"``: for panels, linear interpolation in the year value within each
   unit (``by``, default ``"iso3"``), so gaps between observed years are respected
   (2000: 0, 2010: 10 gives 1 for 2001, not the row-wise 5); the first/last observed
@@ -94,12 +98,39 @@ def _keys(data: pd.DataFrame, by) -> list:
     return out
 
 
-def _fill(data: pd.DataFrame, columns: list[str], stat: str, by) -> pd.DataFrame:
+def _n_years(data: pd.DataFrame) -> int:
+    if "year" in data.columns:
+        return int(data["year"].nunique())
+    if "year" in (data.index.names or []):
+        return int(data.index.get_level_values("year").nunique())
+    return 0
+
+
+def _group_keys(data: pd.DataFrame, by, within_year: bool | None = None) -> list[str]:
+    """The grouping of ``group_mean``/``group_median``: ``by``, plus ``"year"`` for a panel.
+
+    ``within_year=None`` (default) adds ``"year"`` when ``data`` has a ``year`` column or
+    index level with more than one year, unless ``by`` already holds ``"year"`` or the
+    unit key ``"iso3"`` (a country's own values over years are pooled on purpose).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if within_year is None:
+        within_year = _n_years(data) > 1 and "year" not in by and "iso3" not in by
+    if within_year and "year" not in by:
+        if not _n_years(data):
+            raise ValueError("within_year=True needs a 'year' column or index level in data")
+        by = [*by, "year"]
+    return by
+
+
+def _fill(data: pd.DataFrame, columns: list[str], stat: str, by,
+          within_year: bool | None = None) -> pd.DataFrame:
     out = data[columns].copy()
     if by is None:
         fill = getattr(out, stat)()
         return out.fillna(fill)
-    g = data[columns].groupby(_keys(data, by), dropna=False).transform(stat)
+    g = data[columns].groupby(_keys(data, _group_keys(data, by, within_year)),
+                              dropna=False).transform(stat)
     return out.fillna(g)
 
 
@@ -137,8 +168,10 @@ IMPUTERS = {
     "none": lambda data, columns, by=None: data[columns].copy(),
     "mean": lambda data, columns, by=None: _fill(data, columns, "mean", None),
     "median": lambda data, columns, by=None: _fill(data, columns, "median", None),
-    "group_mean": lambda data, columns, by=None: _fill(data, columns, "mean", _need_by(by)),
-    "group_median": lambda data, columns, by=None: _fill(data, columns, "median", _need_by(by)),
+    "group_mean": lambda data, columns, by=None, within_year=None: _fill(
+        data, columns, "mean", _need_by(by), within_year),
+    "group_median": lambda data, columns, by=None, within_year=None: _fill(
+        data, columns, "median", _need_by(by), within_year),
     "em": lambda data, columns, by=None: em_impute(data[columns]),
     "interpolate": lambda data, columns, by=None: _interpolate(data, columns, by),
 }
@@ -151,8 +184,17 @@ def _need_by(by):
     return by
 
 
-def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None) -> tuple[pd.DataFrame, list[dict]]:
+def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None,
+           within_year: bool | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Impute missing values of ``columns`` by ``method``; report each imputed cell.
+
+    Parameters
+    ----------
+    within_year : bool, optional
+        Group methods only.  Default: on a panel (more than one year) the groups are
+        ``by`` within each year, so a later year's values never fill an earlier year's
+        gap; ``by`` containing ``"iso3"`` (a country's own mean over years) or
+        ``"year"`` is used as given.  ``False`` pools all years; ``True`` forces it.
 
     Returns
     -------
@@ -164,7 +206,12 @@ def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None) -> tup
 
     check_in(method, IMPUTERS, name="imputation method")
     columns = list(columns)
-    filled = IMPUTERS[method](data, columns, by=by)
+    if method in ("group_mean", "group_median"):
+        filled = IMPUTERS[method](data, columns, by=by, within_year=within_year)
+    else:
+        if within_year is not None:
+            raise ValueError(f"within_year applies to group_mean/group_median only, not {method!r}")
+        filled = IMPUTERS[method](data, columns, by=by)
     before = data[columns]
     # never alter observed values, whatever the method did
     filled = before.where(before.notna(), filled)

@@ -74,7 +74,9 @@ class IndexSpec:
     imputation : str
         A key of :data:`IMPUTERS` (``"none"`` default).
     impute_by : str or list, optional
-        Grouping column(s) for ``group_mean``/``group_median``.
+        Grouping column(s) for ``group_mean``/``group_median``.  On a panel the groups
+        are taken within each year (unless ``impute_by`` holds ``"iso3"`` or ``"year"``),
+        so later years never fill earlier gaps.
     denominators : mapping indicator -> column, optional
         Divide indicators by size variables before treatment.
     min_coverage : float in [0, 1]
