@@ -769,6 +769,16 @@ def _row(result: UCMResult, iso3: str, year) -> pd.Series:
                 f"result is by {result.by!r}; pass {result.by}=... (available: "
                 f"{sorted(sc[result.by].unique().tolist())[:10]})"
             )
+        groups = sc[result.by].unique().tolist()
+        if year not in groups:
+            same = [g for g in groups if str(g) == str(year)]
+            hint = (f"; {result.by} values are {type(same[0]).__name__}s: pass "
+                    f"{result.by}={same[0]!r}, not {year!r}" if same else "")
+            shown = sorted(groups, key=str)
+            raise KeyError(
+                f"{result.by} {year!r} is not in the result ({len(groups)} {result.by}s: "
+                f"{', '.join(map(repr, shown[:10]))}{' …' if len(shown) > 10 else ''}){hint}"
+            )
         sel &= sc[result.by] == year
         where += f" in {result.by} {year!r}"
     hit = sc.loc[sel]

@@ -178,6 +178,18 @@ def test_indicator_missing_for_one_year_warns_and_logs(fw, rng):
                                _mm(d).xs(2001, level="year"))
 
 
+def test_explain_names_a_unit_removed_by_screening(fw, cross):
+    x = cross.copy()
+    x.loc[0, ["a", "b", "c"]] = np.nan          # C00 keeps 1 of 4 indicators
+    res = pi.build(pi.IndexSpec(fw, min_unit_coverage=0.5), x)
+    for code in ("I", "a"):
+        with pytest.raises(KeyError, match=r"'C00' was removed .*min_unit_coverage screen "
+                                           r"\(25% of indicators available < min_unit_coverage 50%\)"):
+            res.explain("C00", code)
+    with pytest.raises(KeyError, match=r"'C0' is not in the built index. Did you mean"):
+        res.explain("C0", "I")
+
+
 def test_explain_traces_numbers(fw, cross):
     res = pi.build(pi.IndexSpec(fw), cross)
     e = res.explain("C03", "b")

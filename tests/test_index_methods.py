@@ -40,6 +40,12 @@ def test_bounded_normalisers_stay_in_range(v):
     assert set(o.unique()) <= {1.0, 2.0, 3.0}
 
 
+@pytest.mark.parametrize("lo,hi", [(100, 0), (5, 5)])
+def test_minmax_range_must_increase(lo, hi):
+    with pytest.raises(ValueError, match=r"hi \(\d+\) must exceed lo.*direction=-1"):
+        pi.normalise(pd.Series([1.0, 2, 3], name="x"), "minmax", lo=lo, hi=hi)
+
+
 def test_ordinal_ties_share_a_category():
     # was qcut on rank(method="first"): the three 2s were split over categories 1 and 2
     x = pd.Series([1.0, 2, 2, 2, 3, 4])

@@ -37,6 +37,17 @@ def test_rank_interval_and_bars(built):
     assert ax.get_legend() is not None
 
 
+def test_rank_interval_panel_labels_carry_the_year():
+    # a panel summary: the same country once per year; labels were the country alone
+    d = pd.DataFrame({"iso3": ["CHN", "CHN", "IND"], "year": [2015, 2016, 2016],
+                      "median_rank": [2.0, 1, 3], "rank_q05": [1.0, 1, 2],
+                      "rank_q95": [3.0, 2, 4], "nominal_rank": [2.0, 1, 3]})
+    ax = ip.rank_interval_plot(d, names=False)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["IND 2016", "CHN 2015", "CHN 2016"]
+    ax = ip.rank_interval_plot(d.query("year == 2016"), names=False)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["IND", "CHN"]
+
+
 def test_sensitivity_and_heatmap(built):
     spec, hfi, res = built
     sa = pi.sobol(spec, hfi, n_base=64, seed=1, factors=["aggregation", "weights"])

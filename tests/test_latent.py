@@ -399,6 +399,11 @@ def test_prob_greater_matches_monte_carlo(hfi, rng):
         lt.prob_greater(res, "BLR", "IND", year=2010)
     with pytest.raises(ValueError, match="pass year="):
         lt.prob_greater(res, "CHN", "IND")
+    # a year of the wrong type is named as the problem (was "Did you mean 'CHN'?")
+    with pytest.raises(KeyError, match=r"year '2016' is not in the result.*ints: pass year=2016"):
+        lt.prob_greater(res, "CHN", "IND", year="2016")
+    with pytest.raises(KeyError, match=r"year 1990 is not in the result \(\d+ years: 2008"):
+        lt.prob_greater(res, "CHN", "IND", year=1990)
 
 
 def test_significant_change_detects_known_shift():

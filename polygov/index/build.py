@@ -27,6 +27,7 @@ from ..errors import (
     check_dataframe,
     check_keys,
     check_numeric,
+    close_matches,
 )
 from .aggregate import AGGREGATORS
 from .denominate import denominate
@@ -137,7 +138,7 @@ class IndexResult:
         return pd.DataFrame(rows, columns=["step", "code", "value", "weight", "note"])
 
     def _key(self, iso3, year):
-        idx = self.stages["raw"].index
+        idx = self.stages["aggregated"].index
         if "year" in self.keys:
             years = idx.get_level_values("year").unique()
             if year is None and len(years) == 1:
@@ -149,7 +150,18 @@ class IndexResult:
         else:
             key = iso3
         if key not in idx:
-            raise KeyError(f"unit {key!r} is not in the built index")
+            if key in self.stages["raw"].index:
+                why = self.log.loc[(self.log["action"] == "unit dropped") & (self.log["iso3"] == iso3)]
+                if "year" in self.keys:
+                    why = why.loc[why["year"] == key[1]]
+                reason = why["reason"].iloc[0] if len(why) else "screening"
+                raise KeyError(f"unit {key!r} was removed before normalisation by the "
+                               f"min_unit_coverage screen ({reason}); lower min_unit_coverage "
+                               "to keep it")
+            units = idx.get_level_values("iso3").unique() if "year" in self.keys else idx
+            near = close_matches(str(iso3), units)
+            hint = f" Did you mean {', '.join(map(repr, near))}?" if near and iso3 not in units else ""
+            raise KeyError(f"unit {key!r} is not in the built index.{hint}")
         return key
 
     def __repr__(self) -> str:

@@ -41,6 +41,9 @@ def _constant(x: pd.Series, name: str) -> None:
 
 
 def minmax(x: pd.Series, *, lo: float = 0.0, hi: float = 100.0) -> pd.Series:
+    if not hi > lo:
+        raise ValueError(f"min-max normalisation of {x.name!r}: hi ({hi}) must exceed lo ({lo}); "
+                         "use direction=-1 to reverse an indicator, not lo > hi")
     _constant(x, "min-max")
     return lo + (hi - lo) * (x - x.min()) / (x.max() - x.min())
 

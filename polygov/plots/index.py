@@ -66,7 +66,9 @@ def rank_interval_plot(data: pd.DataFrame, *, y: str = "iso3", median: str = "me
         Unit, median-rank, interval-bound and nominal-rank columns (``nominal=None`` omits
         the nominal ticks).
     names : bool
-        Label rows with country names (default) or with the codes.
+        Label rows with country names (default) or with the codes.  When ``data`` has a
+        ``year`` column with several years (a panel summary), the year is added to each
+        label ("China 2016"), since ranks are within year.
     legend : str or False
         Where the legend goes: a matplotlib ``loc`` string (default ``"best"``, which avoids
         the bars), ``"outside"`` (to the right of the Axes) or ``False`` for none.
@@ -89,7 +91,11 @@ def rank_interval_plot(data: pd.DataFrame, *, y: str = "iso3", median: str = "me
     if nominal:
         handles += ax.plot(d[nominal], pos, "|", color="C3", ms=9, mew=2, label="nominal rank")
     ax.set_yticks(pos)
-    ax.set_yticklabels(_names(d[y], names), fontsize=7)
+    labels = _names(d[y], names)
+    if "year" in d.columns and y != "year" and d["year"].nunique() > 1:
+        # a panel summary: the same country appears once per year
+        labels = [f"{lab} {yr}" for lab, yr in zip(labels, d["year"], strict=True)]
+    ax.set_yticklabels(labels, fontsize=7)
     ax.set_xlabel("rank (1 = best)")
     ax.set_ylabel("")
     ax.invert_xaxis()
