@@ -246,7 +246,9 @@ def _check_finite_terms(df: pd.DataFrame, rhs: str, complete: np.ndarray,
     for term in Formula(rhs):
         for fa in term.factors:
             method = getattr(fa.eval_method, "value", str(fa.eval_method))
-            if method != "literal":
+            # C(...) gives 0/1 dummies (finite): skip it rather than build a dense
+            # n x levels matrix
+            if method != "literal" and not re.match(r"^C\(", str(fa.expr)):
                 factors.setdefault(str(fa.expr), method == "lookup")
     problems = []
     for expr, lookup in factors.items():
