@@ -24,9 +24,9 @@ unit_screen="byNA")`` (nothing left to drop after imputation) -> ``Treat(f1_para
 list(winmax = 5))`` (defaults: skew/kurtosis 2/3.5, see ``polygov.index.treat``) ->
 ``Normalise(n_minmax, c(0, 100))`` -> ``Aggregate(a_amean)`` with iMeta's unit weights.
 
-polygov's ``build`` runs treat *before* impute (raw -> denominated -> screened -> treated
--> imputed), COINr's example imputes first; :func:`coinr_order` reproduces COINr's order with
-two builds.  What a single polygov build (native order) changes is pinned in
+polygov's ``build`` runs treat *before* impute by default (raw -> denominated -> screened ->
+treated -> imputed); COINr's example imputes first, which ``IndexSpec(impute_first=True)``
+reproduces (:func:`coinr_order`).  What a single polygov build (native order) changes is pinned in
 ``test_asem_native_order_difference_is_explained``.
 """
 
@@ -104,14 +104,33 @@ def _denominators(fw):
 
 
 def coinr_order(data, fw, **rest):
-    """COINr's example order: denominate and impute by EurAsia group, *then* treat,
-    normalise and aggregate (``rest`` = spec options of the second build)."""
+    """COINr's example in one build: denominate, impute by EurAsia group, screen, *then*
+    treat (``IndexSpec(impute_first=True)``), normalise and aggregate."""
+    spec = pi.IndexSpec(fw, denominators=_denominators(fw), imputation="group_mean",
+                        impute_by="EurAsia_group", treatment="winsorise",
+                        treatment_params={"winmax": 5}, impute_first=True, **rest)
+    res = pi.build(spec, data)
+    assert res.stages["imputed"].notna().all().all()   # so Screen(dat_thresh = 0.9) drops no one
+    return res
+
+
+def test_impute_first_equals_two_builds(asem):
+    """impute_first=True is exactly "impute, then build the imputed table with treatment"."""
+    data, fw = asem
     first = pi.IndexSpec(fw, denominators=_denominators(fw), imputation="group_mean",
                          impute_by="EurAsia_group")
     imputed = pi.build(first, data).stages["imputed"]
-    assert imputed.notna().all().all()           # so Screen(dat_thresh = 0.9) drops no one
-    return pi.build(pi.IndexSpec(fw, treatment="winsorise", treatment_params={"winmax": 5},
-                                 **rest), imputed.reset_index())
+    two = pi.build(pi.IndexSpec(fw, treatment="winsorise", treatment_params={"winmax": 5}),
+                   imputed.reset_index())
+    one = coinr_order(data, fw)
+    pd.testing.assert_frame_equal(one.stages["aggregated"], two.stages["aggregated"])
+    pd.testing.assert_frame_equal(one.stages["prepared"], one.stages["treated"])
+    assert list(one.explain("JPN", "PubDebt")["step"])[:4] == ["raw", "denominated", "imputed", "treated"]
+    # and the default order is unchanged: prepared = imputed after treatment
+    native = pi.build(first, data)
+    pd.testing.assert_frame_equal(native.stages["prepared"], native.stages["imputed"])
+    with pytest.raises(TypeError, match="impute_first must be True or False"):
+        pi.IndexSpec(fw, impute_first="yes")
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +159,7 @@ def test_asem_reproduces_coinr_group_ranks(asem, asem_coinr):
     assert (group.loc[PUBLISHED_GROUP_RANKS.index] == PUBLISHED_GROUP_RANKS["GDPpc_group"]).all()
 
 
-def test_asem_reproduces_coinr_full_rankings(asem, asem_coinr, monkeypatch):
+def test_asem_reproduces_coinr_full_rankings(asem, asem_coinr):
     data, fw = asem
     pub = PUBLISHED_RANKS
     # Nominal: the example coin
@@ -152,9 +171,7 @@ def test_asem_reproduces_coinr_full_rankings(asem, asem_coinr, monkeypatch):
     # Prank: Normalise(f_n = "n_prank") = (rank(x, ties = "min") - 1) / (n - 1)
     # (COINr R/normalise.R).  polygov's "percentile" breaks ties by the average rank
     # instead, which moves 15 units by 1-3 places here (tied values: TIRcon, CostImpEx, ...)
-    monkeypatch.setitem(pi.NORMALISERS, "prank_min",
-                        lambda x: (x.rank(method="min") - 1) / (x.notna().sum() - 1))
-    r = coinr_order(data, fw, normalisation="prank_min")
+    r = coinr_order(data, fw, normalisation="percentile", normalisation_params={"ties": "min"})
     assert r.ranks["Index"].to_dict() == pub["Prank"].to_dict()
     r_avg = coinr_order(data, fw, normalisation="percentile")
     moved = (r_avg.ranks["Index"] - pub["Prank"]).abs()

@@ -273,3 +273,19 @@ def test_panel_imputation_over_time():
     res = pi.build(pi.IndexSpec(fw, imputation="group_mean", impute_by="iso3"), d)
     assert res.stages["imputed"].at[("X", 2001), "a"] == 2.5
     assert (res.log["stage"] == "impute").sum() == 5
+
+
+def test_percentile_ties_match_scipy_rankdata():
+    from scipy.stats import rankdata
+
+    from polygov.index.normalise import percentile
+
+    x = pd.Series([3.0, 1.0, 2.0, 2.0, np.nan, 5.0, 2.0], name="v")
+    obs = x.dropna()
+    for ties in ("average", "min", "max"):
+        ref = 100 * (rankdata(obs, method=ties) - 1) / (len(obs) - 1)
+        got = percentile(x, ties=ties)
+        np.testing.assert_allclose(got.dropna().to_numpy(), ref)
+        assert np.isnan(got.iloc[4])
+    with pytest.raises(ValueError, match="'v'.*ties must be"):
+        percentile(x, ties="dense")

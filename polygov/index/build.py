@@ -4,6 +4,9 @@ Stages, in order (each kept in ``result.stages``):
 
 ``raw`` -> ``denominated`` -> ``screened`` -> ``treated`` -> ``imputed`` ->
 ``normalised`` -> ``aggregated`` (normalised indicators plus every aggregate).
+With ``IndexSpec(impute_first=True)`` the order is COINr's (``build_example_coin``):
+``raw`` -> ``denominated`` -> ``imputed`` -> ``screened`` -> ``treated`` -> ...
+``stages["prepared"]`` is always the table that is normalised.
 
 Data are a cross-section (one row per ``iso3``) or a country-year panel (``iso3``,
 ``year``).  With a panel, treatment, imputation and normalisation pool all years of
@@ -101,7 +104,9 @@ class IndexResult:
         key = self._key(iso3, year)
         rows = []
         if code in fw.indicators:
-            for stage in ("raw", "denominated", "treated", "imputed", "normalised"):
+            order = (("raw", "denominated", "imputed", "treated", "normalised") if self.spec.impute_first
+                     else ("raw", "denominated", "treated", "imputed", "normalised"))
+            for stage in order:
                 df = self.stages[stage]
                 if key in df.index and code in df.columns:
                     note = ""
@@ -186,7 +191,11 @@ def _log_rows(recs, stage, keys, index_to_key, code=None):
 
 
 def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list[str]]:
-    """Run the stages up to imputation. Returns (stages, log records, key columns)."""
+    """Run the stages before normalisation. Returns (stages, log records, key columns).
+
+    ``stages["prepared"]`` is the table to normalise: the imputed table in the default
+    order, the treated one with ``spec.impute_first``.
+    """
     check_dataframe(data)
     keys = _key_columns(data)
     check_keys(data, keys)
@@ -218,38 +227,48 @@ def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
     stages["denominated"] = d[inds].astype(float)
 
-    cover = d[inds].notna().mean(axis=1)
-    drop = cover < spec.min_unit_coverage
-    if drop.any():
-        for ix in d.index[drop]:
-            k = tokey(ix)
-            log.append(dict(stage="screen", iso3=k[0], year=k[1], code=None, action="unit dropped",
-                            before=np.nan, after=np.nan,
-                            reason=f"{cover[ix]:.0%} of indicators available < "
-                                   f"min_unit_coverage {spec.min_unit_coverage:.0%}"))
-        d = d.loc[~drop]
-    if d.empty:
-        raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
-    stages["screened"] = d[inds].astype(float)
-    _check_empty_indicators(spec, stages["screened"])
+    def screen(d):
+        cover = d[inds].notna().mean(axis=1)
+        drop = cover < spec.min_unit_coverage
+        if drop.any():
+            for ix in d.index[drop]:
+                k = tokey(ix)
+                log.append(dict(stage="screen", iso3=k[0], year=k[1], code=None, action="unit dropped",
+                                before=np.nan, after=np.nan,
+                                reason=f"{cover[ix]:.0%} of indicators available < "
+                                       f"min_unit_coverage {spec.min_unit_coverage:.0%}"))
+            d = d.loc[~drop]
+        if d.empty:
+            raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
+        stages["screened"] = d[inds].astype(float)
+        _check_empty_indicators(spec, stages["screened"])
+        return d
 
-    for c in inds:
-        method = spec.indicator_setting(c, "treatment")
-        params = dict(spec.indicator_setting(c, "treatment_params"))
-        if method == "none":
-            continue
-        x = d[c]
-        # treat in the aligned direction-free raw scale; winsorisation is symmetric
-        y, recs = treat_series(x, method=method, **params)
-        d[c] = y
-        log += _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey)
-    stages["treated"] = d[inds].astype(float)
+    def treat(d):
+        for c in inds:
+            method = spec.indicator_setting(c, "treatment")
+            params = dict(spec.indicator_setting(c, "treatment_params"))
+            if method == "none":
+                continue
+            # treat in the aligned direction-free raw scale; winsorisation is symmetric
+            y, recs = treat_series(d[c], method=method, **params)
+            d[c] = y
+            log.extend(_log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
+        stages["treated"] = d[inds].astype(float)
+        return d
 
-    if spec.imputation != "none":
-        d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
-        log += _log_rows(recs, "impute", keys, tokey)
-    stages["imputed"] = d[inds].astype(float)
-    log += _check_empty_years(spec, stages["imputed"])
+    def impute_(d):
+        if spec.imputation != "none":
+            d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
+            log.extend(_log_rows(recs, "impute", keys, tokey))
+        stages["imputed"] = d[inds].astype(float)
+        return d
+
+    steps = (impute_, screen, treat) if spec.impute_first else (screen, treat, impute_)
+    for step in steps:
+        d = step(d)
+    stages["prepared"] = d[inds].astype(float)
+    log += _check_empty_years(spec, stages["prepared"])
     return stages, log, keys
 
 
@@ -443,9 +462,9 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
     if not isinstance(spec, IndexSpec):
         raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
     stages, log, keys = prepare(spec, data)
-    norm = normalise_frame(spec, stages["imputed"])
+    norm = normalise_frame(spec, stages["prepared"])
     stages["normalised"] = norm
-    left = norm.isna() & stages["imputed"].notna()
+    left = norm.isna() & stages["prepared"].notna()
     if left.any().any():
         import warnings
 

@@ -57,11 +57,16 @@ def rank(x: pd.Series) -> pd.Series:
     return x.rank(method="average")
 
 
-def percentile(x: pd.Series) -> pd.Series:
+def percentile(x: pd.Series, *, ties: str = "average") -> pd.Series:
+    """100 * (rank - 1) / (n - 1); ``ties``: ``"average"`` (default), ``"min"`` (COINr's
+    ``n_prank``: tied values all get the lowest of their ranks) or ``"max"``."""
+    if ties not in ("average", "min", "max"):
+        raise ValueError(f"percentile normalisation of {x.name!r}: ties must be 'average', 'min' "
+                         f"or 'max', got {ties!r}")
     n = x.notna().sum()
     if n < 2:
         raise ValueError(f"percentile normalisation of {x.name!r} needs at least 2 values, got {n}")
-    return 100.0 * (x.rank(method="average") - 1) / (n - 1)
+    return 100.0 * (x.rank(method=ties) - 1) / (n - 1)
 
 
 def goalposts(x: pd.Series, *, lower: float, upper: float, scale: float = 1.0,

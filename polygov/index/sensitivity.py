@@ -143,7 +143,7 @@ class _Engine:
         for m, (imp, (tname, tparams)) in enumerate(variants):
             stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
                                                 treatment_params=tparams), data)
-            x = stages["imputed"]
+            x = stages["prepared"]
             if index is None:
                 index = x.index
             elif not x.index.equals(index):
