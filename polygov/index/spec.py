@@ -70,7 +70,8 @@ class IndexSpec:
     treatment : {"none", "winsorise"}
         Outlier treatment of every indicator (see :mod:`polygov.index.treat`).
     treatment_params : mapping
-        ``winmax`` (5), ``skew_thresh`` (2), ``kurt_thresh`` (3.5).
+        ``winmax`` (5), ``skew_thresh`` (2), ``kurt_thresh`` (3.5), ``fallback``
+        (``"log_ct_plus"``, skew-aware; ``"log_ct"`` is COINr's default log step).
     imputation : str
         A key of :data:`IMPUTERS` (``"none"`` default).
     impute_by : str or list, optional
