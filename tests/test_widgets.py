@@ -25,6 +25,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -195,6 +196,31 @@ def test_governance_ranking_empty_year(hfi):
         pw.governance_ranking(hfi, year=1990)
 
 
+def test_governance_ranking_year_as_text_or_of_a_wrong_type(hfi):
+    ref = pw.governance_ranking(hfi, year=2016)
+    pd.testing.assert_frame_equal(pw.governance_ranking(hfi, year="2016"), ref)
+    pd.testing.assert_frame_equal(pw.governance_ranking(hfi, year=np.int64(2016)), ref)
+    pd.testing.assert_frame_equal(pw.governance_ranking(hfi, year=2016.0), ref)
+    for bad in ("twenty", 2016.5, None, True):
+        with pytest.raises(TypeError, match="year must be an integer such as 2016"):
+            pw.governance_ranking(hfi, year=bad)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_governance_ranking_names_a_weight_that_is_not_finite(hfi, bad):
+    w = dict.fromkeys(GOV, 1.0) | {"ef_legal": bad}
+    with pytest.raises(ValueError, match=r"weight\(s\) of 'ef_legal' are not finite"):
+        pw.governance_ranking(hfi, year=2016, weights=w)
+    with pytest.raises(ValueError, match="the weight of 'pf_rol' must be a number"):
+        pw.governance_ranking(hfi, year=2016, weights=dict.fromkeys(GOV, 1.0) | {"pf_rol": "x"})
+
+
+def test_governance_ranking_refuses_duplicated_country_years(hfi):
+    dup = pd.concat([hfi, hfi[(hfi["iso3"] == "CHN") & (hfi["year"] == 2016)]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"duplicated keys.*'iso3': 'CHN', 'year': 2016"):
+        pw.governance_ranking(dup, year=2016)
+
+
 def _strong_on(hfi, year, code):
     """The country whose normalised `code` most exceeds its mean normalised other indicators."""
     d = hfi.loc[hfi["year"] == year, ["iso3", *GOV]].dropna().set_index("iso3")
@@ -209,16 +235,15 @@ def test_raising_a_weight_raises_the_rank_of_a_country_strong_on_it(hfi):
     iso = _strong_on(hfi, 2016, code)
     rank0 = int(w.result.set_index("iso3").at[iso, "rank"])
     plot0, table0 = w.plot.value, w.ranking.value
-    w.weights[code].value = 1.0
+    w.weights[code].value = 0.6  # the other four follow: 0.2 -> 0.1 each
     rank1 = int(w.result.set_index("iso3").at[iso, "rank"])
     assert rank1 < rank0, (iso, rank0, rank1)
     assert w.plot.value != plot0 and w.ranking.value != table0
-    # the displayed effective weights follow the sliders and sum to 100%
+    # the displayed weights are the sliders' and sum to 100%
     shown = [float(re.search(r"<b>(\d+)%</b>", lab.value).group(1)) for lab in w.weight_labels.values()]
-    assert shown[GOV.index(code)] == pytest.approx(100 * 1.0 / (1.0 + 4 * 0.5), abs=0.5)
-    assert sum(shown) == pytest.approx(100, abs=2)
+    assert shown == [60.0 if c == code else 10.0 for c in GOV]
     # and the widget shows exactly the pure function's result
-    ref, _ = _reference_ranking(hfi, 2016, {c: (1.0 if c == code else 0.5) for c in GOV})
+    ref, _ = _reference_ranking(hfi, 2016, {c: (0.6 if c == code else 0.1) for c in GOV})
     np.testing.assert_allclose(w.result.set_index("iso3")["score"].reindex(ref.index), ref,
                                atol=1e-9)
     assert w.result.set_index("iso3").at[iso, "rank_shift"] == rank0 - rank1
@@ -243,21 +268,101 @@ def test_index_builder_empty_choice_shows_a_message_not_a_traceback(hfi):
     assert len(w.result) > 100
 
 
-def test_index_builder_all_zero_weights_and_invalid_method_show_messages(hfi):
-    w = pw.IndexBuilder(hfi, debounce=0)
+def _positive_reference(hfi, year, weights, label, aggregation):
+    """Independent geometric/harmonic index on the strictly positive scale of each menu choice."""
+    d = hfi.loc[hfi["year"] == year, ["iso3", *GOV]].dropna().set_index("iso3")
+    x = d[list(weights)].to_numpy(float)
+    if label in ("min-max 0-100", "min-max 1-100", "z-score"):  # 1-100 by min-max
+        v = 1 + 99 * (x - x.min(axis=0)) / (x.max(axis=0) - x.min(axis=0))
+    elif label == "percentile rank":  # ranks 1..n, ties averaged
+        v = np.column_stack([scipy.stats.rankdata(col, method="average") for col in x.T])
+    else:  # goalposts 0-10 onto 1-100: 1 + 99 x / 10
+        v = 1 + 9.9 * x
+    w = np.array(list(weights.values()), dtype=float)
+    w = w / w.sum()
+    s = np.exp(np.log(v) @ w) if aggregation == "geometric" else 1 / ((1 / v) @ w)
+    s = pd.Series(s, index=d.index)
+    return s, s.rank(ascending=False, method="min").astype(int)
+
+
+def test_all_twenty_menu_combinations_give_a_ranking(hfi):
+    w = pw.IndexBuilder(hfi, year=2016, debounce=0)
+    n = len(hfi.loc[hfi["year"] == 2016, GOV].dropna())
+    for norm in pw.NORMALISATIONS:
+        for agg, key in pw.AGGREGATIONS.items():
+            with w.batch():
+                w.normalisation.value = norm
+                w.aggregation.value = agg
+            assert w.error is None, (norm, agg, w.error)
+            assert len(w.result) == n and list(w.result["rank"])[:1] == [1]
+            substituted = key in ("geometric", "harmonic") and norm != "min-max 1-100"
+            assert ("strictly positive values" in w.message.value) == substituted, (norm, agg)
+            assert bool(w.notes) == substituted and w.warnings == []
+            pd.testing.assert_frame_equal(w.result, pw.governance_ranking(hfi, **w.arguments()))
+    # called directly, the pure function still refuses a zero with the geometric mean
+    with pytest.raises(ValueError, match="geometric mean needs positive values"):
+        pw.governance_ranking(hfi, year=2016, aggregation="geometric")
+
+
+@pytest.mark.parametrize("aggregation", ["geometric", "harmonic"])
+@pytest.mark.parametrize("label", list(pw.NORMALISATIONS))
+def test_geometric_and_harmonic_ranks_match_numpy(hfi, label, aggregation):
+    w = pw.IndexBuilder(hfi, year=2016, debounce=0)
     with w.batch():
-        for s in w.weights.values():
-            s.value = 0.0
-    assert "all weights of the selected indicators" in w.error
+        w.weights["pf_rol"].value = 0.4  # the other four: 0.15 each
+        w.normalisation.value = label
+        w.aggregation.value = {v: k for k, v in pw.AGGREGATIONS.items()}[aggregation]
+    weights = {c: (0.4 if c == "pf_rol" else 0.15) for c in GOV}
+    ref, ref_rank = _positive_reference(hfi, 2016, weights, label, aggregation)
+    got = w.result.set_index("iso3")
+    np.testing.assert_allclose(got["score"].reindex(ref.index), ref, rtol=1e-9)
+    assert (got["rank"].reindex(ref.index).astype(int) == ref_rank).all()
+
+
+def test_weight_sliders_stay_normalised(hfi):
+    w = pw.IndexBuilder(hfi, year=2016, debounce=0)
+
+    def vals():
+        return [w.weights[c].value for c in GOV]
+
+    assert vals() == pytest.approx([0.2] * 5)
+    n0 = w.n_updates
+    w.weights["pf_rol"].value = 0.6  # the others shrink in proportion: 0.1 each
+    assert vals() == pytest.approx([0.1, 0.6, 0.1, 0.1, 0.1])
+    assert w.n_updates == n0 + 1  # one recomputation per move, not one per rescaled slider
+    w.weights["ef_legal"].value = 0.3  # others (0.6, 0.1, 0.1, 0.1) -> x 0.7 / 0.9
+    assert vals() == pytest.approx([0.3, 0.6 * 7 / 9, 0.7 / 9, 0.7 / 9, 0.7 / 9])
+    w.weights["ef_regulation"].value = 1.0  # all the weight: the others drop to 0
+    assert vals() == pytest.approx([0, 0, 1, 0, 0])
+    w.weights["ef_regulation"].value = 0.2  # the others are all 0: they share the rest equally
+    assert vals() == pytest.approx([0.2] * 5)
+    assert w.result.attrs["weights"] == pytest.approx(dict.fromkeys(GOV, 0.2))
+    # unticking rescales the rest; ticking again restores the previous weights
+    w.weights["ef_regulation_business_bribes"].value = 0.5  # others 0.125
+    w.include["ef_regulation_business_bribes"].value = False
+    assert vals()[:4] == pytest.approx([0.25] * 4)
+    assert sum(w.arguments()["weights"].values()) == pytest.approx(1)
+    assert "excluded" in w.weight_labels["ef_regulation_business_bribes"].value
+    w.include["ef_regulation_business_bribes"].value = True
+    assert vals() == pytest.approx([0.125] * 4 + [0.5])
+    # a lone indicator carries all the weight
     with w.batch():
-        for s in w.weights.values():
-            s.value = 0.5
-        w.normalisation.value = "z-score"
-        w.aggregation.value = "geometric mean"
-    assert "geometric mean needs positive values" in w.error
-    assert "This choice does not work" in w.message.value
-    w.normalisation.value = "min-max 1-100"
-    assert w.error is None
+        for c in GOV[1:]:
+            w.include[c].value = False
+    assert w.weights["ef_legal"].value == pytest.approx(1.0)
+    w.weights["ef_legal"].value = 0.3
+    assert w.weights["ef_legal"].value == pytest.approx(1.0) and w.error is None
+    # in a batch, every move rescales at once and the index is recomputed once at the end
+    w2 = pw.IndexBuilder(hfi, year=2016, debounce=0)
+    n0 = w2.n_updates
+    with w2.batch():
+        w2.weights["ef_regulation_business_bribes"].value = 1.0
+        w2.weights["pf_rol"].value = 0.1
+    assert [w2.weights[c].value for c in GOV] == pytest.approx([0, 0.1, 0, 0, 0.9])
+    assert w2.n_updates == n0 + 1
+    shown = [float(re.search(r"<b>(\d+)%</b>", lab.value).group(1))
+             for lab in w2.weight_labels.values()]
+    assert shown == [0, 10, 0, 0, 90]
 
 
 def test_index_builder_peer_group_and_focus(hfi):
@@ -438,6 +543,27 @@ def test_peer_bands_match_numpy_quantiles(profile_data):
         own = profile_data.loc[(profile_data["iso3"] == "CHN") & (profile_data["year"] == year), dim]
         assert r["value"] == pytest.approx(float(own.iloc[0]))
         assert r["peer_share_below"] == pytest.approx(float((v < own.iloc[0]).mean()))
+
+
+def test_peer_bands_refuses_unknown_peer_codes_and_warns_about_absent_ones(profile_data):
+    with pytest.raises(ValueError, match=r"unknown country code\(s\) in peers: \['XXX'\]"):
+        pw.peer_bands(profile_data, iso3="CHN", peers=["XXX", "IND"], dimensions=["pf_rol"])
+    with pytest.raises(TypeError, match="peers must be a list of ISO3 codes"):
+        pw.peer_bands(profile_data, iso3="CHN", peers="IND", dimensions=["pf_rol"])
+    # a real code with no row in the data (Macao is not in the HFI): left out, with a warning
+    with pytest.warns(pg.errors.DataQualityWarning, match=r"not in the data.*\['MAC'\]"):
+        res = pw.peer_bands(profile_data, iso3="CHN", peers=["MAC", "IND", "BRA"],
+                            dimensions=["pf_rol"])
+    assert (res["n_peers"] == 2).all()
+    ref = profile_data.loc[profile_data["iso3"].isin(["IND", "BRA"])].groupby("year")["pf_rol"]
+    np.testing.assert_allclose(res["peer_median"], ref.median().to_numpy(), atol=1e-12)
+
+
+def test_peer_bands_refuses_duplicated_country_years(profile_data):
+    dup = pd.concat([profile_data, profile_data.iloc[[0]]], ignore_index=True)
+    iso, year = profile_data.iloc[0][["iso3", "year"]]
+    with pytest.raises(ValueError, match=rf"duplicated keys.*'iso3': '{iso}', 'year': {year}"):
+        pw.peer_bands(dup, iso3=iso, peers=None, dimensions=["pf_rol"])
 
 
 def test_country_profile_reacts_to_the_country_and_the_band(profile_data):

@@ -4,7 +4,8 @@ The test starts ``python -m jupyter lab`` on 127.0.0.1 (a free port, a random
 token) in a temporary directory holding a copy of
 ``notebooks/11_interactive_lab.ipynb``, opens the notebook with Selenium and
 ``/usr/bin/chromedriver``, runs all cells, moves a weight slider of the index
-builder, checks that the ranking output changes, saves a screenshot to
+builder, checks that the ranking output changes and that the other weights
+follow (the five readouts sum to 1), saves a screenshot to
 ``build/lab_screenshot.png`` (and ``lab_regression.png``, ``lab_profile.png``
 of the other two explorers), then unticks every indicator and checks that the
 widget shows its message instead of a traceback.  The server and its kernels are shut down even
@@ -266,6 +267,29 @@ def test_lab_runs_in_jupyterlab_and_the_ranking_follows_a_slider(tmp_path):
         assert "China" in after
         readout = driver.find_element(By.CSS_SELECTOR, ".polygov-weight-pf_rol .widget-readout")
         assert float(readout.text) > 0.5, readout.text
+        # the sliders stay normalised: the other four weights shrank so that all sum to 1
+        readouts = [float(e.text) for e in builder.find_elements(
+            By.CSS_SELECTOR, ".widget-slider .widget-readout")]
+        assert len(readouts) == 5 and abs(sum(readouts) - 1) < 0.03, readouts
+        assert max(readouts) == float(readout.text), readouts
+        # back to about half: the others (all 0) share the rest equally, 0.125 each - a value off
+        # the slider step that must not bounce between browser and kernel
+        ranking_full = driver.execute_script(_RANKING)
+        ActionChains(driver).click_and_hold(handle).move_by_offset(
+            -int(track_w.size["width"]) // 2, 0).release().perform()
+        _wait(driver, lambda d: (d.execute_script(_RANKING) or ranking_full) != ranking_full, 30,
+              "the ranking to change after moving the rule-of-law weight back to about half")
+        time.sleep(1.5)
+
+        def shown():
+            return [float(e.text) for e in builder.find_elements(
+                By.CSS_SELECTOR, ".widget-slider .widget-readout")]
+
+        half = shown()
+        assert 0.3 < half[1] < 0.7 and abs(sum(half) - 1) < 0.03, half
+        assert len(set(half[:1] + half[2:])) == 1, half  # the other four are equal
+        time.sleep(1.0)
+        assert shown() == half  # settled: no feedback loop
         time.sleep(0.5)  # let the rank-shift image repaint before the screenshot
         driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", builder)
         SCREENSHOT.parent.mkdir(exist_ok=True)

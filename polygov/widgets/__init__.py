@@ -4,7 +4,9 @@ Each widget is a thin view over one pure function call, so everything a widget
 shows can be reproduced in a script:
 
 * :class:`IndexBuilder` over :func:`governance_ranking` - indicators,
-  normalisation, weights and aggregation of a composite governance index, the
+  normalisation, weights (sliders that always sum to 1) and aggregation of a
+  composite governance index (with the geometric or harmonic mean, on a strictly
+  positive scale, see :func:`positive_normalisation`), the
   ranking, the position of China and a peer group, and rank shifts against the
   baseline index;
 * :class:`RegressionExplorer` over :func:`fit_choice` - outcome,
@@ -35,9 +37,11 @@ from .index_builder import (
     AGGREGATIONS,
     GOVERNANCE_INDICATORS,
     NORMALISATIONS,
+    POSITIVE_NORMALISATIONS,
     IndexBuilder,
     effective_weights,
     governance_ranking,
+    positive_normalisation,
 )
 from .regression_explorer import (
     CONTROLS,
@@ -55,6 +59,7 @@ __all__ = [
     "NORMALISATIONS",
     "OUTCOMES",
     "POLYCENTRICITY_MEASURES",
+    "POSITIVE_NORMALISATIONS",
     "PROFILE_DIMENSIONS",
     "CountryProfile",
     "Debouncer",
@@ -68,4 +73,5 @@ __all__ = [
     "governance_ranking",
     "message_html",
     "peer_bands",
+    "positive_normalisation",
 ]

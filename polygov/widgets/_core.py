@@ -161,7 +161,8 @@ class LabWidget(W.VBox):
     clear ``ValueError``/``KeyError`` messages - is shown in :attr:`message`
     instead of a traceback, and the previous outputs are blanked so nothing
     stale is read.  polygov warnings raised during a successful computation
-    are shown there as notes (and kept in :attr:`warnings`).
+    are shown there as notes (and kept in :attr:`warnings`), after the widget's
+    own notes about the choice (:meth:`_notes`).
 
     Attributes
     ----------
@@ -171,6 +172,11 @@ class LabWidget(W.VBox):
         The last successful result of the pure function (None after an error).
     error : str or None
         The text of the last message (None when all is well).
+    notes : list of str
+        The widget's own notes on the last successful choice (e.g. a method it
+        substituted), shown in :attr:`message`.
+    warnings : list of str
+        polygov warnings raised by the last successful computation.
     """
 
     def __init__(self, *, debounce: float = 0.3, **kwargs):
@@ -180,6 +186,7 @@ class LabWidget(W.VBox):
         self.result = None
         self.error: str | None = None
         self.warnings: list[str] = []
+        self.notes: list[str] = []
         self.n_updates = 0
         self._held = 0
         self._dirty = False
@@ -234,6 +241,7 @@ class LabWidget(W.VBox):
                 title, kind = "Unexpected error", "error"
                 msg = f"{type(exc).__name__}: {msg}"
             self.result = None
+            self.notes = []
             self.error = str(msg)
             self.message.value = message_html(self.error, kind=kind, title=title)
             self._clear()
@@ -243,8 +251,9 @@ class LabWidget(W.VBox):
             notes = list(dict.fromkeys(str(w.message) for w in caught
                                        if issubclass(w.category, PolygovWarning)))
             self.warnings = notes
+            self.notes = self._notes()
             self.message.value = "".join(message_html(n, kind="info", title="Note")
-                                         for n in notes[:3])
+                                         for n in [*self.notes, *notes[:3]])
             self._render(res)
         self.n_updates += 1
 
@@ -265,6 +274,10 @@ class LabWidget(W.VBox):
         """
         args = ", ".join(f"{k}={v!r}" for k, v in self.arguments().items())
         return f"{self.function}({data}, {args})"
+
+    def _notes(self) -> list[str]:
+        """Notes about the current choice shown above the outputs (e.g. a method substituted)."""
+        return []
 
     def _describe(self) -> str:
         """A short, deterministic description of the current state (for the repr)."""

@@ -8,13 +8,14 @@ country's yearly values next to the quantiles of a peer group (by default the
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Sequence
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from ..errors import check_columns, check_dataframe, check_in
+from ..errors import DataQualityWarning, check_columns, check_dataframe, check_in, check_keys
 from ._core import LabWidget, NoDataError, figure_png, new_figure
 
 __all__ = ["PROFILE_DIMENSIONS", "CountryProfile", "country_profile_data", "peer_bands"]
@@ -71,7 +72,9 @@ def peer_bands(data: pd.DataFrame, *, iso3: str, peers: Sequence[str] | None,
         The country.
     peers : sequence of str or None
         ISO3 codes of the peer group (the country itself is left out); ``None`` =
-        every other country in ``data``.
+        every other country in ``data``.  A code that is neither in ``data`` nor a
+        known ISO3 code raises; a known code absent from ``data`` is left out with
+        a :class:`~polygov.errors.DataQualityWarning` naming it.
     dimensions : sequence of str
         Columns to profile.
     band : (float, float)
@@ -90,6 +93,11 @@ def peer_bands(data: pd.DataFrame, *, iso3: str, peers: Sequence[str] | None,
     NoDataError
         No dimension chosen; the country has no observation on any chosen
         dimension; no peer is observed on any chosen dimension.
+    ValueError
+        Unknown peer codes (named); duplicated (``iso3``, ``year``) rows (named);
+        an invalid band.
+    TypeError
+        ``peers`` given as one string instead of a list of codes.
 
     Notes
     -----
@@ -105,6 +113,7 @@ def peer_bands(data: pd.DataFrame, *, iso3: str, peers: Sequence[str] | None,
     if not dims:
         raise NoDataError("no dimension is selected: choose at least one")
     check_columns(data, ["iso3", "year", *dims], name="data")
+    check_keys(data, ["iso3", "year"], name="data")
     lo, hi = float(band[0]), float(band[1])
     if not 0 <= lo < hi <= 1:
         raise ValueError(f"band must be two quantiles 0 <= low < high <= 1, got {band}")
@@ -118,6 +127,16 @@ def peer_bands(data: pd.DataFrame, *, iso3: str, peers: Sequence[str] | None,
         raise NoDataError(f"{iso3} has no observation on {dims}: choose other dimensions")
     others = data.loc[data["iso3"] != iso3]
     if peers is not None:
+        if isinstance(peers, str):
+            raise TypeError(f"peers must be a list of ISO3 codes (or None), got the string {peers!r}; "
+                            f"write peers=[{peers!r}]")
+        from ..countries import validate_iso3
+
+        absent = sorted({str(c) for c in peers} - set(data["iso3"].astype(str)))
+        validate_iso3(absent, name="peers")  # raises naming codes that are not ISO3 codes at all
+        if absent:
+            warnings.warn(f"{len(absent)} peer(s) of {iso3} are not in the data and are left out: "
+                          f"{absent}", DataQualityWarning, stacklevel=2)
         others = others.loc[others["iso3"].isin(set(peers))]
     if others.empty or others[dims].notna().sum().sum() == 0:
         raise NoDataError(f"no peer of {iso3} is observed on {dims}: choose a larger peer group")

@@ -9,23 +9,28 @@ mean) built on the same countries.
 
 from __future__ import annotations
 
+import functools
 import html
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from ..errors import check_columns, check_dataframe, check_in
+from ..errors import check_columns, check_dataframe, check_in, check_keys
 from ._core import LabWidget, NoDataError, figure_png, new_figure, row_layout
 
 __all__ = [
     "AGGREGATIONS",
     "GOVERNANCE_INDICATORS",
     "NORMALISATIONS",
+    "POSITIVE_NORMALISATIONS",
     "IndexBuilder",
     "effective_weights",
     "governance_ranking",
+    "positive_normalisation",
 ]
 
 #: The HFI governance indicators offered by the index builder (code -> short label).
@@ -54,7 +59,77 @@ AGGREGATIONS: dict[str, str] = {
     "Copeland (pairwise wins)": "copeland",
 }
 
+#: Aggregations that need strictly positive normalised values (log or reciprocal of each value).
+_NEED_POSITIVE = ("geometric", "harmonic")
+
+#: Strictly positive counterparts of :data:`NORMALISATIONS`, used by the index builder with the
+#: geometric and harmonic means: label -> (NORMALISERS key, parameters, what changes).  Every one
+#: is a plain library normaliser, so :meth:`IndexBuilder.code` still reproduces the screen.
+POSITIVE_NORMALISATIONS: dict[str, tuple[str, dict, str | None]] = {
+    "min-max 0-100": ("minmax", {"lo": 1.0, "hi": 100.0},
+                      "min-max 1-100 is used instead of 0-100 (the worst country gets 1, not 0)"),
+    "min-max 1-100": ("minmax", {"lo": 1.0, "hi": 100.0}, None),
+    "z-score": ("minmax", {"lo": 1.0, "hi": 100.0},
+                "z-scores are negative below the mean, so min-max 1-100 is used instead (a z-score "
+                "is a linear rescaling of the raw values: the same index as min-max 1-100)"),
+    "percentile rank": ("rank", {},
+                        "percentile ranks start at 0, so the ranks 1..n (1 = worst) are used "
+                        "instead: same order, strictly positive"),
+    "goalposts 0-10 (HFI scale)": ("goalposts", {"lower": -10.0 / 99.0, "upper": 10.0,
+                                                 "scale": 100.0},
+                                   "the goalposts 0-10 are mapped onto 1-100 instead of 0-100 "
+                                   "(raw 0 -> 1, raw 10 -> 100; lower goalpost -10/99)"),
+}
+
 _ROOT = "governance"
+
+
+def positive_normalisation(label: str, aggregation: str) -> tuple[str, dict, str | None]:
+    """The normaliser the index builder uses for a menu choice, and why it differs (if it does).
+
+    Parameters
+    ----------
+    label : str
+        A key of :data:`NORMALISATIONS`.
+    aggregation : str
+        A :data:`polygov.index.AGGREGATORS` key.
+
+    Returns
+    -------
+    (str, dict, str or None)
+        The :data:`polygov.index.NORMALISERS` key, its parameters, and a note saying what was
+        changed (``None`` when the menu choice is used as it is).
+
+    Notes
+    -----
+    The geometric and harmonic means take the log or the reciprocal of every normalised value,
+    so they need values > 0; min-max 0-100, z-scores, percentile ranks and goalposts 0-100 all
+    give the worst country 0 or less.  With those two aggregations the choice is replaced by
+    its strictly positive counterpart in :data:`POSITIVE_NORMALISATIONS` (the JRC/OECD
+    Handbook's and COINr's advice: rescale to 1-100 before a geometric mean).
+    """
+    check_in(label, NORMALISATIONS, name="normalisation")
+    check_in(aggregation, AGGREGATIONS.values(), name="aggregation")
+    if aggregation not in _NEED_POSITIVE:
+        key, params = NORMALISATIONS[label]
+        return key, dict(params), None
+    key, params, why = POSITIVE_NORMALISATIONS[label]
+    note = None if why is None else (f"The {aggregation} mean needs strictly positive values: {why}.")
+    return key, dict(params), note
+
+
+def _as_year(year) -> int:
+    """A year given as an integer, an integral float or a numeric string -> int (else TypeError)."""
+    if isinstance(year, bool):
+        raise TypeError(f"year must be an integer such as 2016, got the boolean {year!r}")
+    if isinstance(year, numbers.Integral):
+        return int(year)
+    if isinstance(year, numbers.Real) and math.isfinite(year) and float(year).is_integer():
+        return int(year)
+    if isinstance(year, str) and year.strip().lstrip("+-").isdigit():
+        return int(year.strip())
+    raise TypeError(f"year must be an integer such as 2016 (or a string of digits), got "
+                    f"{year!r} of type {type(year).__name__}")
 
 
 def effective_weights(weights: Mapping[str, float], indicators: Sequence[str]) -> dict[str, float]:
@@ -76,7 +151,7 @@ def effective_weights(weights: Mapping[str, float], indicators: Sequence[str]) -
     NoDataError
         No indicator is chosen, or all chosen weights are zero.
     ValueError
-        A negative or missing weight.
+        A missing, non-numeric, infinite, NaN or negative weight (named).
     """
     inds = list(indicators)
     if not inds:
@@ -84,8 +159,17 @@ def effective_weights(weights: Mapping[str, float], indicators: Sequence[str]) -
     missing = [c for c in inds if c not in weights]
     if missing:
         raise ValueError(f"no weight given for indicator(s) {missing}; weights are keyed by code")
-    w = {c: float(weights[c]) for c in inds}
-    neg = {c: v for c, v in w.items() if not v >= 0}
+    w = {}
+    for c in inds:
+        try:
+            w[c] = float(weights[c])
+        except (TypeError, ValueError):
+            raise ValueError(f"the weight of {c!r} must be a number, got {weights[c]!r}") from None
+    bad = {c: v for c, v in w.items() if not math.isfinite(v)}
+    if bad:
+        raise ValueError(f"the weight(s) of {', '.join(map(repr, bad))} are not finite ({bad}); "
+                         "weights must be finite non-negative numbers")
+    neg = {c: v for c, v in w.items() if v < 0}
     if neg:
         raise ValueError(f"weights must be non-negative, got {neg}")
     tot = sum(w.values())
@@ -130,7 +214,7 @@ def governance_ranking(
         Tidy HFI panel (``polygov.data.load("hfi")``): ``iso3``, ``year`` and the
         indicator columns.
     year : int
-        The year to rank.
+        The year to rank (an integer; a string of digits such as ``"2016"`` is accepted).
     indicators : sequence of str
         Indicator columns to aggregate (default: the five of
         :data:`GOVERNANCE_INDICATORS`).
@@ -159,6 +243,10 @@ def governance_ranking(
     ------
     NoDataError
         No indicator chosen, all weights zero, or no country observed in ``year``.
+    TypeError
+        ``year`` is not an integer (or a string of digits).
+    ValueError
+        A weight that is not a finite non-negative number; duplicated (iso3, year) rows.
 
     Notes
     -----
@@ -173,9 +261,11 @@ def governance_ranking(
     ``tests/test_widgets.py``: scores agree to 1e-9 and ranks exactly.
     """
     check_dataframe(data, name="data")
+    year = _as_year(year)
     inds = list(dict.fromkeys(indicators))
     w = effective_weights({c: 1.0 for c in inds} if weights is None else weights, inds)
     check_columns(data, ["iso3", "year", *inds, *sample_columns], name="data")
+    check_keys(data.loc[data["year"] == year], ["iso3", "year"], name="data")
     years = sorted(pd.unique(data["year"].dropna()).tolist())
     if year not in years:
         raise NoDataError(f"no data for year {year}; the data cover {years[0]}-{years[-1]}"
@@ -248,8 +338,15 @@ class IndexBuilder(LabWidget):
     Attributes
     ----------
     include, weights : dict code -> Checkbox / FloatSlider
-        One per indicator; weights are relative and shown normalised in
-        :attr:`weight_labels`.
+        One per indicator.  The weights of the ticked indicators always sum to 1:
+        moving one slider rescales the other ticked ones proportionally (equally
+        when they are all at 0; a slider set to 1 leaves the others at 0), and
+        ticking or unticking an indicator rescales the rest the same way.  An
+        unticked indicator's slider is disabled and keeps its last weight, so
+        unticking and ticking it again restores the previous weights.  A
+        dragged slider takes effect (and the others follow) when it is released.
+    weight_labels : dict code -> ipywidgets.HTML
+        The weight as a percentage, or "excluded".
     normalisation, aggregation, year, peer_group, focus : ipywidgets.Dropdown
     ranking : ipywidgets.HTML
         Position of the focus country, the top of the ranking and the peer group.
@@ -257,6 +354,12 @@ class IndexBuilder(LabWidget):
         Rank shift of the peer group against the baseline index (PNG).
     result : DataFrame
         The last output of :func:`governance_ranking`.
+
+    Notes
+    -----
+    With the geometric or harmonic mean, a normalisation that gives zero or negative values
+    is replaced by its strictly positive counterpart (:func:`positive_normalisation`) and a
+    note in the widget says so; :meth:`arguments` and :meth:`code` show what was used.
     """
 
     def __init__(self, data: pd.DataFrame | None = None, *, year: int | None = None,
@@ -285,9 +388,14 @@ class IndexBuilder(LabWidget):
         self.include = {c: W.Checkbox(value=True, description=lab, indent=False,
                                       layout=W.Layout(width="240px"))
                         for c, lab in GOVERNANCE_INDICATORS.items()}
-        self.weights = {c: W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05,
+        self._syncing = False  # re-entrancy guard: the sliders rescale each other
+        # continuous_update=False: a slider sends its value when released.  With live updates,
+        # the browser snaps every rescaled value (0.125) to the slider step (0.13) and sends it
+        # back, which rescales the others again - a feedback loop between browser and kernel.
+        self.weights = {c: W.FloatSlider(value=1.0 / len(GOVERNANCE_INDICATORS), min=0.0,
+                                         max=1.0, step=0.01,
                                          description="weight", readout_format=".2f",
-                                         continuous_update=True, layout=W.Layout(width="300px"))
+                                         continuous_update=False, layout=W.Layout(width="300px"))
                         for c in GOVERNANCE_INDICATORS}
         for c, s in self.weights.items():
             s.add_class(f"polygov-weight-{c}")
@@ -310,15 +418,16 @@ class IndexBuilder(LabWidget):
         opts = W.HBox([W.VBox([self.normalisation, self.aggregation]),
                        W.VBox([self.year, self.peer_group, self.focus])])
         row = row_layout()
-        self.children = [W.HTML("<b>Composite governance index</b> - tick indicators, move the "
-                                "weights (shown rescaled to sum to 100%), choose the method."),
+        self.children = [W.HTML("<b>Composite governance index</b> - tick indicators, move a "
+                                "weight (the others follow, so the weights always sum to 1), "
+                                "choose the method."),
                          *rows, opts, self.message,
                          W.HBox([self.ranking, self.plot], layout=row)]
         self.add_class("polygov-index-builder")
         for c in GOVERNANCE_INDICATORS:
-            self.include[c].observe(self._toggle, names="value")
-            self._watch(self.include[c], self.weights[c])
-            self.weights[c].observe(self._show_weights, names="value")
+            self.include[c].observe(functools.partial(self._toggle, c), names="value")
+            self._watch(self.include[c])
+            self.weights[c].observe(functools.partial(self._weight_moved, c), names="value")
         self._watch(self.normalisation, self.aggregation, self.year, self.peer_group, self.focus)
         self._show_weights()
         self.update()
@@ -332,15 +441,50 @@ class IndexBuilder(LabWidget):
 
     def arguments(self) -> dict:
         """Keyword arguments of :func:`governance_ranking` for the current controls."""
-        norm, params = NORMALISATIONS[self.normalisation.value]
+        agg = AGGREGATIONS[self.aggregation.value]
+        norm, params, _ = positive_normalisation(self.normalisation.value, agg)
         return dict(year=int(self.year.value), indicators=self.selected,
-                    weights={c: s.value for c, s in self.weights.items()},
-                    normalisation=norm, normalisation_params=params,
-                    aggregation=AGGREGATIONS[self.aggregation.value])
+                    weights={c: self.weights[c].value for c in self.selected},
+                    normalisation=norm, normalisation_params=params, aggregation=agg)
 
-    def _toggle(self, change) -> None:
+    def _notes(self) -> list[str]:
+        note = positive_normalisation(self.normalisation.value,
+                                      AGGREGATIONS[self.aggregation.value])[2]
+        return [] if note is None else [note]
+
+    def _rebalance(self, fixed: str | None) -> None:
+        """Rescale the ticked weights other than ``fixed`` so that all ticked ones sum to 1."""
+        sel = self.selected
+        if not sel:
+            return
+        if fixed is not None and fixed not in sel:
+            return  # an excluded indicator's (disabled) slider: remembered, not used
+        self._syncing = True
+        try:
+            if fixed is not None and len(sel) == 1:
+                self.weights[fixed].value = 1.0  # a lone indicator carries all the weight
+                return
+            target = 1.0 if fixed is None else 1.0 - self.weights[fixed].value
+            others = [c for c in sel if c != fixed]
+            tot = sum(self.weights[c].value for c in others)
+            for c in others:  # rounded to 1e-10 so that code() shows 0.1, not 0.09999999999999999
+                self.weights[c].value = round(target * self.weights[c].value / tot if tot > 0
+                                              else target / len(others), 10)
+        finally:
+            self._syncing = False
+
+    def _weight_moved(self, code: str, _change=None) -> None:
+        if self._syncing:
+            return
+        self._rebalance(code)
+        self._show_weights()
+        if code in self.selected:
+            self._changed()
+
+    def _toggle(self, code: str, change=None) -> None:
         for c, cb in self.include.items():
             self.weights[c].disabled = not cb.value
+        self._rebalance(code if self.include[code].value else None)
         self._show_weights()
 
     def _show_weights(self, _change=None) -> None:
