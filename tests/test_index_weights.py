@@ -100,3 +100,46 @@ def test_weights_feed_a_spec(rng, fw):
     res = pi.build(spec, x)
     pd.testing.assert_series_equal(res.weights[w.index], w / w.sum(), check_names=False)
     assert pi.equal_weights(fw).eq(1).all()
+
+
+def test_bod_aggregation_in_a_build():
+    """aggregation='bod' at the index level: each country's most favourable pillar weights,
+    checked against a brute-force search over weight directions (independent of linprog)."""
+    import polygov as pg
+
+    hfi = pg.data.load("hfi")
+    fw = pi.hfi_governance_framework()
+    d16 = hfi[hfi.year == 2016][["iso3", *fw.indicators]]
+    spec = pi.IndexSpec(fw, imputation="mean", aggregation={3: "bod"})
+    res = pi.build(spec, d16)
+    agg = res.stages["aggregated"]
+    pillars = agg[list(fw.children("governance"))].to_numpy()
+    # brute force: random non-negative directions (3 pillars), each scaled so the best unit scores 1
+    rng = np.random.default_rng(7)
+    W = np.abs(rng.standard_normal((3, 100_000)))
+    W = np.hstack([W, np.eye(3)])                     # the vertices too
+    S = pillars @ W
+    brute = 100 * (S / S.max(axis=0)).max(axis=1)
+    got = agg["governance"].to_numpy()
+    assert (got >= brute - 1e-6).all()                # the LP optimum is never beaten
+    assert np.max(got - brute) < 0.5                  # and the search gets close to it
+    assert got.max() == pytest.approx(100) and (got <= 100 + 1e-9).all()
+    # a panel: each year has its own frontier
+    panel = hfi[hfi.year.isin([2015, 2016])][["iso3", "year", *fw.indicators]]
+    pres = pi.build(spec, panel)
+    best = pres.stages["aggregated"]["governance"].groupby(level="year").max()
+    np.testing.assert_allclose(best.to_numpy(), 100)
+    # share bounds through aggregation_params: equal shares forced at 1/3 each
+    eq = pi.build(spec.replace(aggregation_params={"lower": 1 / 3, "upper": 1 / 3}), d16)
+    ref = pi.bod_weights(pd.DataFrame(pillars), lower=1 / 3, upper=1 / 3)["bod_score"] * 100
+    np.testing.assert_allclose(eq.stages["aggregated"]["governance"].to_numpy(), ref.to_numpy())
+    # gaps are refused (no silent drop), unknown params are refused, uncertainty refuses bod
+    rol = ["pf_rol_procedural", "pf_rol_civil", "pf_rol_criminal"]
+    gap = res.stages["imputed"].reset_index()       # complete data ...
+    gap.loc[gap.iso3 == "CHN", rol] = np.nan       # China's rule-of-law pillar is missing
+    with pytest.raises(ValueError, match=r"bod aggregation needs every component.*1 unit.*'CHN'.*impute first"):
+        pi.build(spec.replace(imputation="none"), gap)
+    with pytest.raises(KeyError, match="unknown aggregation_params key.*'q'"):
+        spec.replace(aggregation_params={"q": 1})
+    with pytest.raises(ValueError, match="bod aggregation cannot be vectorised"):
+        pi.uncertainty(spec, d16, n_draws=10, seed=1, aggregations=["arithmetic", "bod"])

@@ -16,6 +16,12 @@ name             formula (weights w normalised over available components)
 ``copeland``     Copeland score: for each pair of units, unit a beats b when the
                  weights of the components where a > b (ties count half) exceed 1/2;
                  score = wins - losses (non-compensatory; Munda & Nardo 2009)
+``bod``          Benefit of the Doubt (DEA): each unit's score with its own most
+                 favourable weights, ``100 * max_w sum w x`` s.t. no unit scores above
+                 100 with those weights (Cherchye et al. 2007; COINr's ``a_bod``).
+                 The framework weights are not used; ``aggregation_params`` ``lower``
+                 and ``upper`` bound each component's share of the score.  Needs
+                 complete, non-negative data; in a panel the frontier is each year's.
 ================ ==================================================================
 """
 
@@ -25,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["AGGREGATORS", "arithmetic", "geometric", "harmonic", "generalised", "copeland",
-           "power_mean"]
+           "bod", "power_mean"]
 
 
 def _check_positive(x: pd.DataFrame, what: str) -> None:
@@ -97,12 +103,29 @@ def copeland(x: pd.DataFrame, w: pd.Series) -> pd.Series:
     return pd.Series(score, index=x.index)
 
 
+def bod(x: pd.DataFrame, w: pd.Series, *, lower=None, upper=None) -> pd.Series:
+    """Benefit-of-the-Doubt score, 0-100 (100 = on the frontier of the units in ``x``).
+
+    ``w`` (the framework weights) is ignored: every unit gets its own most favourable
+    weights, reported by :func:`polygov.index.weights.bod_weights`.
+    """
+    from .weights import bod_weights
+
+    gaps = x.index[x.isna().any(axis=1)]
+    if len(gaps):
+        raise ValueError(f"bod aggregation needs every component of every unit; "
+                         f"{len(gaps)} unit(s) have gaps in {list(x.columns)}, e.g. "
+                         f"{[str(g) for g in gaps[:5]]}: impute first (IndexSpec(imputation=...))")
+    return 100.0 * bod_weights(x, lower=lower, upper=upper)["bod_score"]
+
+
 AGGREGATORS = {
     "arithmetic": arithmetic,
     "geometric": geometric,
     "harmonic": harmonic,
     "generalised": generalised,
     "copeland": copeland,
+    "bod": bod,
 }
 
 # power of each power-mean aggregator (used by the vectorised sensitivity engine)

@@ -380,8 +380,13 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
         x = pd.DataFrame({k: vals[k] for k in kids}, index=norm.index)
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
-        kw = params if name == "generalised" else {}
-        if name == "copeland" and panel:
+        if name == "generalised":
+            kw = {"p": params["p"]} if "p" in params else {}
+        elif name == "bod":
+            kw = {k: params[k] for k in ("lower", "upper") if k in params}
+        else:
+            kw = {}
+        if name in ("copeland", "bod") and panel:
             s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]).reindex(x.index)
         else:
             s = f(x, w[kids], **kw)

@@ -130,8 +130,8 @@ class _Engine:
             pw = {}
             for a in self.aggregates:
                 name = (alt if isinstance(alt, str) else spec.replace(aggregation=alt).aggregator_for(a))
-                if name == "copeland":
-                    raise ValueError("copeland aggregation cannot be vectorised over draws; use "
+                if name in ("copeland", "bod"):
+                    raise ValueError(f"{name} aggregation cannot be vectorised over draws; use "
                                      "arithmetic, geometric, harmonic or generalised in uncertainty()")
                 pw[a] = float(spec.aggregation_params.get("p", 2.0)) if name == "generalised" else POWER[name]
             self.powers.append(pw)

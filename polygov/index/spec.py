@@ -63,7 +63,9 @@ class IndexSpec:
         A key of :data:`AGGREGATORS`, or a mapping from level number (2, 3, ...) or
         aggregate code to a key, for different rules per level.
     aggregation_params : mapping
-        Keyword arguments of the aggregator (e.g. ``{"p": 2}`` for ``generalised``).
+        Keyword arguments of the aggregators: ``p`` (``generalised``, default 2);
+        ``lower``/``upper`` (``bod``: bounds on each component's share of a unit's
+        score, a number or a mapping code -> number).
     weights : mapping code -> weight, optional
         Overrides of the framework's weights, keyed by code (never by position).
         Weights are relative: each aggregate rescales its children's weights to sum to 1.
@@ -134,6 +136,10 @@ class IndexSpec:
             if key != "*" and key not in codes and key not in range(2, fw.n_levels + 1):
                 raise KeyError(f"aggregation key {key!r} is neither a level (2..{fw.n_levels}) "
                                f"nor an aggregate code")
+        bad = [k for k in self.aggregation_params if k not in ("p", "lower", "upper")]
+        if bad:
+            raise KeyError(f"unknown aggregation_params key(s) {_fmt(bad)}; allowed: 'p' "
+                           "(generalised), 'lower', 'upper' (bod)")
         check_in(self.treatment, TREATMENTS, name="treatment")
         check_in(self.imputation, IMPUTERS, name="imputation")
         if self.weights is not None:
