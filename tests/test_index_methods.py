@@ -115,8 +115,9 @@ def test_aggregation_monotone_in_each_component(x, data):
     for name, f in AGGREGATORS.items():
         a, b = f(X, w), f(Y, w)
         assert b.iloc[0] >= a.iloc[0] - 1e-9 * (1 + abs(a.iloc[0])), name
-        if name != "copeland":
+        if name not in ("copeland", "bod"):
             # a strictly positive weight and a strict increase -> strictly larger
+            # (Copeland counts wins; BoD stays at 100 once a unit is on the frontier)
             assert b.iloc[0] > a.iloc[0], name
 
 
