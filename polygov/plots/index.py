@@ -196,7 +196,9 @@ def correlation_heatmap(data: pd.DataFrame, *, annot: bool | None = None, cmap: 
     n = len(data)
     ax = _ax(ax, (max(4, 0.35 * n), max(3.5, 0.3 * n)))
     annot = n <= 15 if annot is None else annot
-    sns.heatmap(data, vmin=-1, vmax=1, center=0, cmap=cmap, annot=annot, fmt=".2f",
+    # vmin/vmax symmetric about 0 already centre the diverging map (seaborn's center=
+    # would rebuild the colormap and trigger a matplotlib deprecation warning)
+    sns.heatmap(data, vmin=-1, vmax=1, cmap=cmap, annot=annot, fmt=".2f",
                 annot_kws={"fontsize": 7}, square=True, cbar_kws={"label": "correlation (r)"}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
