@@ -168,7 +168,12 @@ def build_hfi() -> dict:
         "cannot_say": ("Not a measure of democracy or of government effectiveness as such; many "
                        "indicators are filled by the publishers from other sources and change slowly; "
                        "some sub-indicators are missing for many country-years; the 2018 edition's "
-                       "back-filled series may differ from earlier reports."),
+                       "back-filled series may differ from earlier reports. Within-country change is "
+                       "sparse: the rule-of-law indicators (pf_rol*) do not change within any country "
+                       "in 2008-2011 and 2013 repeats 2012; pf_association changes for no country in 5 "
+                       "of 8 year pairs, and in 2013 alone it is not the mean of its five components "
+                       "for 102 of 131 countries (up to 1.92 points), apparently a one-year change of "
+                       "method (see notebook 05 and tests/test_data.py)."),
         "coverage": _coverage(df, ("iso3", "year")),
         "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
     }

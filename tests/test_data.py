@@ -349,3 +349,29 @@ def test_wdi_gdp_is_constant_2015_dollars_and_grows_like_gapminder(shared_data):
 
     r = _rel(growth(w, "gdp_pc"), growth(gap, "gpc"))
     assert len(r) > 150 and r.median() < 0.05
+
+
+def test_hfi_within_country_change_is_sparse_as_documented():
+    """The facts the hfi 'cannot_say' note states, recomputed from the bundled table."""
+    h = pdata.load("hfi").sort_values(["iso3", "year"])
+
+    def changed(col):
+        w = h.pivot(index="iso3", columns="year", values=col)
+        d = w.diff(axis=1).iloc[:, 1:]
+        ok = w.notna() & w.shift(axis=1).notna()
+        return (d.abs() > 0)[ok.iloc[:, 1:]].sum() / ok.iloc[:, 1:].sum()
+
+    rol = changed("pf_rol")
+    assert (rol[[2009, 2010, 2011, 2013]] == 0).all() and (rol[[2012, 2014, 2015, 2016]] > 0.95).all()
+    assoc = changed("pf_association")
+    assert (assoc == 0).sum() == 5
+    five = ["pf_association_association", "pf_association_assembly", "pf_association_political",
+            "pf_association_prof", "pf_association_sport"]
+    gap = (h["pf_association"] - h[five].mean(axis=1)).abs()
+    full = h[five + ["pf_association"]].notna().all(axis=1)
+    by_year = (gap[full] > 0.005).groupby(h.loc[full, "year"]).sum()
+    assert by_year[2013] == 102 and by_year.drop(2013).sum() == 0
+    assert full[h.year == 2013].sum() == 131 and round(gap[full].max(), 2) == 1.92
+    meta = json.loads((pdata.data_dir() / "datapackage.json").read_text())
+    hfi = next(r for r in meta["resources"] if r["name"] == "hfi")
+    assert "102 of 131" in hfi["cannot_say"]
