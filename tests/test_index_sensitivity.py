@@ -54,6 +54,100 @@ def test_engine_matches_rebuild(setup, aggs):
     _check_draws(ua, d, range(0, 40, 3))
 
 
+def _check_draws_exact(ua, data, draws):
+    """Draws using Copeland or BoD anywhere take the per-draw path, which calls build's own
+    aggregators: bitwise-equal scores.  Power-mean draws: as _check_draws."""
+    for k in draws:
+        res = pi.build(ua.spec_for(k), data)
+        got, want = ua.scores.iloc[k].to_numpy(), res.stages["aggregated"][ua.code].to_numpy()
+        if re.search("copeland|bod", ua.draws.at[k, "aggregation"]):
+            np.testing.assert_array_equal(got, want)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+        np.testing.assert_array_equal(ua.ranks.iloc[k].to_numpy(), res.ranks[ua.code].to_numpy())
+
+
+@pytest.mark.parametrize("aggs,imps,kw", [
+    # Copeland copes with gaps (no imputation needed); min_coverage applies as in build
+    (("arithmetic", "copeland", {2: "copeland", 3: "arithmetic"}), ["none", "mean"],
+     {"min_coverage": 0.6}),
+    # BoD needs complete data; the spec's own aggregation is bod, with share bounds
+    (("bod", {2: "bod", 3: "arithmetic"}, {2: "harmonic", 3: "copeland"}, "geometric"),
+     ["mean", "em"], {"aggregation_params": {"lower": 0.1}}),
+])
+def test_engine_matches_rebuild_copeland_bod(setup, aggs, imps, kw):
+    # was: ValueError "copeland aggregation cannot be vectorised over draws"
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100}, imputation=imps[0],
+                        aggregation=aggs[0], **kw)
+    import contextlib
+
+    gaps = (pytest.warns(PolygovWarning, match="draws gave missing scores") if "min_coverage" in kw
+            else contextlib.nullcontext())
+    with gaps:
+        ua = pi.uncertainty(spec, d, n_draws=20, seed=7, aggregations=aggs, imputations=imps,
+                            normalisations=[("minmax", {"lo": 1, "hi": 100}), "rank"],
+                            treatments=["none", ("winsorise", {"winmax": 2})], leave_one_out=True)
+    assert set(ua.draws["aggregation_id"]) == set(range(len(aggs)))
+    assert (ua.draws["omitted"] != "").any() and ua.scores.notna().any(axis=1).all()
+    _check_draws_exact(ua, d, range(20))
+    # the nominal spec (copeland/bod at the top) is summarised too
+    nominal = pi.build(spec, d)
+    s = ua.summary.set_index("iso3")
+    np.testing.assert_array_equal(s["nominal_rank"].reindex(nominal.ranks.index),
+                                  nominal.ranks["I"])
+
+
+def test_bod_draws_ignore_weights(setup):
+    # BoD gives every unit its own most favourable weights: the framework weights (and their
+    # noise) cannot move a BoD score, only the data variant and a left-out indicator can
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100}, imputation="mean")
+    ua = pi.uncertainty(spec, d, n_draws=200, seed=2, aggregations=["bod"], weight_noise=0.5,
+                        normalisations=[("minmax", {"lo": 1, "hi": 100})], leave_one_out=True)
+    assert ua.weights["a"].nunique() == 200 - (ua.draws["omitted"] == "a").sum() + 1
+    for _, grp in ua.scores.groupby(ua.draws["omitted"].to_numpy()):
+        assert len(grp.drop_duplicates()) == 1
+    np.testing.assert_allclose(ua.scores.max(axis=1), 100, rtol=1e-9)  # a unit on the frontier
+    _check_draws_exact(ua, d, [0, 1, 2])
+
+
+def test_panel_copeland_bod_within_year(rng):
+    # Copeland and BoD compare the units of one year only (build.aggregate_frame)
+    fw = pi.framework_from_table(TABLE)
+    d = pd.DataFrame({c: rng.gamma(2.0, size=30) for c in "abcdef"})
+    d.insert(0, "year", np.repeat([2015, 2016], 15))
+    d.insert(0, "iso3", [f"U{i:02d}" for i in range(15)] * 2)
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    ua = pi.uncertainty(spec, d, n_draws=16, seed=3, aggregations=["copeland", "bod"],
+                        normalisations=[("minmax", {"lo": 1, "hi": 100})])
+    _check_draws_exact(ua, d, range(16))
+    cop = ua.scores[(ua.draws["aggregation"] == "copeland").to_numpy()]
+    bod = ua.scores[(ua.draws["aggregation"] == "bod").to_numpy()]
+    assert len(cop) and len(bod)
+    # 15 units a year: a Copeland score is at most 14 wins in magnitude (not 29 if pooled)
+    assert cop.abs().to_numpy().max() <= 14
+    for y in ("2015", "2016"):
+        np.testing.assert_allclose(bod.filter(like=y).max(axis=1), 100, rtol=1e-9)  # per year
+
+
+def test_sobol_with_copeland_alternative(setup):
+    fw, d = setup
+    spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
+    sa = pi.sobol(spec, d, n_base=256, seed=5, factors=["normalisation", "aggregation", "weights"],
+                  aggregations=["arithmetic", "copeland"],
+                  normalisations=[("minmax", {"lo": 1, "hi": 100}), "rank"])
+    ix = sa.indices.set_index("factor")
+    assert len(sa.samples) == 256 * 5
+    assert set(sa.samples["aggregation"]) == {"arithmetic", "copeland"}
+    # first-order indices are shares of variance: in [0, 1] up to their bootstrap half-width
+    assert ((ix["S1"] >= -ix["S1_conf"]) & (ix["S1"] <= 1 + ix["S1_conf"])).all(), ix
+    assert ix["S1"].sum() <= 1 + ix["S1_conf"].sum()
+    assert ix.at["aggregation", "ST"] > 0.05                # compensatory or not matters
+    cop = np.flatnonzero((sa.samples["aggregation"] == "copeland").to_numpy())
+    _check_draws_exact(sa.uncertainty, d, cop[:3])
+
+
 def test_engine_matches_rebuild_with_coverage_and_subindex(setup):
     fw, d = setup
     spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100}, min_coverage=0.6)
@@ -162,8 +256,13 @@ def test_errors(setup):
                                          r"'a' \(min 0\).* and 1 more\. Fix: normalise by min-max "
                                          r"to 1-100.*drop the geometric"):
         pi.uncertainty(spec, d, n_draws=5, normalisations=["minmax"])
-    with pytest.raises(ValueError, match="copeland aggregation cannot be vectorised"):
-        pi.uncertainty(spec, d, n_draws=5, aggregations=["copeland"])
+    # was: "copeland aggregation cannot be vectorised over draws"; BoD still needs complete
+    # data, and the error says which alternative, normalisation and imputation met the gaps
+    with pytest.raises(ValueError, match=r"alternative 'bod' failed at 'P' \(bod\) with "
+                                         r"normalisation 'minmax\(lo=1, hi=100\)', imputation "
+                                         r"'none'.*gaps.*impute first"):
+        pi.uncertainty(spec, d, n_draws=5, aggregations=["bod"],
+                       normalisations=[("minmax", {"lo": 1, "hi": 100})])
     with pytest.raises(ValueError, match="unknown sensitivity factor 'weight'"):
         pi.sobol(spec, d, n_base=8, factors=["weight"])
     with pytest.raises(ValueError, match="needs imputations="):

@@ -133,7 +133,7 @@ def test_bod_aggregation_in_a_build():
     eq = pi.build(spec.replace(aggregation_params={"lower": 1 / 3, "upper": 1 / 3}), d16)
     ref = pi.bod_weights(pd.DataFrame(pillars), lower=1 / 3, upper=1 / 3)["bod_score"] * 100
     np.testing.assert_allclose(eq.stages["aggregated"]["governance"].to_numpy(), ref.to_numpy())
-    # gaps are refused (no silent drop), unknown params are refused, uncertainty refuses bod
+    # gaps are refused (no silent drop), unknown params are refused
     rol = ["pf_rol_procedural", "pf_rol_civil", "pf_rol_criminal"]
     gap = res.stages["imputed"].reset_index()       # complete data ...
     gap.loc[gap.iso3 == "CHN", rol] = np.nan       # China's rule-of-law pillar is missing
@@ -141,5 +141,9 @@ def test_bod_aggregation_in_a_build():
         pi.build(spec.replace(imputation="none"), gap)
     with pytest.raises(KeyError, match="unknown aggregation_params key.*'q'"):
         spec.replace(aggregation_params={"q": 1})
-    with pytest.raises(ValueError, match="bod aggregation cannot be vectorised"):
-        pi.uncertainty(spec, d16, n_draws=10, seed=1, aggregations=["arithmetic", "bod"])
+    # uncertainty takes bod as an alternative (was refused: "cannot be vectorised"); its
+    # draws are those of a rebuild (more in test_index_sensitivity.py)
+    ua = pi.uncertainty(spec, d16, n_draws=10, seed=1, aggregations=["arithmetic", "bod"])
+    k = int(np.flatnonzero(ua.draws["aggregation"] == "bod")[0])
+    np.testing.assert_array_equal(ua.scores.iloc[k].to_numpy(),
+                                  pi.build(ua.spec_for(k), d16).stages["aggregated"]["governance"])
