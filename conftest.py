@@ -4,12 +4,18 @@ A notebook that declares ``{"polygov": {"requires_official": [...]}}`` in its
 metadata (notebook 12) compares its outputs with results on the official files.
 When those files are neither in the polygov cache nor in ``../shared/data``,
 its cells are skipped with a reason instead of failing on missing output.
+
+nbval starts one kernel per notebook; a kernel that dies before its first reply
+(another process took one of the TCP ports jupyter_client picked for it:
+"Address already in use") is started again, up to three times, as
+``polygov course run`` does.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -36,3 +42,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(
                 reason=f"official data not available locally: {list(missing)} (no ../shared/data and not "
                        "in the polygov cache; run `polygov data fetch NAME` or `polygov data import`)"))
+
+
+def _retry_kernel_start(start, attempts: int = 3):
+    @functools.wraps(start)
+    def wrapped(*args, **kwargs):
+        for attempt in range(1, attempts + 1):
+            try:
+                return start(*args, **kwargs)
+            except RuntimeError as exc:  # "Kernel died before replying to kernel_info"
+                if attempt == attempts:
+                    raise
+                warnings.warn(f"kernel did not start ({exc}); starting it again "
+                              f"(attempt {attempt + 1} of {attempts})", RuntimeWarning, stacklevel=2)
+
+    wrapped.polygov_retry = True
+    return wrapped
+
+
+def pytest_configure(config):
+    try:
+        import nbval.kernel as nbval_kernel
+    except ImportError:
+        return
+    if not getattr(nbval_kernel.start_new_kernel, "polygov_retry", False):
+        nbval_kernel.start_new_kernel = _retry_kernel_start(nbval_kernel.start_new_kernel)

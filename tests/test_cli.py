@@ -118,3 +118,31 @@ def test_course_skips_a_notebook_whose_extra_is_missing(tmp_path):
     res = course.run_course([tmp_path / "01_needs.ipynb"], output=tmp_path / "html", progress=False)
     assert res.loc[0, "status"] == "skipped"
     assert "pip install 'polygov[wvs]'" in res.loc[0, "message"]
+
+
+def test_nbval_kernel_start_is_retried(monkeypatch):
+    """The root conftest wraps nbval's kernel start so a port clash at start-up is retried."""
+    import nbval.kernel
+
+    assert getattr(nbval.kernel.start_new_kernel, "polygov_retry", False)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("polygov_root_conftest",
+                                                  Path(__file__).resolve().parents[1] / "conftest.py")
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+
+    calls = []
+
+    def flaky(**kw):
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "km", "kc"
+
+    with pytest.warns(RuntimeWarning, match="starting it again"):
+        assert root._retry_kernel_start(flaky)(kernel_name="python3") == ("km", "kc")
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(RuntimeError, match="Kernel died"), pytest.warns(RuntimeWarning):
+        root._retry_kernel_start(flaky, attempts=2)()
