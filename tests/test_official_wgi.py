@@ -158,6 +158,44 @@ def test_truncated_databank_at_a_line_break(shared_data, tmp_path, rows, what):
         wgi.parse(cut, edition="2023-wdi")
 
 
+def _databank_rows(shared_data, keep):
+    # the real WGIData.csv, keeping the header and the series rows for which keep(code) holds
+    lines = (shared_data / "wgi/2023_update_wdi_bulk/WGIData.csv").read_bytes().splitlines(keepends=True)
+    return lines[:1] + [ln for ln in lines[1:] if keep(ln.split(b'","')[3].decode())]
+
+
+def test_databank_subset_export_refused_naming_required_series(shared_data, tmp_path):
+    # every economy has the same 6 series (estimates only): a deliberate subset, not a
+    # truncation; the panel carries all six measures, so it is refused listing all 36
+    sub = tmp_path / "WGIData.csv"
+    sub.write_bytes(b"".join(_databank_rows(shared_data, lambda c: c.endswith(".EST"))))
+    with pytest.raises(ParseError) as exc:
+        wgi.parse(sub, edition="2023-wdi")
+    msg = str(exc.value)
+    assert "subset DataBank export: every economy has the same 6 of the 36 WGI series" in msg
+    assert "truncated" not in msg
+    required = [f"{i}.{f}" for i in ("VA", "PV", "GE", "RQ", "RL", "CC")
+                for f in ("EST", "STD.ERR", "NO.SRC", "PER.RNK", "PER.RNK.LOWER", "PER.RNK.UPPER")]
+    assert all(f"'{s}'" in msg for s in required)
+    assert "missing ['VA.STD.ERR', 'VA.NO.SRC'" in msg  # 30 missing, named in order
+    # a subset of whole indicators (control of corruption only) is a subset too
+    sub.write_bytes(b"".join(_databank_rows(shared_data, lambda c: c.startswith("CC."))))
+    with pytest.raises(ParseError, match=r"same 6 of the 36 WGI series; missing \['VA.EST'"):
+        wgi.parse(sub, edition="2023-wdi")
+
+
+def test_databank_inconsistent_subset_is_truncated(shared_data, tmp_path):
+    # estimates only, but one economy (AFG, the first) also lacks CC.EST: inconsistent
+    rows = _databank_rows(shared_data, lambda c: c.endswith(".EST"))
+    assert rows[1].startswith(b'"Afghanistan","AFG","Control of Corruption: Estimate","CC.EST"')
+    sub = tmp_path / "WGIData.csv"
+    sub.write_bytes(b"".join(rows[:1] + rows[2:]))
+    with pytest.raises(ParseError, match=r"1 economy\(ies\) lack some of the 6 WGI series, e.g. "
+                                         r"AFG lacks \['CC.EST'\] that other economies have\. "
+                                         r"The file is truncated"):
+        wgi.parse(sub, edition="2023-wdi")
+
+
 def test_truncated_xlsx(shared_data, tmp_path):
     raw = (shared_data / "wgi/2024_update/wgidataset.xlsx").read_bytes()
     cut = tmp_path / "wgidataset.xlsx"

@@ -46,7 +46,7 @@ from ._common import (
     xlsx_sheets,
 )
 
-__all__ = ["CODE_EXCEPTIONS", "COLUMNS", "INDICATORS", "parse", "sniff_layout", "to_wide"]
+__all__ = ["CODE_EXCEPTIONS", "COLUMNS", "DATABANK_SERIES", "INDICATORS", "parse", "sniff_layout", "to_wide"]
 
 #: WGI indicator codes and names (all oriented so that higher = better governance).
 INDICATORS = {
@@ -153,8 +153,13 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     are kept, so the panel is balanced (214 × 25 × 6 = 32,100 rows in the 2024
     Update). A file whose economy x year x indicator grid is incomplete, or
     that covers fewer economies than its update (:data:`ECONOMIES`, else
-    :data:`MIN_ECONOMIES`), is refused as truncated. The margin of error of an estimate is ``1.645 * std_error`` for a
-    90% interval.
+    :data:`MIN_ECONOMIES`), is refused as truncated. A DataBank file must hold
+    all 36 series (:data:`DATABANK_SERIES`) for every economy: when some
+    economies lack series others have, it is refused as truncated; when every
+    economy has the same subset (e.g. an estimates-only export), it is refused
+    as a subset export, naming the missing series, because the panel always
+    carries all six measures. The margin of error of an estimate is
+    ``1.645 * std_error`` for a 90% interval.
 
     Validated against: the 2023 legacy workbook and the DataBank layout of the
     same update agree to 1e-12; published 2022 values for China.
@@ -310,14 +315,7 @@ def _parse_wdi(path: Path) -> pd.DataFrame:
     unknown = sorted(set(raw.loc[~split[1].isin(_WDI_FIELDS), "Indicator Code"]))
     if unknown:
         fail(path, f"unknown WGI series {unknown[:5]}; expected e.g. 'CC.EST', 'RL.STD.ERR'")
-    series = {f"{i.upper()}.{f}" for i in INDICATORS for f in _WDI_FIELDS}
-    have = raw.groupby("Country Code", sort=False)["Indicator Code"].agg(set)
-    short = have[have.map(len) < len(series)]
-    if len(short):
-        code = short.index[0]
-        fail(path, f"incomplete DataBank file: {len(short)} economy(ies) lack some of the "
-                   f"{len(series)} WGI series, e.g. {code} lacks "
-                   f"{sorted(series - short.iloc[0])[:6]}. The file is truncated: download it again")
+    _check_databank_series(path, raw)
     long = raw.assign(indicator=split[0].str.lower(), field=split[1].map(_WDI_FIELDS)).melt(
         id_vars=["Country Name", "Country Code", "indicator", "field"], value_vars=years,
         var_name="year")
@@ -330,6 +328,35 @@ def _parse_wdi(path: Path) -> pd.DataFrame:
     wide["year"] = wide["year"].astype(int)
     _check_balanced(path, wide)
     return wide
+
+
+#: The 36 DataBank series a WGIData.csv must hold for every economy (6 indicators x 6 fields).
+DATABANK_SERIES = [f"{i.upper()}.{f}" for i in INDICATORS for f in _WDI_FIELDS]
+
+
+def _check_databank_series(path: Path, raw: pd.DataFrame) -> None:
+    # Every economy must carry all 36 series. Two ways to fall short, told apart:
+    # - some economies lack series that others have: the file was cut (truncated);
+    # - every economy has the same subset: a deliberate DataBank subset export
+    #   (e.g. estimates only). The tidy panel promises all six measures of all six
+    #   indicators (COLUMNS), so a subset is refused too, naming what is required.
+    series = set(DATABANK_SERIES)
+    have = raw.groupby("Country Code", sort=False)["Indicator Code"].agg(frozenset)
+    union = frozenset().union(*have)
+    short = have[have.map(len) < len(union)]
+    if len(short):
+        code = short.index[0]
+        fail(path, f"incomplete DataBank file: {len(short)} economy(ies) lack some of the "
+                   f"{len(union)} WGI series, e.g. {code} lacks "
+                   f"{sorted(union - short.iloc[0])[:6]} that other economies have. The file is "
+                   "truncated: download it again")
+    missing = [s for s in DATABANK_SERIES if s not in union]
+    if missing:
+        fail(path, f"subset DataBank export: every economy has the same {len(union)} of the "
+                   f"{len(series)} WGI series; missing {missing}. The WGI panel needs all "
+                   f"{len(series)} series (estimate, std. error, number of sources, percentile "
+                   f"rank and its bounds for va pv ge rq rl cc): {DATABANK_SERIES}. Export them "
+                   "all from DataBank, or use the bulk WGIData.csv")
 
 
 def to_wide(data: pd.DataFrame, *, value: str = "estimate") -> pd.DataFrame:
