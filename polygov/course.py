@@ -78,10 +78,9 @@ def _official_available(names) -> tuple[bool, str]:
         from .data import fetch as _fetch
     except ImportError:
         return False, "polygov.data.fetch is not available"
-    try:
-        missing = _fetch.missing_official(names)
-    except Exception as exc:  # noqa: BLE001 - availability is a yes/no question
-        return False, f"cannot check the official data {names!r}: {type(exc).__name__}: {exc}"
+    # a malformed requirement (unknown source or edition, a string instead of a list) is an
+    # error in the notebook's metadata, not missing data: it propagates (as in the root conftest)
+    missing = _fetch.missing_official(names)
     if missing:
         return False, (f"official data not available locally: {missing} (polygov data fetch NAME "
                        "--edition EDITION, or polygov data import)")
@@ -148,7 +147,11 @@ def _run_one(p: Path, out: Path, *, inplace: bool, timeout: int) -> NotebookRun:
                                f"needs the optional package {module!r}: pip install 'polygov[{extra}]'")
     needs = meta.get("requires_official", [])
     if needs:
-        ok, why = _official_available(needs)
+        try:
+            ok, why = _official_available(needs)
+        except (KeyError, ValueError, TypeError) as exc:
+            return NotebookRun(p.name, "failed", 0.0, None,
+                               f"bad requires_official metadata {needs!r}: {type(exc).__name__}: {exc}")
         if not ok:
             return NotebookRun(p.name, "skipped", 0.0, None, why)
     t0 = time.perf_counter()

@@ -146,3 +146,14 @@ def test_nbval_kernel_start_is_retried(monkeypatch):
     calls.clear()
     with pytest.raises(RuntimeError, match="Kernel died"), pytest.warns(RuntimeWarning):
         root._retry_kernel_start(flaky, attempts=2)()
+
+
+def test_course_reports_bad_official_metadata_as_failed(tmp_path):
+    """A typo in requires_official is the notebook's error, not missing data (no silent skip)."""
+    _toy_notebook(tmp_path / "01_typo.ipynb")
+    nb = nbformat.read(tmp_path / "01_typo.ipynb", as_version=4)
+    nb.metadata["polygov"] = {"requires_official": {"wgi": ["2042"]}}
+    nbformat.write(nb, tmp_path / "01_typo.ipynb")
+    res = course.run_course([tmp_path / "01_typo.ipynb"], output=tmp_path / "html", progress=False)
+    assert res.loc[0, "status"] == "failed"
+    assert "bad requires_official metadata" in res.loc[0, "message"] and "2042" in res.loc[0, "message"]

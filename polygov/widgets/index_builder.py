@@ -70,8 +70,9 @@ POSITIVE_NORMALISATIONS: dict[str, tuple[str, dict, str | None]] = {
                       "min-max 1-100 is used instead of 0-100 (the worst country gets 1, not 0)"),
     "min-max 1-100": ("minmax", {"lo": 1.0, "hi": 100.0}, None),
     "z-score": ("minmax", {"lo": 1.0, "hi": 100.0},
-                "z-scores are negative below the mean, so min-max 1-100 is used instead (a z-score "
-                "is a linear rescaling of the raw values: the same index as min-max 1-100)"),
+                "z-scores are negative below the mean, so min-max 1-100 is used instead; the ranking "
+                "can differ from an arithmetic z-score index (each indicator is rescaled by its range, "
+                "not its standard deviation)"),
     "percentile rank": ("rank", {},
                         "percentile ranks start at 0, so the ranks 1..n (1 = worst) are used "
                         "instead: same order, strictly positive"),
