@@ -25,6 +25,7 @@ import re
 import warnings
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataQualityWarning, close_matches
@@ -39,6 +40,7 @@ __all__ = [
     "mapping_report",
     "peer_group",
     "to_iso3",
+    "un_members",
     "validate_iso3",
 ]
 
@@ -118,7 +120,10 @@ def country_table() -> pd.DataFrame:
     DataFrame
         Columns: ``iso3``, ``country`` (short English name), ``country_official``,
         ``continent``, ``un_region`` (UN M49 sub-region), ``un_member`` (bool),
-        ``oecd`` (bool), ``g20`` (bool, the 19 member countries), ``eu`` (bool),
+        ``un_admission`` (year of UN admission, ``Int64``, missing for
+        non-members; coco's ``UNmember``, e.g. South Sudan 2011, Montenegro
+        2006, Switzerland 2002; Serbia 2000, the admission of the Federal
+        Republic of Yugoslavia that it continues), ``oecd`` (bool), ``g20`` (bool, the 19 member countries), ``eu`` (bool),
         ``brics`` (bool).  Historical entities (:data:`HISTORICAL_CODES`) are
         appended with ``continent`` etc. missing.
     """
@@ -130,6 +135,7 @@ def country_table() -> pd.DataFrame:
         "continent": d["continent"],
         "un_region": d["UNregion"],
         "un_member": d["UNmember"].notna().to_numpy(),
+        "un_admission": pd.array(d["UNmember"], dtype="Int64"),
         "oecd": d["OECD"].notna().to_numpy(),
         "eu": d["EU"].notna().to_numpy(),
     })
@@ -140,8 +146,33 @@ def country_table() -> pd.DataFrame:
     hist = hist[~hist["iso3"].isin(t["iso3"])]
     for col in ("un_member", "oecd", "eu", "g20", "brics"):
         hist[col] = False
+    hist["un_admission"] = pd.array([pd.NA] * len(hist), dtype="Int64")
     t = pd.concat([t, hist], ignore_index=True).sort_values("iso3", ignore_index=True)
     return t
+
+
+def un_members(before: int | None = None) -> list[str]:
+    """Return the sorted ISO3 codes of UN member states.
+
+    Parameters
+    ----------
+    before : int, optional
+        Only states admitted in an earlier year (``un_admission < before``): the
+        members a publication of year ``before`` can be expected to cover. By
+        default, all current members (193).
+
+    Examples
+    --------
+    >>> len(un_members()), "SSD" in un_members(before=2011), "SSD" in un_members(before=2012)
+    (193, False, True)
+    """
+    t = country_table()
+    t = t[t["un_member"]]
+    if before is not None:
+        if isinstance(before, bool) or not isinstance(before, (int, np.integer)):
+            raise TypeError(f"before must be a year (int), got {before!r}")
+        t = t[t["un_admission"] < int(before)]
+    return sorted(t["iso3"])
 
 
 def _groups() -> dict[str, tuple[str, ...]]:

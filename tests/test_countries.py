@@ -106,3 +106,25 @@ def test_every_code_an_official_parser_emits_is_known(shared_data, parser, file,
         codes = set(get_parser(parser).parse(shared_data / file, edition=edition)["iso3"])
     assert codes - set(countries.country_table()["iso3"]) == set()
     countries.country_names(sorted(codes))  # raises on an unknown code
+
+
+# UN admission dates (un.org, "Growth in United Nations membership"): Switzerland 10 Sep 2002,
+# Timor-Leste 27 Sep 2002, Montenegro 28 Jun 2006, South Sudan 14 Jul 2011; membership 189
+# at the end of 2000, 191 at the end of 2002, 192 at the end of 2006, 193 since 2011.
+@pytest.mark.parametrize("iso3, admitted", [("SSD", 2011), ("MNE", 2006), ("TLS", 2002),
+                                            ("CHE", 2002), ("CHN", 1945)])
+def test_un_admission_years(iso3, admitted):
+    t = countries.country_table().set_index("iso3")
+    assert t.loc[iso3, "un_admission"] == admitted
+    assert iso3 not in countries.un_members(before=admitted)
+    assert iso3 in countries.un_members(before=admitted + 1)
+
+
+def test_un_members_counts_and_non_members():
+    counts = {y: len(countries.un_members(before=y)) for y in (2001, 2003, 2007, 2012)}
+    assert counts == {2001: 189, 2003: 191, 2007: 192, 2012: 193}
+    assert len(countries.un_members()) == 193
+    t = countries.country_table().set_index("iso3")
+    assert t.loc[["TWN", "PSE", "VAT", "CSK"], "un_admission"].isna().all()  # never (or not) members
+    with pytest.raises(TypeError, match="before must be a year"):
+        countries.un_members(before="2011x")

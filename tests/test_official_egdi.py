@@ -119,6 +119,18 @@ def test_truncated_at_a_line_break_names_missing_states(shared_data, tmp_path, f
         egdi.parse(p, edition=edition)
 
 
+def test_required_members_match_the_real_surveys(editions):
+    # the states a survey must cover (admitted to the UN before the survey year, from
+    # country_converter) are exactly those with an EGDI in each real file: 192 in 2010
+    # (UNU's 2010 file lists South Sudan with every value empty), 193 from 2012
+    from polygov.countries import un_members
+
+    for year, df in editions.items():
+        scored = set(df.loc[df["egdi"].notna(), "iso3"])
+        assert set(un_members(before=year)) == scored, year
+    assert len(un_members(before=2010)) == 192
+
+
 def test_south_sudan_not_required_before_it_joined(shared_data, tmp_path):
     # South Sudan joined the UN in July 2011: a 2010 Survey without it is complete
     raw = pd.read_csv(shared_data / "egdi/unu-egov/egdi-2010.csv", dtype=str, keep_default_na=False)

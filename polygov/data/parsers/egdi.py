@@ -77,16 +77,16 @@ def _scheme(path: Path, columns) -> str:
     raise AssertionError  # pragma: no cover
 
 
-#: UN member states admitted after a survey edition, by year of admission.
-JOINED_UN = {"SSD": 2011}
-
-
 def _check_members(path: Path, df: pd.DataFrame, year: int) -> None:
-    """Refuse a survey file that lacks UN member states (truncated at a line break, filtered)."""
-    from ...countries import country_table
+    """Refuse a survey file that lacks UN member states (truncated at a line break, filtered).
+
+    The states required are those admitted before the survey year
+    (:func:`polygov.countries.un_members`, from country_converter's admission years).
+    """
+    from ...countries import country_table, un_members
 
     t = country_table()
-    members = {c for c in t.loc[t["un_member"], "iso3"] if JOINED_UN.get(c, 0) < year}
+    members = set(un_members(before=year))
     missing = sorted(members - set(df["iso3"]))
     if missing:
         names = t.set_index("iso3").loc[missing, "country"].tolist()
@@ -121,7 +121,7 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     Notes
     -----
     A file must hold one row per country with unique ISO3 codes and cover
-    every UN member state of the survey year (a file cut at a line break is
+    every state admitted to the UN before the survey year (a file cut at a line break is
     refused, naming the missing states); every name must map (otherwise :class:`~polygov.data.parsers.ParseError` lists the
     unmapped names). Missing values stay missing (UNU 2010 lacks ``hci`` for 10
     countries).
