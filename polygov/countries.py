@@ -37,6 +37,7 @@ __all__ = [
     "country_names",
     "country_table",
     "income_groups",
+    "known_codes",
     "mapping_report",
     "peer_group",
     "to_iso3",
@@ -208,18 +209,29 @@ def _resolve(name: str, source: str | None) -> tuple[str | None, str, str]:
     if name in EXCEPTIONS:
         code, why = EXCEPTIONS[name]
         return code, "exception", why
-    if _ISO3.match(name) and name in _known_codes():
+    if _ISO3.match(name) and name in known_codes():
         return name, "iso3", "already an ISO3 code"
     kwargs = {"src": source} if source else {}
     out = _coco().convert([name], to="ISO3", not_found=None, **kwargs)
     out = out[0] if isinstance(out, list) and len(out) == 1 else out
-    if isinstance(out, str) and out in _known_codes():
+    if isinstance(out, str) and out in known_codes():
         return out, "country_converter", ""
     return None, "unmapped", "no match in country_converter or polygov.countries.EXCEPTIONS"
 
 
 @functools.lru_cache(maxsize=1)
-def _known_codes() -> frozenset[str]:
+def known_codes() -> frozenset[str]:
+    """Return every country code polygov knows: ISO 3166-1 alpha-3 plus historical codes.
+
+    The one list every module checks codes against (``country_table()["iso3"]``:
+    country_converter's ISO3 codes and :data:`HISTORICAL_CODES`). Use
+    :func:`validate_iso3` to raise naming the unknown codes instead.
+
+    Examples
+    --------
+    >>> {"CHN", "CSK"} <= known_codes(), "ZZZ" in known_codes()
+    (True, False)
+    """
     return frozenset(country_table()["iso3"])
 
 
@@ -296,7 +308,7 @@ def to_iso3(names: Iterable[str] | pd.Series, *, source: str | None = None,
 
 def validate_iso3(codes: Iterable[str], *, name: str = "iso3") -> None:
     """Raise ``ValueError`` naming every code that is not a known ISO3 (or historical) code."""
-    known = _known_codes()
+    known = known_codes()
     bad = sorted({str(c) for c in codes if str(c) not in known})
     if bad:
         hints = {b: close_matches(b, known, n=1) for b in bad[:5]}

@@ -128,3 +128,13 @@ def test_un_members_counts_and_non_members():
     assert t.loc[["TWN", "PSE", "VAT", "CSK"], "un_admission"].isna().all()  # never (or not) members
     with pytest.raises(TypeError, match="before must be a year"):
         countries.un_members(before="2011x")
+
+
+def test_known_codes_is_the_one_list_of_codes():
+    known = countries.known_codes()
+    assert isinstance(known, frozenset)
+    assert {"CHN", "XKX", "CSK", "ANT", "YMD"} <= known  # current, World Bank user code, historical
+    assert not {"ZZZ", "chn", "SCG "} & known
+    assert known == frozenset(countries.country_table()["iso3"])
+    with pytest.raises(ValueError, match=r"unknown country code\(s\) in peers: \['ZZZ'\]"):
+        countries.validate_iso3(["CHN", "ZZZ"], name="peers")

