@@ -61,6 +61,23 @@ def test_ordinal_ties_share_a_category():
         pi.normalise(z, "ordinal", k=0)
 
 
+def test_ordinal_without_ties_is_qcut():
+    # n=10, k=3: pandas' edges put 3/3/4 units in the bins (np.quantile's would give 4/3/3)
+    x = pd.Series(np.arange(10, dtype=float))
+    assert pi.normalise(x, "ordinal", k=3).tolist() == [1.0] * 3 + [2.0] * 3 + [3.0] * 4
+    rng = np.random.default_rng(5)
+    cases = [(n, k) for n in range(2, 70) for k in (2, 3, 4, 5, 7, 10)] + [(161, 5), (162, 3)]
+    for n, k in cases:
+        for v in (rng.normal(size=n), np.arange(n, dtype=float), 1e6 + rng.normal(size=n)):
+            v = pd.Series(v)
+            try:
+                ref = pd.qcut(v, k, labels=False).to_numpy() + 1.0
+            except ValueError:
+                continue
+            np.testing.assert_array_equal(pi.normalise(v, "ordinal", k=k).to_numpy(), ref,
+                                          err_msg=f"n={n}, k={k}")
+
+
 grid = arrays(float, st.integers(3, 30), elements=st.integers(-1000, 1000).map(float), unique=True)
 
 

@@ -19,8 +19,8 @@ name                      formula (x aligned so higher is better)
                           ``f = log`` when ``log=True`` (HDI income); bounds in raw units
 ``distance_to_target``    ``scale * clip((x - min) / (target - min), 0, 1)`` (COINr n_dist2targ)
 ``distance_to_frontier``  ``scale * x / max(x)``: share of the best performer (x > 0)
-``ordinal``               category 1..k of the quantile bins (``k=5``) or of ``breaks``;
-                          tied values share a category (cut on average ranks)
+``ordinal``               category 1..k of the quantile bins (``k=5``; ``pd.qcut`` without
+                          ties, tied values share a category) or of ``breaks``
 ========================= =================================================================
 """
 
@@ -102,24 +102,36 @@ def distance_to_frontier(x: pd.Series, *, scale: float = 1.0) -> pd.Series:
 
 
 def ordinal(x: pd.Series, *, k: int = 5, breaks=None) -> pd.Series:
-    """Category 1..k: quantile bins of the ranks, or the bins ``breaks`` of the values.
+    """Category 1..k: quantile bins of the values, or the bins ``breaks`` of the values.
 
-    Tied values always share a category: a value's position is its average rank
-    (``rank(method="average")``), cut at the k-quantiles of the positions ``1..n``.
-    Without ties this is exactly ``pd.qcut(x, k)``; with ties a bin may hold more (or
-    fewer) than n/k units rather than splitting equal values across categories.
+    Without ties this is ``pd.qcut(x, k, labels=False) + 1`` itself (pandas' quantile
+    edges of the values, right-closed bins).  With ties, equal values always share a
+    category: a value's position is its average rank (``rank(method="average")``), cut
+    at pandas' k-quantiles of the positions ``1..n`` (``Series.quantile``, as ``qcut``
+    computes them), so a bin may hold more (or fewer) than n/k units rather than
+    splitting equal values across categories (``qcut`` on the values would refuse
+    repeated edges, and ``qcut`` on ``rank(method="first")`` splits ties).
     """
     if breaks is not None:
         cats = pd.cut(x, bins=list(breaks), labels=False, include_lowest=True)
         return cats.astype(float) + 1
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"ordinal normalisation of {x.name!r}: k must be an integer >= 1, got {k!r}")
-    n = int(x.notna().sum())
+    v = x.dropna()
+    n = len(v)
     if n < 2:
         return pd.Series(np.where(x.notna(), 1.0, np.nan), index=x.index, name=x.name)
-    edges = np.quantile(np.arange(1, n + 1, dtype=float), np.linspace(0, 1, k + 1))
-    cats = pd.cut(x.rank(method="average"), bins=edges, labels=False, include_lowest=True)
-    return cats.astype(float) + 1
+    cats = None
+    if v.is_unique:
+        try:
+            cats = pd.qcut(x, int(k), labels=False)
+        except ValueError:          # edges collapsed in floating point (k far above n)
+            cats = None
+    if cats is None:
+        edges = pd.Series(np.arange(1, n + 1, dtype=float)).quantile(np.linspace(0, 1, int(k) + 1))
+        cats = pd.cut(x.rank(method="average"), bins=edges.to_numpy(), labels=False,
+                      include_lowest=True)
+    return pd.Series(np.asarray(cats, dtype=float) + 1, index=x.index, name=x.name)
 
 
 NORMALISERS = {
