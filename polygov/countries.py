@@ -25,10 +25,9 @@ import re
 import warnings
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
-from .errors import DataQualityWarning, close_matches
+from .errors import DataQualityWarning, as_year, close_matches
 
 __all__ = [
     "EXCEPTIONS",
@@ -170,9 +169,7 @@ def un_members(before: int | None = None) -> list[str]:
     t = country_table()
     t = t[t["un_member"]]
     if before is not None:
-        if isinstance(before, bool) or not isinstance(before, (int, np.integer)):
-            raise TypeError(f"before must be a year (int), got {before!r}")
-        t = t[t["un_admission"] < int(before)]
+        t = t[t["un_admission"] < as_year(before, name="before")]
     return sorted(t["iso3"])
 
 

@@ -8,6 +8,8 @@ expected, and (where there is one) how to fix it.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,6 +20,7 @@ __all__ = [
     "DataQualityWarning",
     "ImputationWarning",
     "ConvergenceWarning",
+    "as_year",
     "check_columns",
     "check_dataframe",
     "check_in",
@@ -59,6 +62,31 @@ def _fmt(values: Iterable, limit: int = 10) -> str:
     if len(vals) > limit:
         shown += f", … ({len(vals) - limit} more)"
     return shown
+
+
+def as_year(value: object, *, name: str = "year") -> int:
+    """Return ``value`` as an ``int`` year, or raise ``TypeError`` naming the parameter.
+
+    Accepts an integer (also a numpy integer), a float holding a whole number
+    (``2016.0``, as a year read from a float column comes) and a string of digits
+    (``"2016"``, as typed in a text box). Refuses booleans, fractional or
+    non-finite numbers (``2016.5``, ``nan``) and other strings (``"20x6"``).
+
+    Examples
+    --------
+    >>> as_year(2016), as_year(2016.0), as_year(" 2016 ")
+    (2016, 2016, 2016)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer such as 2016, got the boolean {bool(value)!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise TypeError(f"{name} must be an integer such as 2016 (or a whole-number float, or a string "
+                    f"of digits), got {value!r} of type {type(value).__name__}")
 
 
 def check_dataframe(data: object, *, name: str = "data") -> pd.DataFrame:

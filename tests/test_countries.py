@@ -126,7 +126,8 @@ def test_un_members_counts_and_non_members():
     assert len(countries.un_members()) == 193
     t = countries.country_table().set_index("iso3")
     assert t.loc[["TWN", "PSE", "VAT", "CSK"], "un_admission"].isna().all()  # never (or not) members
-    with pytest.raises(TypeError, match="before must be a year"):
+    assert countries.un_members(before=2012.0) == countries.un_members(before="2012")
+    with pytest.raises(TypeError, match="before must be an integer such as 2016"):
         countries.un_members(before="2011x")
 
 

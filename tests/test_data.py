@@ -31,7 +31,7 @@ import pytest
 
 import polygov.data as pdata
 from polygov.data import bundled
-from polygov.errors import DataQualityWarning
+from polygov.errors import DataQualityWarning, as_year
 
 EXPECTED = {
     "hfi": (1458, 162, (2008, 2016)),
@@ -252,6 +252,38 @@ def test_panel_inner_and_years():
     assert p["iso3"].nunique() <= 162
 
 
+def test_panel_years_accept_whole_number_floats_numpy_ints_and_digit_strings():
+    # the review's case: 2016.0 (a year taken from a float column) was refused with TypeError
+    ref = pdata.panel(["hfi"], years=(2010, 2012))
+    assert sorted(ref["year"].unique()) == [2010, 2011, 2012]
+    for years in [(2010.0, 2012.0), (np.int64(2010), np.int32(2012)), ("2010", " 2012"), [2010, 2012]]:
+        pd.testing.assert_frame_equal(pdata.panel(["hfi"], years=years), ref)
+
+
+@pytest.mark.parametrize("value, year", [(2016, 2016), (2016.0, 2016), (np.int64(2016), 2016),
+                                         (np.float32(2016.0), 2016), ("2016", 2016), (" 2016\n", 2016)])
+def test_as_year_accepts(value, year):
+    got = as_year(value, name="year")
+    assert got == year and type(got) is int
+
+
+@pytest.mark.parametrize("value, match", [
+    (2016.5, r"start_year must be an integer such as 2016 .*got 2016.5 of type float"),
+    ("20x6", r"start_year must .*got '20x6' of type str"),
+    ("2016.0", r"got '2016.0'"),
+    ("", r"got ''"),
+    (True, r"start_year must be an integer such as 2016, got the boolean True"),
+    (np.bool_(False), r"start_year must be an integer such as 2016, got the boolean False"),
+    (float("nan"), r"got nan"),
+    (float("inf"), r"got inf"),
+    (None, r"got None of type NoneType"),
+    (pd.NA, r"got <NA>"),
+])
+def test_as_year_rejects_naming_the_parameter(value, match):
+    with pytest.raises(TypeError, match=match):
+        as_year(value, name="start_year")
+
+
 def test_panel_bad_input():
     with pytest.raises(ValueError, match="not a country-year panel"):
         pdata.panel(["hfi", "sowc"])
@@ -266,8 +298,9 @@ def test_panel_bad_input():
     ({"columns": {"hfi": ["country"]}}, ValueError, r"key column\(s\) \['country'\]"),
     ({"columns": {"hfi": "pf_rol"}}, TypeError, r"got the string 'pf_rol'; write columns=\{'hfi': \['pf_rol'\]\}"),
     ({"columns": {"hfi": ["pf_rol", "pf_rol"]}}, ValueError, r"lists \['pf_rol'\] more than once"),
-    ({"years": ("2010", "2012")}, TypeError, r"years must be two integers .*\['2010', '2012'\] are not integers"),
-    ({"years": (2010.5, 2012)}, TypeError, r"\[2010.5\] is not an integer"),
+    ({"years": ("2010", "20x2")}, TypeError, r"years\[1\] must be an integer such as 2016 .*got '20x2'"),
+    ({"years": (2010.5, 2012)}, TypeError, r"years\[0\] must be an integer such as 2016 .*got 2010.5 of type float"),
+    ({"years": (True, 2012)}, TypeError, r"years\[0\] must be an integer such as 2016, got the boolean True"),
     ({"years": (2010,)}, ValueError, r"years must be \(first, last\), two integers, got \(2010,\)"),
     ({"years": (2012, 2010)}, ValueError, r"first <= last"),
 ])

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..countries import country_names
-from ..errors import check_columns, check_keys
+from ..errors import as_year, check_columns, check_keys
 from .bundled import _resource, codebook, load
 
 __all__ = ["PANEL_SOURCES", "coverage", "indicators", "panel"]
@@ -32,7 +32,8 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
         (default: all of them). A list, not a string; key columns (``iso3``,
         ``year``, ``country``) are always included and may not be listed.
     years : (int, int), optional
-        Inclusive range of years to keep, as two integers.
+        Inclusive range of years to keep (first, last); each an integer, a
+        whole-number float (``2010.0``) or a string of digits (``"2010"``).
     how : {"outer", "inner"}
         ``"outer"`` keeps every country-year present in any source; ``"inner"``
         only those present in all.
@@ -133,19 +134,12 @@ def _check_columns_arg(columns, sources: list[str]) -> dict[str, list[str]]:
 
 
 def _check_years(years) -> tuple[int, int] | None:
-    """Validate ``panel(years=...)``: two whole-number years, first <= last."""
-    import numbers
-
+    """Validate ``panel(years=...)``: two whole-number years (:func:`~polygov.errors.as_year`), first <= last."""
     if years is None:
         return None
     if isinstance(years, str) or not isinstance(years, Sequence) or len(years) != 2:
         raise ValueError(f"years must be (first, last), two integers, got {years!r}")
-    bad = [y for y in years if isinstance(y, bool) or not isinstance(y, numbers.Integral)]
-    if bad:
-        raise TypeError(f"years must be two integers (first, last), got {tuple(years)!r}: "
-                        f"{bad} {'is not an integer' if len(bad) == 1 else 'are not integers'}; write "
-                        "e.g. years=(2010, 2012)")
-    lo, hi = int(years[0]), int(years[1])
+    lo, hi = as_year(years[0], name="years[0]"), as_year(years[1], name="years[1]")
     if lo > hi:
         raise ValueError(f"years must be (first, last) with first <= last, got {tuple(years)}")
     return lo, hi
