@@ -24,6 +24,7 @@ __all__ = [
     "check_columns",
     "check_dataframe",
     "check_in",
+    "check_unit_interval",
     "check_keys",
     "check_numeric",
     "close_matches",
@@ -159,3 +160,22 @@ def check_keys(data: pd.DataFrame, keys: Sequence[str] = ("iso3", "year"), *,
             f"{name} has {int(dup.sum())} rows with duplicated keys {keys}, e.g. {rows}; "
             "each key must identify one row"
         )
+
+
+def check_unit_interval(value: object, name: str, example: float) -> float:
+    """Return ``value`` as a float strictly between 0 and 1, or raise naming ``name``.
+
+    Used for confidence levels (``level=0.95``, not 95) and significance levels
+    (``alpha=0.05``, not 5): a percentage passed by mistake gave NaN bands or
+    called every estimate significant.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                       np.floating)):
+        raise TypeError(f"{name} must be a number strictly between 0 and 1 (e.g. "
+                        f"{name}={example}), got {value!r} of type {type(value).__name__}")
+    if not 0 < value < 1:
+        hint = (f"; it looks like a percentage: use {name}={value / 100:g}"
+                if 1 < value < 100 else "")
+        raise ValueError(f"{name} must be strictly between 0 and 1 (e.g. {name}={example}), "
+                         f"got {value!r}{hint}")
+    return float(value)

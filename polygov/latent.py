@@ -42,6 +42,7 @@ from .errors import (
     check_in,
     check_keys,
     check_numeric,
+    check_unit_interval,
     close_matches,
 )
 
@@ -713,8 +714,7 @@ def ucm(
             "latent score is what sources have in common, and with two sources the noise "
             "variances are not identified (3 moments, 4 parameters); add sources"
         )
-    if not (0 < level < 1):
-        raise ValueError(f"level must be in (0, 1), got {level!r} (e.g. 0.90 for 90% intervals)")
+    level = check_unit_interval(level, "level", 0.90)
     check_in(on_empty, ("raise", "drop"), name="on_empty")
     if max_iter < 1 or not tol > 0:
         raise ValueError(f"max_iter must be >= 1 and tol > 0; got max_iter={max_iter}, tol={tol}")
@@ -1009,8 +1009,7 @@ def significant_change(result: UCMResult, iso3: str, year_from, year_to, *,
     """
     if result.by is None:
         raise ValueError("significant_change needs a result fitted by year (by='year')")
-    if not (0 < level < 1):
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    level = check_unit_interval(level, "level", 0.90)
     r0, r1 = _row(result, iso3, year_from), _row(result, iso3, year_to)
     d = r1["estimate"] - r0["estimate"]
     s = float(np.hypot(r0["std_error"], r1["std_error"]))

@@ -12,14 +12,13 @@ from __future__ import annotations
 import functools
 import html
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from ..errors import check_columns, check_dataframe, check_in, check_keys
+from ..errors import as_year, check_columns, check_dataframe, check_in, check_keys
 from ._core import LabWidget, NoDataError, figure_png, new_figure, row_layout
 
 __all__ = [
@@ -117,20 +116,6 @@ def positive_normalisation(label: str, aggregation: str) -> tuple[str, dict, str
     key, params, why = POSITIVE_NORMALISATIONS[label]
     note = None if why is None else (f"The {aggregation} mean needs strictly positive values: {why}.")
     return key, dict(params), note
-
-
-def _as_year(year) -> int:
-    """A year given as an integer, an integral float or a numeric string -> int (else TypeError)."""
-    if isinstance(year, bool):
-        raise TypeError(f"year must be an integer such as 2016, got the boolean {year!r}")
-    if isinstance(year, numbers.Integral):
-        return int(year)
-    if isinstance(year, numbers.Real) and math.isfinite(year) and float(year).is_integer():
-        return int(year)
-    if isinstance(year, str) and year.strip().lstrip("+-").isdigit():
-        return int(year.strip())
-    raise TypeError(f"year must be an integer such as 2016 (or a string of digits), got "
-                    f"{year!r} of type {type(year).__name__}")
 
 
 def effective_weights(weights: Mapping[str, float], indicators: Sequence[str]) -> dict[str, float]:
@@ -262,7 +247,7 @@ def governance_ranking(
     ``tests/test_widgets.py``: scores agree to 1e-9 and ranks exactly.
     """
     check_dataframe(data, name="data")
-    year = _as_year(year)
+    year = as_year(year, name="year")
     inds = list(dict.fromkeys(indicators))
     w = effective_weights({c: 1.0 for c in inds} if weights is None else weights, inds)
     check_columns(data, ["iso3", "year", *inds, *sample_columns], name="data")
