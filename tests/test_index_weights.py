@@ -147,3 +147,105 @@ def test_bod_aggregation_in_a_build():
     k = int(np.flatnonzero(ua.draws["aggregation"] == "bod")[0])
     np.testing.assert_array_equal(ua.scores.iloc[k].to_numpy(),
                                   pi.build(ua.spec_for(k), d16).stages["aggregated"]["governance"])
+
+
+def _bod_brute(Y, lower, upper, n_dir=200_000, seed=3):
+    """BoD scores by brute force over non-negative weight directions (no linear programme):
+    for each unit, the best ratio w.y_c / max_d w.y_d over the directions whose shares
+    w_i y_ci / w.y_c meet the bounds (0 when none does)."""
+    rng = np.random.default_rng(seed)
+    W = np.abs(rng.standard_normal((Y.shape[1], n_dir)))
+    W /= W.sum(axis=0)
+    S = Y @ W                                        # units x directions
+    ratio = S / S.max(axis=0)
+    out = np.zeros(len(Y))
+    for c in range(len(Y)):
+        share = Y[c][:, None] * W / S[c]
+        ok = ((share >= lower[:, None] - 1e-12) & (share <= upper[:, None] + 1e-12)).all(axis=0)
+        out[c] = ratio[c, ok].max() if ok.any() else 0.0
+    return out
+
+
+def test_bod_share_bounds_mapping_through_spec(rng):
+    # the spec freezes mappings (MappingProxyType): {"lower": {"a": 0.3}} failed with
+    # TypeError 'mappingproxy' + 'mappingproxy'
+    t = pd.DataFrame([("a", "I", 1), ("b", "I", 1), ("c", "I", 1), ("I", None, 1)],
+                     columns=["code", "parent", "weight"])
+    fw3 = pi.framework_from_table(t)
+    d = pd.DataFrame(rng.uniform(0, 10, size=(25, 3)), columns=["a", "b", "c"])
+    d.insert(0, "iso3", [f"U{i:02d}" for i in range(25)])
+    params = {"lower": {"a": 0.3}, "upper": {"c": 0.25}}
+    spec = pi.IndexSpec(fw3, aggregation="bod", aggregation_params=params,
+                        normalisation_params={"lo": 1, "hi": 100})
+    res = pi.build(spec, d)
+    Y = res.stages["normalised"][["a", "b", "c"]].to_numpy()
+    got = res.stages["aggregated"]["I"].to_numpy() / 100
+    brute = _bod_brute(Y, np.array([0.3, 0, 0]), np.array([1, 1, 0.25]))
+    assert (got >= brute - 1e-7).all()               # the LP optimum is never beaten
+    assert np.max(got - brute) < 5e-3                # and the search gets close to it
+    # the bounds bind: free BoD gives higher scores to some units
+    free = pi.build(spec.replace(aggregation_params={}), d).stages["aggregated"]["I"] / 100
+    assert (free.to_numpy() > got + 1e-6).any()
+    sh = pi.bod_weights(res.stages["normalised"][["a", "b", "c"]], lower={"a": 0.3},
+                        upper={"c": 0.25})
+    assert (sh["share_a"] >= 0.3 - 1e-7).all() and (sh["share_c"] <= 0.25 + 1e-7).all()
+    # 2 components: the same against the brute force
+    r2 = pi.bod_weights(pd.DataFrame(Y[:, :2], columns=["a", "b"]), upper={"b": 0.4})
+    b2 = _bod_brute(Y[:, :2], np.zeros(2), np.array([1, 0.4]))
+    assert (r2["bod_score"].to_numpy() >= b2 - 1e-7).all()
+    assert np.max(r2["bod_score"].to_numpy() - b2) < 5e-3
+
+
+def test_bod_bounds_and_params_are_validated(rng):
+    t = pd.DataFrame([("a", "P", 1), ("b", "P", 1), ("c", "Q", 1), ("d", "Q", 1), ("P", "I", 1),
+                      ("Q", "I", 1), ("I", None, 1)], columns=["code", "parent", "weight"])
+    fw4 = pi.framework_from_table(t)
+    d = pd.DataFrame(rng.uniform(size=(12, 4)), columns=list("abcd"))
+    d.insert(0, "iso3", [f"C{i:02d}" for i in range(12)])
+    spec = pi.IndexSpec(fw4, aggregation="bod")
+    with pytest.raises(KeyError, match=r"share bound 'lower' names 'Pp'.*close matches.*'P'"):
+        spec.replace(aggregation_params={"lower": {"Pp": 0.3}})
+    with pytest.raises(TypeError, match=r"share bound lower must be a number in \[0, 1\], got 'x'"):
+        spec.replace(aggregation_params={"lower": "x"})
+    with pytest.raises(ValueError, match=r"share bound upper\['a'\] must be in \[0, 1\]"):
+        spec.replace(aggregation_params={"upper": {"a": 1.5}})
+    # bounds that cannot be met: were all-zero scores
+    with pytest.raises(ValueError, match=r"aggregate 'P' \(bod aggregation\).*upper bounds sum to "
+                                         r"0.2 < 1.*upper=0.1"):
+        pi.build(spec.replace(aggregation_params={"upper": 0.1}), d)
+    with pytest.raises(ValueError, match=r"upper bounds sum to 0.2 < 1.*\{'a': 0.1, 'b': 0.1\}"):
+        pi.bod_weights(d[["a", "b"]], upper={"a": 0.1, "b": 0.1})
+    with pytest.raises(KeyError, match=r"names 'z', which are not components \('a', 'b'\)"):
+        pi.bod_weights(d[["a", "b"]], lower={"z": 0.1})
+    # a bound on a component of an aggregate that is not BoD-aggregated would be ignored
+    mixed = pi.IndexSpec(fw4, aggregation={3: "bod"}, aggregation_params={"lower": {"a": 0.2}})
+    with pytest.raises(ValueError, match=r"'lower' names 'a', whose parent\(s\) 'P' are not "
+                                         r"aggregated with bod"):
+        pi.build(mixed, d)
+    # p: finite real number (nan gave all-NaN scores, "2" was accepted)
+    for p in (np.nan, "2", True, np.inf):
+        with pytest.raises(ValueError, match=r"'p' \(power of the generalised mean\) must be a "
+                                             r"finite real number"):
+            pi.IndexSpec(fw4, aggregation="generalised", aggregation_params={"p": p})
+    # negative values: the error names the components and the aggregate
+    with pytest.raises(ValueError, match=r"aggregate 'P' \(bod aggregation\): BoD needs non-negative "
+                                         r"values; negative values in component\(s\) 'a' \(\d+ unit"):
+        pi.build(spec.replace(normalisation="zscore"), d)
+
+
+def test_bod_bounds_in_uncertainty_match_rebuilds(rng):
+    """The shared aggregator_kwargs: a mapping bound with a left-out component in a draw."""
+    t = pd.DataFrame([("a", "P", 1), ("b", "P", 1), ("c", "P", 1), ("d", "Q", 1), ("e", "Q", 1),
+                      ("P", "I", 1), ("Q", "I", 1), ("I", None, 1)],
+                     columns=["code", "parent", "weight"])
+    fw5 = pi.framework_from_table(t)
+    d = pd.DataFrame(rng.uniform(1, 5, size=(15, 5)), columns=list("abcde"))
+    d.insert(0, "iso3", [f"C{i:02d}" for i in range(15)])
+    spec = pi.IndexSpec(fw5, aggregation="bod", aggregation_params={"lower": {"a": 0.2, "P": 0.3}},
+                        normalisation_params={"lo": 1, "hi": 100})
+    ua = pi.uncertainty(spec, d, n_draws=12, seed=2, leave_one_out=True, progress=False,
+                        aggregations=["bod"], normalisations=[("minmax", {"lo": 1, "hi": 100})])
+    assert {"a", "b", "c"} <= set(ua.draws["omitted"])    # 'a' (bounded) left out in some draws
+    for k in range(12):
+        np.testing.assert_array_equal(ua.scores.iloc[k].to_numpy(),
+                                      pi.build(ua.spec_for(k), d).stages["aggregated"]["I"])

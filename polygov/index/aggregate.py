@@ -27,11 +27,13 @@ name             formula (weights w normalised over available components)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 __all__ = ["AGGREGATORS", "arithmetic", "geometric", "harmonic", "generalised", "copeland",
-           "bod", "power_mean"]
+           "bod", "power_mean", "aggregator_kwargs"]
 
 
 def _check_positive(x: pd.DataFrame, what: str) -> None:
@@ -117,6 +119,27 @@ def bod(x: pd.DataFrame, w: pd.Series, *, lower=None, upper=None) -> pd.Series:
                          f"{len(gaps)} unit(s) have gaps in {list(x.columns)}, e.g. "
                          f"{[str(g) for g in gaps[:5]]}: impute first (IndexSpec(imputation=...))")
     return 100.0 * bod_weights(x, lower=lower, upper=upper)["bod_score"]
+
+
+def aggregator_kwargs(name: str, params: Mapping, components) -> dict:
+    """Keyword arguments of aggregator ``name`` from a spec's ``aggregation_params``.
+
+    ``p`` for ``generalised``; ``lower``/``upper`` for ``bod``, a mapping bound restricted
+    to ``components`` (the aggregate's components that take part, so a bound on a
+    component of another aggregate, or on a left-out one, is not passed).  Used by
+    :func:`polygov.index.build` and the per-draw path of the sensitivity engine alike.
+    """
+    if name == "generalised":
+        return {"p": params["p"]} if "p" in params else {}
+    if name == "bod":
+        comps = set(components)
+        out = {}
+        for k in ("lower", "upper"):
+            if k in params and params[k] is not None:
+                v = params[k]
+                out[k] = {c: b for c, b in v.items() if c in comps} if isinstance(v, Mapping) else v
+        return out
+    return {}
 
 
 AGGREGATORS = {

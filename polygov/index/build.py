@@ -32,7 +32,7 @@ from ..errors import (
     check_numeric,
     close_matches,
 )
-from .aggregate import AGGREGATORS
+from .aggregate import AGGREGATORS, aggregator_kwargs
 from .denominate import denominate
 from .impute import impute
 from .normalise import normalise
@@ -366,6 +366,28 @@ def effective_weights(spec: IndexSpec) -> pd.Series:
     return pd.Series(out, dtype=float).reindex(fw.codes)
 
 
+def check_share_bound_parents(spec: IndexSpec) -> None:
+    """Refuse BoD share bounds (mappings) on components whose parent is not BoD-aggregated.
+
+    Only checked when some aggregate of ``spec`` uses ``bod`` (otherwise the bounds are
+    unused, as ``p`` is without ``generalised``): a bound on a component of an
+    arithmetic aggregate would otherwise be silently ignored.
+    """
+    fw = spec.framework
+    bod_aggs = {a for a in fw.aggregates if spec.aggregator_for(a) == "bod"}
+    if not bod_aggs:
+        return
+    for k in ("lower", "upper"):
+        v = spec.aggregation_params.get(k)
+        if isinstance(v, Mapping):
+            bad = [c for c in v if fw.parent(c) not in bod_aggs]
+            if bad:
+                raise ValueError(
+                    f"BoD share bound {k!r} names {_fmt(bad)}, whose parent(s) "
+                    f"{_fmt(sorted({fw.parent(c) for c in bad}))} are not aggregated with bod "
+                    f"(bod aggregates: {_fmt(sorted(bod_aggs))}); bound their components instead")
+
+
 def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | None = None
                     ) -> tuple[pd.DataFrame, list[dict]]:
     """Aggregate normalised indicators up the tree; returns wide scores for every code."""
@@ -375,21 +397,22 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
     log: list[dict] = []
     panel = isinstance(norm.index, pd.MultiIndex)
     params = dict(spec.aggregation_params)
+    check_share_bound_parents(spec)
     for a in fw.aggregates:
         kids = [k for k in fw.children(a) if w[k] > 0]
         x = pd.DataFrame({k: vals[k] for k in kids}, index=norm.index)
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
-        if name == "generalised":
-            kw = {"p": params["p"]} if "p" in params else {}
-        elif name == "bod":
-            kw = {k: params[k] for k in ("lower", "upper") if k in params}
-        else:
-            kw = {}
-        if name in ("copeland", "bod") and panel:
-            s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]).reindex(x.index)
-        else:
-            s = f(x, w[kids], **kw)
+        kw = aggregator_kwargs(name, params, kids)
+        try:
+            if name in ("copeland", "bod") and panel:
+                s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]
+                              ).reindex(x.index)
+            else:
+                s = f(x, w[kids], **kw)
+        except (ValueError, KeyError, TypeError) as e:
+            msg = e.args[0] if e.args else str(e)
+            raise type(e)(f"aggregate {a!r} ({name} aggregation): {msg}") from e
         if spec.min_coverage > 0:
             share = x.notna().mean(axis=1)
             low = (share < spec.min_coverage) & s.notna()

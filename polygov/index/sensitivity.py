@@ -45,8 +45,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import PolygovWarning, check_in
-from .aggregate import AGGREGATORS, POWER
-from .build import build, normalise_frame, prepare
+from .aggregate import AGGREGATORS, POWER, aggregator_kwargs
+from .build import build, check_share_bound_parents, normalise_frame, prepare
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .spec import TREATMENTS, IndexSpec
@@ -147,8 +147,8 @@ class _Engine:
         # with a non-power-mean aggregator anywhere below the target (copeland, bod) takes
         # the per-draw path (self.fallback[a] True)
         params = dict(spec.aggregation_params)
+        self.params = params
         self.names: list[dict[str, str]] = []
-        self.kws: list[dict[str, dict]] = []
         self.powers = []
         self.fallback: list[bool] = []
         for alt in aggregations:
@@ -156,7 +156,8 @@ class _Engine:
             names = {a: (alt if isinstance(alt, str) else aspec.aggregator_for(a))
                      for a in self.aggregates}
             self.names.append(names)
-            self.kws.append({a: _agg_kwargs(n, params) for a, n in names.items()})
+            if any(n == "bod" for n in names.values()):
+                check_share_bound_parents(aspec)
             self.fallback.append(any(n not in POWER and n != "generalised" for n in names.values()))
             self.powers.append({a: (float(params.get("p", 2.0)) if n == "generalised" else POWER[n])
                                 for a, n in names.items() if n in POWER or n == "generalised"})
@@ -265,7 +266,7 @@ class _Engine:
         alternative costs one solve per (data variant, normalisation, left-out indicator).
         """
         N = self.N[(m, k)]
-        names, kws, deps = self.names[a], self.kws[a], self.deps[a]
+        names, deps = self.names[a], self.deps[a]
         vals: dict[str, np.ndarray] = {}   # aggregate -> (draws x units)
         for g in self.aggregates:
             vcols, scols = deps[g]
@@ -276,14 +277,14 @@ class _Engine:
                 key = (m, k, a, g, uniq[j].tobytes())
                 hit = self._memo.get(key)
                 if hit is None:
-                    hit = self._aggregate_one(g, names[g], kws[g], W[d], N, vals, d, (m, k, a))
+                    hit = self._aggregate_one(g, names[g], W[d], N, vals, d, (m, k, a))
                     if len(self._memo) < self._memo_cap:
                         self._memo[key] = hit
                 res[j] = hit
             vals[g] = res[inv.reshape(-1)]
         return vals[self.code]
 
-    def _aggregate_one(self, g, name, kw, w_row, N, vals, d, mka):
+    def _aggregate_one(self, g, name, w_row, N, vals, d, mka):
         """One aggregate in one draw, exactly as ``build.aggregate_frame``."""
         kids = self.children[g]
         w_all = [float(w_row[i]) for i in self.kid_pos[g]]
@@ -299,6 +300,7 @@ class _Engine:
              if cols else np.empty((self.U, 0)))
         x = pd.DataFrame(X, index=self.index, columns=cols)
         w = pd.Series([v for _, v in live], index=cols, dtype=float)
+        kw = aggregator_kwargs(name, self.params, cols)   # bounds of left-out components dropped
         f = AGGREGATORS[name]
         try:
             if name in ("copeland", "bod") and len(self.year_pos) > 1:
@@ -383,15 +385,6 @@ class _Engine:
             sel = self.years == y
             out[:, sel] = _rank_rows(scores[:, sel])
         return out
-
-
-def _agg_kwargs(name: str, params: Mapping) -> dict:
-    """Keyword arguments of an aggregator from ``aggregation_params`` (as ``build`` passes them)."""
-    if name == "generalised":
-        return {"p": params["p"]} if "p" in params else {}
-    if name == "bod":
-        return {k: params[k] for k in ("lower", "upper") if k in params}
-    return {}
 
 
 def _rank_rows(scores: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from .aggregate import AGGREGATORS
 from .framework import Framework
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
+from .weights import check_share_bound
 
 __all__ = ["IndexSpec"]
 
@@ -140,6 +141,16 @@ class IndexSpec:
         if bad:
             raise KeyError(f"unknown aggregation_params key(s) {_fmt(bad)}; allowed: 'p' "
                            "(generalised), 'lower', 'upper' (bod)")
+        if "p" in self.aggregation_params:
+            pv = self.aggregation_params["p"]
+            ok = not isinstance(pv, bool | str) and isinstance(pv, int | float | np.integer | np.floating)
+            if not ok or not np.isfinite(float(pv)):
+                raise ValueError(f"aggregation_params 'p' (power of the generalised mean) must be a "
+                                 f"finite real number, got {pv!r}")
+        bound_codes = [c for c in fw.codes if c != fw.root]
+        for k in ("lower", "upper"):
+            if k in self.aggregation_params:
+                check_share_bound(self.aggregation_params[k], k, bound_codes)
         check_in(self.treatment, TREATMENTS, name="treatment")
         check_in(self.imputation, IMPUTERS, name="imputation")
         if self.weights is not None:
