@@ -278,6 +278,18 @@ def test_interpolation_uses_year_gaps():
     assert res.stages["imputed"].at[("X", 2001), "a"] == pytest.approx(1.0)
 
 
+def test_interpolation_names_the_unit_and_repeated_year():
+    # was "'region' group of rows [0, 1, 2, 3, 4] repeats a year": no unit, no year
+    from polygov.index.impute import impute
+
+    d = pd.DataFrame({"iso3": ["A", "B", "C", "A", "B", "C"], "region": ["N", "N", "S"] * 2,
+                      "year": [2000, 2000, 2000, 2001, 2001, 2001],
+                      "a": [1.0, np.nan, 2.0, np.nan, 3.0, 4.0]})
+    with pytest.raises(ValueError, match=r"'region' = 'N' has 4 rows and repeats year\(s\) 2000, "
+                                         r"2001: interpolate by the unit key"):
+        impute(d, columns=["a"], method="interpolate", by="region")
+
+
 def test_panel_imputation_over_time():
     fw = pi.framework_from_table(pd.DataFrame([("a", "I", 1), ("b", "I", 1), ("I", None, 1)],
                                               columns=["code", "parent", "weight"]))

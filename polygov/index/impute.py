@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import ConvergenceWarning, check_columns
+from ..errors import ConvergenceWarning, _fmt, check_columns
 
 __all__ = ["IMPUTERS", "impute", "em_impute"]
 
@@ -148,12 +148,16 @@ def _interpolate(data: pd.DataFrame, columns: list[str], by) -> pd.DataFrame:
          if has_year else None)
     vals = x.to_numpy(dtype=float, copy=True)
     groups = pd.Series(np.arange(len(x))).groupby(_keys(data, by), dropna=False).indices
-    for rows in groups.values():
+    for unit, rows in groups.items():
         rows = np.asarray(rows)
         pos = t[rows] if t is not None else np.arange(len(rows), dtype=float)
         if t is not None and len(np.unique(pos)) < len(pos):
+            yrs, cnt = np.unique(pos, return_counts=True)
+            rep = [int(y) if float(y).is_integer() else float(y) for y in yrs[cnt > 1]]
             raise ValueError(f"interpolation over years needs one row per year within each unit; "
-                             f"{by!r} group of rows {rows[:5].tolist()} repeats a year")
+                             f"{by!r} = {unit!r} has {len(rows)} rows and repeats year(s) "
+                             f"{_fmt(rep, 5)}: interpolate by the unit key (by='iso3') or "
+                             "aggregate the repeated rows first")
         order = np.argsort(pos, kind="stable")
         rows, pos = rows[order], pos[order]
         for j in range(vals.shape[1]):
