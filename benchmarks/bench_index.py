@@ -1,6 +1,6 @@
 """Benchmark polygov.index uncertainty and Sobol sensitivity analysis on COINr's ASEM example.
 
-Run:  python benchmarks/bench_index.py [--quick]
+Run:  python benchmarks/bench_index.py [--quick] [--panel]
 
 Targets (issue 3): (a) 10,000 Monte Carlo draws over normalisation x aggregation x weight
 perturbation in <= 2 s; (b) Sobol indices over four uncertain choices with >= 1,000 base
@@ -12,6 +12,9 @@ aggregated draw by draw with build's own aggregators; they are timed on the HFI 
 governance index (bundled data: 162 countries, 14 indicators, 3 pillars; mean
 imputation, as BoD needs complete data) against the vectorised power means on the
 same data.
+
+``--panel`` adds the same per-draw path on the whole HFI panel (1,458 country-years,
+Copeland and BoD within each year) and one BoD build of the panel.
 
 Scaling runs tile the real ASEM table (more units: copies of the 51 rows with new codes;
 more indicators: each indicator duplicated under its pillar) -- timing inputs only.
@@ -75,7 +78,7 @@ def best_of(f, repeat=3):
     return min(times)
 
 
-def main(quick: bool = False) -> pd.DataFrame:
+def main(quick: bool = False, panel: bool = False) -> pd.DataFrame:
     data, fw = load_asem()
     spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
     rep = 1 if quick else 3
@@ -115,6 +118,14 @@ def main(quick: bool = False) -> pd.DataFrame:
     for aggs in (["arithmetic", "geometric"], ["copeland"], ["bod"]):
         rows.append((f"HFI 2016 uncertainty, aggregation {'/'.join(aggs)}", "draws", 1_000, n_u, n_i,
                      best_of(ua(hspec, hfi, 1_000, aggregations=aggs), rep)))
+    if panel:
+        hp = pg.data.load("hfi")
+        n_p = len(hp)
+        rows.append(("HFI panel build(), aggregation bod", "draws", 1, n_p, n_i,
+                     best_of(lambda: pi.build(hspec.replace(aggregation="bod"), hp), 1)))
+        for aggs, n in ((["bod"], 1_000), (["copeland"], 200 if quick else 1_000)):
+            rows.append((f"HFI panel uncertainty, aggregation {aggs[0]}", "draws", n, n_p, n_i,
+                         best_of(ua(hspec, hp, n, aggregations=aggs), 1)))
     # the naive alternative: one full build per draw
     t_build = best_of(lambda: pi.build(spec, data), 5) if not quick else best_of(
         lambda: pi.build(spec, data), 2)
@@ -129,9 +140,10 @@ def main(quick: bool = False) -> pd.DataFrame:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--panel", action="store_true", help="also time the HFI panel (slow)")
     args = ap.parse_args()
     print(f"load: {os.getloadavg()}")
-    res = main(args.quick)
+    res = main(args.quick, args.panel)
     with pd.option_context("display.width", 120):
         print(res.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     n_build = res.query("task.str.startswith('one build')")["seconds"].iloc[0]

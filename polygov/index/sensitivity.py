@@ -717,14 +717,16 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     which gives identical scores at the cost of one aggregator call per aggregate and
     draw.  Draws that share their relevant weights are computed once, so that
     weight-free BoD is computed once per data variant, normalisation and left-out
-    indicator.  Measured on the HFI 2016 governance index (162 countries, 14 indicators,
-    3 pillars, 2 cores): 1,000 draws with Copeland about 3 s (up to 7 s on a busy machine;
-    the aggregator's pairwise comparisons dominate, ``n_jobs=2`` halves it) and 1,000 BoD
-    draws about 2 s (2 normalisations x one linear programme per country and aggregate;
-    about 17 s with ``leave_one_out=True``, 15 left-out patterns), against 0.1 s for
-    arithmetic/geometric (``benchmarks/bench_index.py``); a loop of 1,000 builds would
-    take about 40 s (Copeland) and 1,000 s (BoD).  BoD needs complete, non-negative
-    normalised data: give ``imputations`` (or impute in the spec).
+    indicator.  Measured on the HFI 2016 cross-section governance index (162 countries,
+    14 indicators, 3 pillars, 2 cores): 1,000 draws with Copeland about 3-6 s (the
+    aggregator's pairwise comparisons dominate, ``n_jobs=2`` halves it) and 1,000 BoD draws
+    about 0.3 s (1.5 s with ``leave_one_out=True``, 15 left-out patterns; all units' linear
+    programmes are solved as one), against 0.1 s for arithmetic/geometric
+    (``benchmarks/bench_index.py``).  On the whole HFI panel (1,458 country-years, Copeland
+    and BoD within each year; ``bench_index.py --panel``): 1,000 Copeland draws about 23 s,
+    1,000 BoD draws about 2 s (14 s with ``leave_one_out=True``), one BoD build about 1 s.
+    BoD needs complete, non-negative normalised data: give ``imputations`` (or impute in
+    the spec).
 
     Examples
     --------
