@@ -390,7 +390,7 @@ def build_wvs() -> dict:
         "path": fname, "format": "csv", "compression": None, "sha256": sha,
         "publisher": "World Values Survey Association (aggregated by polygov from S. Miller's stevedata extract)",
         "url": "https://www.worldvaluessurvey.org/",
-        "edition": "WVS longitudinal file, waves 1-6 (1981-2014), item F117",
+        "edition": "WVS longitudinal file, waves 1-6 (fieldwork 1981-2016; wave 6 is labelled 2010-2014), item F117",
         "licenses": [{"name": ("WVS terms of use: data files may not be redistributed; polygov bundles only "
                                "aggregates it computes (means, shares, counts)"),
                       "path": "https://www.worldvaluessurvey.org/WVSContents.jsp"}],
@@ -404,7 +404,7 @@ def build_wvs() -> dict:
         "can_say": ("How permissive publics are towards bribe-taking, by country and wave, with the full "
                     "answer distribution (most answer 1 'never')."),
         "cannot_say": ("Attitudes, not experience of corruption; answers are strongly skewed, so means hide "
-                       "the distribution; country samples differ across waves; 1981-2014 only."),
+                       "the distribution; country samples differ across waves; waves 1-6 only (last fieldwork 2016, Haiti)."),
         "coverage": _coverage(out, ("iso3", "year")),
         "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
     }
