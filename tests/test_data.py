@@ -192,29 +192,37 @@ def test_corrupted_gzip_is_rejected(copy_of_data):
         pdata.load("pwt", verify=False)
 
 
-def test_out_of_range_value_is_rejected(copy_of_data):
-    path = copy_of_data / "sowc.csv"
+def _edit_bundled_csv(folder, file, edit):
+    """Rewrite one bundled (uncompressed) CSV after ``edit(df)`` changed cells, all read as text."""
+    path = folder / file
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.loc[0, "antenatal_care_1"] = "1000"
+    edit(df)
     df.to_csv(path, index=False)
+
+
+def test_out_of_range_value_is_rejected(copy_of_data):
+    def edit(df):
+        df.loc[0, "antenatal_care_1"] = "1000"
+
+    _edit_bundled_csv(copy_of_data, "sowc.csv", edit)
     with pytest.raises(pdata.DataIntegrityError, match=r"antenatal_care_1.*outside its recorded range"):
         pdata.load("sowc", verify=False)
 
 
 def test_duplicated_key_is_rejected(copy_of_data):
-    path = copy_of_data / "wvs_bribe.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.loc[1, ["iso3", "year"]] = df.loc[0, ["iso3", "year"]].to_numpy()
-    df.to_csv(path, index=False)
+    def edit(df):
+        df.loc[1, ["iso3", "year"]] = df.loc[0, ["iso3", "year"]].to_numpy()
+
+    _edit_bundled_csv(copy_of_data, "wvs_bribe.csv", edit)
     with pytest.raises(pdata.DataIntegrityError, match="share a key"):
         pdata.load("wvs_bribe", verify=False)
 
 
 def test_non_integer_in_integer_column_is_rejected(copy_of_data):
-    path = copy_of_data / "wvs_bribe.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.loc[0, "respondents"] = "1093.5"
-    df.to_csv(path, index=False)
+    def edit(df):
+        df.loc[0, "respondents"] = "1093.5"
+
+    _edit_bundled_csv(copy_of_data, "wvs_bribe.csv", edit)
     with pytest.raises(pdata.DataIntegrityError, match=r"column 'respondents' of wvs_bribe.csv .*integer "
                                                        r"column but has 1 non-integer value\(s\), e.g. \['1093.5'\]"):
         pdata.load("wvs_bribe", verify=False)
@@ -223,10 +231,10 @@ def test_non_integer_in_integer_column_is_rejected(copy_of_data):
 @pytest.mark.parametrize("code, what", [("alb", r"not three upper-case letters: \['alb'\]"),
                                         ("XXX", r"unknown to polygov.countries.country_table\(\): \['XXX'\]")])
 def test_bad_iso3_is_rejected(copy_of_data, code, what):
-    path = copy_of_data / "wvs_bribe.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.loc[0, "iso3"] = code
-    df.to_csv(path, index=False)
+    def edit(df):
+        df.loc[0, "iso3"] = code
+
+    _edit_bundled_csv(copy_of_data, "wvs_bribe.csv", edit)
     with pytest.raises(pdata.DataIntegrityError, match=r"column 'iso3' of wvs_bribe.csv .*" + what):
         pdata.load("wvs_bribe", verify=False)
 
