@@ -22,6 +22,7 @@ _SUBMODULES = (
     "course",
     "data",
     "errors",
+    "keys",
     "index",
     "latent",
     "plots",
