@@ -111,7 +111,8 @@ def cache_dir() -> Path:
     Raises
     ------
     CacheError
-        The path exists and is not a folder (the message names ``POLYGOV_CACHE``).
+        The path exists and is not a folder, or cannot be created because one
+        of its parents is a file (the message names ``POLYGOV_CACHE``).
     """
     env = os.environ.get(ENV_VAR)
     if env:
@@ -122,8 +123,14 @@ def cache_dir() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_cache_dir("polygov"))
-    if path.exists() and not path.is_dir():
-        raise CacheError(f"the polygov cache {path} is a file, not a folder; {_where()}")
+    if path.exists():
+        if not path.is_dir():
+            raise CacheError(f"the polygov cache {path} is a file, not a folder; {_where()}")
+        return path
+    existing = next(p for p in path.parents if p.exists())  # the root always exists
+    if not existing.is_dir():
+        raise CacheError(f"the polygov cache folder {path} cannot be created: {existing} is a "
+                         f"file; {_where()}")
     return path
 
 
