@@ -6,6 +6,10 @@
     polygov data import NAME PATH          register a file downloaded by hand
     polygov course run [--inplace]         execute the course, write HTML to build/course
     polygov course student                 write student copies (solutions removed)
+
+A user error (bad argument, missing or malformed file, offline, corrupt cache)
+prints one line ``polygov: error: ...`` and exits with status 2; ``polygov
+--debug ...`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -188,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that report a user error (bad input, missing file, offline), not a bug."""
-    return (ValueError, TypeError, KeyError, OSError, ImportError)
+    import csv
+
+    return (ValueError, TypeError, KeyError, OSError, ImportError, csv.Error)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -208,6 +208,17 @@ def test_failed_import_cleanup_stays_inside_the_cache(tmp_path, cache):
     assert (tmp_path / "empty").is_dir()
 
 
+def test_utf16_file_is_refused_without_traceback(shared_data, tmp_path, cache, capsys):
+    # old: the UTF-16 HDR file gave an uncaught _csv.Error, and a traceback from the CLI
+    f = tmp_path / "hdr16.csv"
+    f.write_bytes((shared_data / S.SOURCES["hdr"].editions["2023-24"].reference_copy)
+                  .read_bytes().decode("latin-1").encode("utf-16"))
+    assert cli.main(["data", "import", "hdr", str(f), "--edition", "2023-24"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("polygov: error: not registered: hdr16.csv") and "Traceback" not in err
+    assert _files(cache) == []
+
+
 # ------------------------------------------------------------------ file modes
 
 def test_cache_files_follow_the_umask(shared_data, cache, umask022):
@@ -328,6 +339,27 @@ def test_any_edition_label_is_refused_or_stays_inside(label, cache):
     root = C.cache_dir().resolve()
     assert folder.resolve().parent.parent == root and folder.name == str(label)
     assert C.inside_cache(folder)
+
+
+@pytest.mark.filterwarnings("ignore::polygov.data.fetch_errors.NewEditionWarning")
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=st.one_of(st.text(max_size=12), st.text(alphabet="./\\ab0-", max_size=10)))
+def test_any_label_given_to_import_is_refused_or_lands_inside(label, tmp_path, cache):
+    f = tmp_path / "x.csv"
+    f.write_text("x\n")
+
+    def outside():
+        return {p for p in tmp_path.rglob("*") if cache not in (p, *p.parents)}
+
+    before = outside()
+    try:
+        dest = F.import_file("wgi", f, edition=label, new_edition=True, validate=False)
+    except (TypeError, ValueError) as exc:
+        assert "not a valid edition label" in str(exc)
+    else:
+        assert C.inside_cache(dest) and dest.parent.name == label
+    assert outside() == before
 
 
 _JSON = st.recursive(

@@ -50,15 +50,23 @@ def _check_path(path: object, title: str) -> Path:
 
 
 def validate_file(src: _sources.Source, path: Path | str, edition: str, shown: str) -> None:
-    """Parse ``path`` as ``edition`` of ``src``; a failure raises ParseError naming ``shown``."""
+    """Parse ``path`` as ``edition`` of ``src``; a failure raises ParseError naming ``shown``.
+
+    A low-level reading error of a malformed file (``csv.Error``, a
+    ``UnicodeDecodeError``) counts as "does not parse" too.
+    """
+    import csv
+
     from .parsers import ParseError, get_parser
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PolygovWarning)
             get_parser(src.parser).parse(path, edition=edition)
-    except ParseError as exc:
-        msg = str(exc).replace(str(path), shown).replace(Path(path).name, shown)
+    except (ParseError, csv.Error, UnicodeError) as exc:
+        what = "" if isinstance(exc, ParseError) else f"{Path(path).name}: unreadable ({exc})"
+        msg = (str(exc) if not what else what).replace(str(path), shown)
+        msg = msg.replace(Path(path).name, shown)
         raise ParseError(f"not registered: {msg}") from exc
 
 
