@@ -289,34 +289,23 @@ def test_import_file_argument_types(tmp_path):
         F.missing_official(None)
 
 
-# ------------------------------------------------------------------ command line
+# ------------------------------------------------------------------ import structure
 
-def test_cli_fetch_help_lists_sources_and_editions(capsys):
-    with pytest.raises(SystemExit) as ex:
-        cli.main(["data", "fetch", "--help"])
-    assert ex.value.code == 0
-    out = capsys.readouterr().out
-    for name, src in S.SOURCES.items():
-        assert f"  {name} " in out
-        assert all(ed in out for ed in src.editions)
-    assert "*2024       wgidataset.xlsx  (fetch, pinned)" in out
-
-
-def test_cli_user_errors_have_no_traceback_and_debug_shows_it(tmp_path, capsys):
-    assert cli.main(["data", "import", "wgi", str(tmp_path / "missing.xlsx")]) == 2
-    assert capsys.readouterr().err.startswith("polygov: error: no file at")
-    assert cli.main(["data", "fetch", "wgi", "--edition", "../x"]) == 2
-    assert "not a valid edition label" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="not a valid edition label"):
-        cli.main(["--debug", "data", "fetch", "wgi", "--edition", "../x"])
-
-
-def test_cli_warnings_are_one_line(shared_data, tmp_path, capsys):
-    f = shared_data / "egdi/EGOV_DATA_2024.csv"
-    assert cli.main(["data", "import", "egdi", str(f), "--edition", "2024"]) == 0
-    err = capsys.readouterr().err
-    assert err.startswith("polygov: warning: egdi edition '2024' has no pinned checksum")
-    assert ".py:" not in err
+def test_fetch_modules_import_fresh_and_light():
+    # each module of the cache imports on its own in a fresh interpreter; none loads the
+    # parsers, pooch or filelock at import time (they are loaded when used)
+    mods = ["polygov.data.fetch", "polygov.data.cache", "polygov.data.download",
+            "polygov.data.imports", "polygov.data.official", "polygov.data.fetch_errors"]
+    code = ("import importlib, sys\n"
+            f"for m in {mods!r}:\n"
+            "    for k in [k for k in sys.modules if k.startswith('polygov')]:\n"
+            "        del sys.modules[k]\n"
+            "    importlib.import_module(m)\n"
+            "    heavy = [k for k in ('polygov.data.parsers', 'pooch', 'filelock') "
+            "if k in sys.modules]\n"
+            "    assert not heavy, (m, heavy)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
 
 
 # ------------------------------------------------------------------ property-based

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -187,27 +186,48 @@ def remove_tree(folder: Path) -> None:
 
 # --------------------------------------------------------------------------- files
 
-def user_mode() -> int:
-    """Permission bits of a new ordinary file under the current umask (``0o666 & ~umask``)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+def make_temp(folder: Path, *, prefix: str = ".", suffix: str = ".tmp") -> str:
+    """Create an empty new file in ``folder`` with the mode of an ordinary file.
+
+    Unlike :func:`tempfile.mkstemp` (always 0600), the file is opened with mode
+    0666 and the kernel applies the user's umask, as for any ordinary file; the
+    process umask is never changed (changing it is not thread-safe).
+    """
+    import secrets
+
+    for _ in range(100):
+        path = os.path.join(folder, f"{prefix}{secrets.token_hex(6)}{suffix}")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise FileExistsError(f"could not create a temporary file in {folder}")  # pragma: no cover
+
+
+def user_mode(folder: Path) -> int:
+    """Permission bits a new ordinary file gets in ``folder`` (``0o666`` less the umask)."""
+    probe = make_temp(folder, suffix=".probe")
+    try:
+        return os.stat(probe).st_mode & 0o777
+    finally:
+        os.unlink(probe)
 
 
 def set_user_mode(path: str | Path) -> None:
-    """Give ``path`` the mode of an ordinary new file (``tempfile`` creates them 0600)."""
-    os.chmod(path, user_mode())
+    """Give ``path`` the mode of an ordinary new file (downloads arrive as 0600 temp files)."""
+    os.chmod(path, user_mode(Path(path).parent))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = make_temp(path.parent, prefix=path.name + ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        set_user_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -307,7 +327,7 @@ def update_registry(change: Callable[[dict], None]) -> dict:
 
     p = registry_path()
     make_dir(p.parent)
-    lock = FileLock(str(p) + ".lock", timeout=LOCK_TIMEOUT, mode=user_mode())
+    lock = FileLock(str(p) + ".lock", timeout=LOCK_TIMEOUT, mode=user_mode(p.parent))
     try:
         with lock:
             reg = load_registry()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -196,11 +195,9 @@ def _copy_in(src, path: Path, name: str, ed: str, filename: str, digest: str, *,
     created = [d for d in (target.parent, target) if not d.exists()]
     _cache.make_dir(target)
     dest = target / filename
-    fd, tmp = tempfile.mkstemp(dir=target, suffix=".part" + path.suffix)
-    os.close(fd)
+    tmp = _cache.make_temp(target, suffix=".part" + path.suffix)
     try:
         shutil.copyfile(path, tmp)
-        _cache.set_user_mode(tmp)
         if _cache.sha256(tmp) != digest:
             raise ChecksumError(f"copy of {path} into the cache was corrupted; try again")
         if validate:
