@@ -75,6 +75,22 @@ def test_import_without_edition_never_becomes_the_default_edition(shared_data, t
     assert F.cached("egdi", "2024") is None and _files(cache) == []
 
 
+def test_a_pinned_file_is_never_stored_under_another_label(shared_data, cache):
+    # old: the pinned UNU-EGOV 2016 file imported with edition="2024" was stored as the 2024
+    # survey, and read("egdi", edition="2024") returned 2016 values labelled 2024
+    f = shared_data / "egdi/unu-egov/egdi-2016.csv"
+    with pytest.raises(F.ChecksumError, match=r"is the pinned egdi edition '2016', not edition "
+                       r"'2024': pass edition='2016'"):
+        F.import_file("egdi", f, edition="2024")
+    assert _files(cache) == []
+    copy = cache.parent / "egdi-2016.csv"  # a changed copy: the parser sees its own name
+    copy.write_bytes(f.read_bytes().replace(b"Denmark", b"Denmark ", 1))
+    with pytest.raises(ParseError, match=r"not registered: egdi-2016.csv: edition mismatch: "
+                       r"edition '2024' requested but the file name says it is the 2016 Survey"):
+        F.import_file("egdi", copy, edition="2024")
+    assert _files(cache) == []
+
+
 def test_import_without_edition_cli_asks_for_edition(shared_data, tmp_path, capsys):
     f = tmp_path / "hdr.csv"  # the only hdr edition has no pin: the label must be given
     f.write_bytes((shared_data / S.SOURCES["hdr"].editions["2023-24"].reference_copy).read_bytes())

@@ -15,7 +15,7 @@ Edition labels become folder names, so every entry point checks them with
 no ``..``). Every write of ``registry.json`` happens under a file lock
 (:mod:`filelock`) and replaces the file atomically, so concurrent imports never
 lose each other's entries. Files are created with the user's umask, as
-ordinary files are, so a course server's shared cache is readable by its users.
+ordinary files are, so a cache that several users of a course server read stays readable.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -158,6 +159,11 @@ def import_file(name: str, path: str | Path, *, edition: str | None = None,
             raise ChecksumError(f"{path.name}: sha256 {digest} does not match the pinned "
                                 f"{name} edition {ed!r} ({pinned}); the file is a different "
                                 f"release, corrupted or truncated.{hint}")
+        known_as = [e for e, i in src.editions.items() if i.sha256 == digest and e != ed]
+        if known_as:  # never store a known file under another label
+            raise ChecksumError(f"{path.name}: sha256 {digest} is the pinned {name} edition "
+                                f"{known_as[0]!r}, not edition {ed!r}: pass "
+                                f"edition={known_as[0]!r} (--edition {known_as[0]}) or omit it")
         if not pinned and recorded and recorded != digest:
             raise ChecksumError(f"{path.name}: sha256 {digest} differs from the file registered "
                                 f"earlier as {name} edition {ed!r} ({recorded}). Register it "
@@ -195,20 +201,23 @@ def _copy_in(src, path: Path, name: str, ed: str, filename: str, digest: str, *,
     created = [d for d in (target.parent, target) if not d.exists()]
     _cache.make_dir(target)
     dest = target / filename
-    tmp = _cache.make_temp(target, suffix=".part" + path.suffix)
+    # the copy keeps the file's own name in a private folder: parsers read hints (the
+    # survey year of a UNU-EGOV file) from the name, and a random name could fake one
+    work = Path(tempfile.mkdtemp(dir=target, prefix=".part-"))
+    tmp = work / path.name
     try:
-        shutil.copyfile(path, tmp)
+        shutil.copyfile(path, tmp)  # a new file: mode 0666 less the umask
         if _cache.sha256(tmp) != digest:
             raise ChecksumError(f"copy of {path} into the cache was corrupted; try again")
         if validate:
             validate_file(src, tmp, ed, path.name)  # the bytes that will be registered
         os.replace(tmp, dest)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         if created:  # leave the cache as it was: only folders this call created, inside it
             _cache.remove_tree(created[0])
         raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return dest
 
 
