@@ -190,7 +190,7 @@ def test_cache_variable_naming_a_file_or_an_uncreatable_folder(tmp_path, monkeyp
 # ------------------------------------------------------------------ edition labels
 
 @pytest.mark.parametrize("label", ["../../x", "/tmp/abs", "a/b", "..", ".hidden", "a..b",
-                                   "", "x" * 65, "2024\n", "a\\b", "ü"])
+                                   "", "x" * 65, "2024\n", "a\\b", "ü", "2024.", "~"])
 def test_unsafe_edition_labels_are_refused_everywhere(label, tmp_path, cache):
     # old: --edition ../../x wrote outside the cache and read() then used it
     f = tmp_path / "x.csv"
@@ -233,6 +233,23 @@ def test_utf16_file_is_refused_without_traceback(shared_data, tmp_path, cache, c
     err = capsys.readouterr().err
     assert err.startswith("polygov: error: not registered: hdr16.csv") and "Traceback" not in err
     assert _files(cache) == []
+
+
+def test_an_edition_folder_linked_outside_the_cache_is_refused(tmp_path, cache):
+    (tmp_path / "elsewhere").mkdir()
+    (cache / "wgi").mkdir(parents=True)
+    (cache / "wgi" / "2024").symlink_to(tmp_path / "elsewhere")
+    f = tmp_path / "x.csv"
+    f.write_text("x\n")
+    with pytest.raises(F.CacheError, match=r"leads outside the polygov cache .*\(a symbolic link"):
+        F.import_file("wgi", f, edition="2024")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    (cache / "registry.json").write_text(json.dumps(
+        {"wgi": {"2024": {"filename": "wgidataset.xlsx", "sha256": SHA}}}))
+    with pytest.raises(F.CacheError, match="leads outside"):
+        F.cached("wgi", "2024")
+    with pytest.raises(FileNotFoundError, match="is a folder; give the path of the downloaded"):
+        F.import_file("wgi", tmp_path)
 
 
 # ------------------------------------------------------------------ file modes

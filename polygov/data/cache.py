@@ -53,9 +53,9 @@ ENV_VAR = "POLYGOV_CACHE"
 #: Seconds to wait for another process's registry lock before giving up.
 LOCK_TIMEOUT = 60.0
 
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_LABEL_RULE = ("letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 "
-               "characters, no '..' (e.g. '2024', 'v14-lite')")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
+_LABEL_RULE = ("letters, digits, '.', '_' and '-', starting and ending with a letter or digit, "
+               "at most 64 characters, no '..' (e.g. '2024', 'v14-lite')")
 _SHA = re.compile(r"[0-9a-f]{64}")
 
 
@@ -74,7 +74,9 @@ def edition_label(edition: object, *, name: str = "edition") -> str:
 
     The one check used by every entry point (fetch, import, read, the registry):
     a label is a folder name in the cache, so it must match
-    ``[A-Za-z0-9][A-Za-z0-9._-]*`` (at most 64 characters) and contain no ``..``.
+    ``[A-Za-z0-9][A-Za-z0-9._-]*``, end with a letter or digit (a trailing dot
+    is dropped by some file systems), have at most 64 characters and contain
+    no ``..``.
     An integer (``2024``) is accepted as its decimal string.
 
     Raises
@@ -160,8 +162,10 @@ def inside_cache(path: Path) -> bool:
 def edition_dir(name: str, edition: str) -> Path:
     """Folder of ``name``/``edition`` in the cache (the label is checked)."""
     folder = cache_dir() / name / edition_label(edition)
-    if not inside_cache(folder):  # cannot happen for a valid label; kept as a guard
-        raise ValueError(f"edition {edition!r} of {name} would leave the cache {cache_dir()}")
+    if not inside_cache(folder):  # a valid label cannot leave it; a symbolic link can
+        raise CacheError(f"{folder} leads outside the polygov cache {cache_dir()} (a symbolic "
+                         f"link?); polygov reads and writes only inside the cache. Remove it "
+                         f"and fetch or import {name} edition {edition} again")
     return folder
 
 

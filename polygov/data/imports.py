@@ -44,6 +44,9 @@ def _check_path(path: object, title: str) -> Path:
         raise TypeError(f"path must be the path of the downloaded {title} file (str or "
                         f"os.PathLike), got {type(path).__name__} {path!r}")
     p = Path(path).expanduser()
+    if p.is_dir():
+        raise FileNotFoundError(f"path {p} is a folder; give the path of the downloaded {title} "
+                                "file itself")
     if not p.is_file():
         raise FileNotFoundError(f"no file at {p}; give the path of the downloaded {title} file")
     return p
