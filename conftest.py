@@ -1,9 +1,12 @@
 """Root pytest configuration: applies to the unit tests and to the notebooks run by nbval.
 
 A notebook that declares ``{"polygov": {"requires_official": [...]}}`` in its
-metadata (notebook 12) compares its outputs with results on the official files.
-When those files are neither in the polygov cache nor in ``../shared/data``,
-its cells are skipped with a reason instead of failing on missing output.
+metadata compares its outputs with results on the official files. When those
+files are not in the polygov cache (``$POLYGOV_CACHE``; fill it with
+``polygov data fetch`` / ``polygov data import``, or in CI with
+``polygov.data.fetch.import_reference_copies(FOLDER)`` on a folder given
+explicitly), its cells are skipped with a reason instead of failing on missing
+output. Only the cache counts: neither polygov nor this file searches for copies.
 
 nbval starts one kernel per notebook; a kernel that dies before its first reply
 (another process took one of the TCP ports jupyter_client picked for it:
@@ -40,8 +43,8 @@ def pytest_collection_modifyitems(config, items):
         missing = _missing_official(path)
         if missing:
             item.add_marker(pytest.mark.skip(
-                reason=f"official data not available locally: {list(missing)} (no ../shared/data and not "
-                       "in the polygov cache; run `polygov data fetch NAME` or `polygov data import`)"))
+                reason=f"official data not in the polygov cache: {list(missing)} (run `polygov data "
+                       "fetch NAME` or `polygov data import NAME PATH --edition LABEL`)"))
 
 
 def _retry_kernel_start(start, attempts: int = 3):

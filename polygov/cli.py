@@ -6,6 +6,10 @@
     polygov data import NAME PATH          register a file downloaded by hand
     polygov course run [--inplace]         execute the course, write HTML to build/course
     polygov course student                 write student copies (solutions removed)
+
+A user error (bad argument, missing or malformed file, offline, corrupt cache)
+prints one line ``polygov: error: ...`` and exits with status 2; ``polygov
+--debug ...`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -40,16 +44,13 @@ def _data_info(args) -> int:
 
     try:
         p = provenance(args.name)
-    except KeyError as exc:
-        try:
-            from .data.sources import SOURCES
-        except ImportError:
-            SOURCES = {}
+    except KeyError:
+        from .data.sources import SOURCES
+
         if args.name in SOURCES:
             print(SOURCES[args.name])
             return 0
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 2
+        raise  # main prints "polygov: error: unknown dataset ... Did you mean ..."
     wrap = textwrap.TextWrapper(width=100, subsequent_indent="    ")
     for key in ("title", "publisher", "edition", "url", "citation", "obtained", "can_say", "cannot_say"):
         print(wrap.fill(f"{key}: {p[key]}"))
@@ -61,6 +62,33 @@ def _data_info(args) -> int:
     print()
     print(codebook(args.name)[["column", "unit", "direction", "label"]].to_string(index=False, max_colwidth=70))
     return 0
+
+
+def _sources_help() -> str:
+    """The official sources and their editions, for ``data fetch/import --help``."""
+    from .data.sources import SOURCES
+
+    lines = ["official sources and their editions (* = default; 'pinned' = sha256 known,",
+             "'by hand' = no direct URL: download it and use `polygov data import`):"]
+    for name, src in SOURCES.items():
+        lines.append(f"  {name:9s} {src.title}")
+        for ed, info in src.editions.items():
+            how = ("fetch" if info.url else "by hand") + (", pinned" if info.sha256 else "")
+            mark = "*" if ed == src.default_edition else " "
+            lines.append(f"    {mark}{ed:10s} {info.filename}  ({how})")
+    return "\n".join(lines)
+
+
+def _with_sources_epilog(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """List the sources in ``parser``'s help, built only when the help is shown (fast start)."""
+    plain = parser.format_help
+
+    def format_help() -> str:
+        parser.epilog = _sources_help()
+        return plain()
+
+    parser.format_help = format_help
+    return parser
 
 
 def _data_fetch(args) -> int:
@@ -114,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"polygov {__version__}")
+    p.add_argument("--debug", action="store_true",
+                   help="show the full traceback of an error (for bug reports)")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("data", help="bundled and official datasets")
@@ -122,17 +152,27 @@ def build_parser() -> argparse.ArgumentParser:
     info = dsub.add_parser("info", help="provenance and codebook of a dataset")
     info.add_argument("name")
     info.set_defaults(func=_data_info)
-    f = dsub.add_parser("fetch", help="download an official source into the local cache")
-    f.add_argument("name")
-    f.add_argument("--edition", default=None)
+    raw = argparse.RawDescriptionHelpFormatter
+    f = dsub.add_parser("fetch", help="download an official source into the local cache",
+                        description="Download an official source from its publisher into the "
+                                    "local polygov cache ($POLYGOV_CACHE or the user cache "
+                                    "folder), checking its sha256.", formatter_class=raw)
+    f.add_argument("name", help="source name (listed below)")
+    f.add_argument("--edition", default=None, help="edition label (default: the source's *)")
     f.set_defaults(func=_data_fetch)
-    im = dsub.add_parser("import", help="register a file you downloaded by hand")
-    im.add_argument("name")
-    im.add_argument("path")
-    im.add_argument("--edition", default=None)
+    _with_sources_epilog(f)
+    im = dsub.add_parser("import", help="register a file you downloaded by hand",
+                         description="Register a file downloaded by hand in the local polygov "
+                                     "cache. Its sha256 identifies a pinned edition; otherwise "
+                                     "name the edition with --edition.", formatter_class=raw)
+    im.add_argument("name", help="source name (listed below)")
+    im.add_argument("path", help="the downloaded file")
+    im.add_argument("--edition", default=None,
+                    help="edition label; required when the file matches no pinned checksum")
     im.add_argument("--new-edition", action="store_true",
                     help="record the file as a new edition when its checksum matches no pinned one")
     im.set_defaults(func=_data_import)
+    _with_sources_epilog(im)
 
     c = sub.add_parser("course", help="run the course notebooks")
     csub = c.add_subparsers(dest="action", required=True)
@@ -150,13 +190,38 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that report a user error (bad input, missing file, offline), not a bug."""
+    import csv
+
+    return (ValueError, TypeError, KeyError, OSError, ImportError, csv.Error)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"polygov: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; a user error prints ``polygov: error: ...`` and returns 2.
+
+    Errors that come from the input (the library's error classes, all of them
+    ``ValueError``/``TypeError``/``KeyError``/``OSError`` subclasses, and a
+    missing optional package) are printed as one line without a traceback.
+    ``--debug`` shows the traceback; any other exception is a bug and keeps it.
+    """
+    import warnings
+
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (KeyError, ValueError, FileNotFoundError, OSError, ImportError) as exc:
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = _show_warning
+            return args.func(args)
+    except _user_errors() as exc:
+        if args.debug:
+            raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"polygov: error: {msg}", file=sys.stderr)
         return 2
 
 

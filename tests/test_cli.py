@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from polygov import cli, course
+from polygov.data import sources as S
 
 
 def test_data_list(capsys):
@@ -27,7 +28,37 @@ def test_data_info(capsys):
 
 def test_data_info_unknown(capsys):
     assert cli.main(["data", "info", "hfj"]) == 2
-    assert "Did you mean 'hfi'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("polygov: error: ") and "Did you mean 'hfi'" in err
+
+
+def test_cli_fetch_help_lists_sources_and_editions(capsys):
+    with pytest.raises(SystemExit) as ex:
+        cli.main(["data", "fetch", "--help"])
+    assert ex.value.code == 0
+    out = capsys.readouterr().out
+    for name, src in S.SOURCES.items():
+        assert f"  {name} " in out
+        assert all(ed in out for ed in src.editions)
+    assert "*2024       wgidataset.xlsx  (fetch, pinned)" in out
+
+
+def test_cli_user_errors_have_no_traceback_and_debug_shows_it(tmp_path, capsys):
+    assert cli.main(["data", "import", "wgi", str(tmp_path / "missing.xlsx")]) == 2
+    assert capsys.readouterr().err.startswith("polygov: error: no file at")
+    assert cli.main(["data", "fetch", "wgi", "--edition", "../x"]) == 2
+    assert "not a valid edition label" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="not a valid edition label"):
+        cli.main(["--debug", "data", "fetch", "wgi", "--edition", "../x"])
+
+
+def test_cli_warnings_are_one_line(shared_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("POLYGOV_CACHE", str(tmp_path / "cache"))
+    f = shared_data / "egdi/EGOV_DATA_2024.csv"
+    assert cli.main(["data", "import", "egdi", str(f), "--edition", "2024"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("polygov: warning: egdi edition '2024' has no pinned checksum")
+    assert ".py:" not in err
 
 
 def test_console_script_is_installed():

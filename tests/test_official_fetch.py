@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 import pytest
 
+from polygov.data import download as D
 from polygov.data import fetch as F
 from polygov.data import sources as S
 from polygov.data.parsers import ParseError
@@ -26,7 +27,7 @@ WGI_CSV = "wgi/2024_update/wgidataset.csv"
 def cache(tmp_path, monkeypatch):
     d = tmp_path / "cache"
     monkeypatch.setenv(F.ENV_VAR, str(d))
-    monkeypatch.setattr(F, "RETRIES", 0)
+    monkeypatch.setattr(D, "RETRIES", 0)
     return d
 
 
@@ -265,40 +266,57 @@ def test_read_not_cached_and_bad_edition():
 
 
 def test_import_reference_copies_and_stack(shared_data):
+    # only files whose sha256 equals a pin are registered from the folder given explicitly
     rep = F.import_reference_copies(shared_data, names=["egdi", "wdi", "hdr"])
-    assert set(rep["status"]) == {"imported"} and len(rep) == 9
+    st = dict(zip(rep["name"] + " " + rep["edition"], rep["status"], strict=True))
+    assert st == {**{f"egdi {y}": "imported" for y in ("2010", "2012", "2014", "2016", "2018",
+                                                         "2022")},
+                  "egdi 2024": "unpinned", "wdi bipa-2024": "imported", "hdr 2023-24": "unpinned"}
     again = F.import_reference_copies(shared_data, names=["egdi"])
-    assert set(again["status"]) == {"cached"}
+    assert set(again["status"]) == {"cached", "unpinned"}
+    with pytest.warns(F.UnverifiedDataWarning):  # an unpinned file: explicit import only
+        F.import_file("egdi", shared_data / "egdi/EGOV_DATA_2024.csv", edition="2024")
     panel = F.read("egdi", edition="all")
     assert len(panel) == 193 * 7 and sorted(panel["year"].unique()) == [
         2010, 2012, 2014, 2016, 2018, 2022, 2024]
     assert F.read("wdi", edition="bipa-2024")["iso3"].nunique() == 216
 
 
-def test_available_and_reference_dir(shared_data, monkeypatch, tmp_path):
-    monkeypatch.setenv("POLYGOV_SHARED_DATA", str(tmp_path / "nowhere"))
-    assert F.reference_dir() is None
-    assert F.available("egdi") is False
+def test_import_reference_copies_needs_an_explicit_folder(tmp_path):
+    with pytest.raises(TypeError, match="root must be the folder of reference copies"):
+        F.import_reference_copies(None)
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        F.import_reference_copies(tmp_path / "nowhere")
+
+
+def test_available_looks_only_in_the_cache(shared_data, monkeypatch, tmp_path):
+    # the library used to find ../shared/data (or $POLYGOV_SHARED_DATA) by itself
+    assert not hasattr(F, "reference_dir")
     monkeypatch.setenv("POLYGOV_SHARED_DATA", str(shared_data))
-    assert F.reference_dir() == shared_data
-    assert F.available("egdi") is True  # reference copies found, nothing cached yet
-    assert F.available("wb_class") is False  # no reference copy exists
-    assert F.available("egdi", include_reference=False) is False
+    monkeypatch.chdir(shared_data.parent)
+    assert F.available("egdi") is False
+    assert F.missing_official(["egdi"]) == ["egdi"]
     F.import_reference_copies(shared_data, names=["egdi"])
-    assert F.available("egdi", "2022", include_reference=False) is True
+    assert F.available("egdi", "2022") is True and F.available("egdi", "2024") is False
 
 
-def test_ensure_official(shared_data, tmp_path, capsys):
-    assert F.ensure_official(["egdi", "hdr"], root=shared_data) is True
-    assert F.cached("hdr") is not None
-    assert F.ensure_official(["vdem"], root=tmp_path / "empty") is False
+def test_ensure_official(shared_data, capsys):
+    assert F.ensure_official(["vdem"]) is False  # nothing is registered behind the user's back
     out = capsys.readouterr().out
     assert "not on this machine: vdem" in out
     assert "polygov data import vdem PATH --edition v14" in out
+    assert F.cached("vdem", "v14-lite") is None
+    F.import_reference_copies(shared_data, names=["egdi"], editions=["2018", "2022"])
+    assert F.ensure_official({"egdi": ["2018", "2022"]}) is True
+    with pytest.raises(TypeError, match="unexpected keyword argument 'root'"):
+        F.ensure_official(["egdi"], root=shared_data)
 
 
 def test_ensure_official_selected_editions(shared_data):
-    assert F.ensure_official({"wgi": ["2023-wdi"]}, root=shared_data) is True
+    with pytest.warns(F.UnverifiedDataWarning):
+        F.import_file("wgi", shared_data / "wgi/2023_update_wdi_bulk/WGIData.csv",
+                      edition="2023-wdi")
+    assert F.ensure_official({"wgi": ["2023-wdi"]}) is True
     ed = F.editions("wgi").set_index("edition")["cached"]
     assert ed["2023-wdi"] and not ed["2024"] and not ed["2023"]
 
@@ -374,7 +392,6 @@ def test_partly_cached_editions_skip_notebook_12(shared_data, monkeypatch, tmp_p
     # skipped with the missing editions named (available("egdi") alone was True)
     from polygov import course
 
-    monkeypatch.setenv("POLYGOV_SHARED_DATA", str(tmp_path / "nowhere"))
     for y in ("2018", "2022"):
         F.import_file("egdi", shared_data / S.SOURCES["egdi"].editions[y].reference_copy)
     req = json.loads(_nb12().read_text(encoding="utf-8"))["metadata"]["polygov"]["requires_official"]
@@ -384,10 +401,9 @@ def test_partly_cached_editions_skip_notebook_12(shared_data, monkeypatch, tmp_p
     assert F.missing_official(["egdi"]) == []  # a bare name: any edition will do
     run = course._run_one(_nb12(), tmp_path, inplace=False, timeout=10)
     assert run.status == "skipped" and "'egdi 2010'" in run.message and "'egdi 2018'" not in run.message
-    assert F.ensure_official({"egdi": req["egdi"]}, root=tmp_path / "nowhere") is False
+    assert F.ensure_official({"egdi": req["egdi"]}) is False
     assert "not on this machine: egdi 2010, egdi 2012, egdi 2014, egdi 2016, egdi 2024" in \
         capsys.readouterr().out
-    assert F.ensure_official({"egdi": req["egdi"]}, root=shared_data) is True  # copies registered
 
 
 def test_requirement_errors():

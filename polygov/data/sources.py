@@ -6,13 +6,16 @@ classification) and lists its pinned :class:`Edition` objects: the official
 download URL, the file name, the sha256 of the file and the parser that turns
 it into a tidy ``iso3``-``year`` panel.
 
-A sha256 is pinned only where the bytes of the official file are known (the
-reference copy in ``../shared/data`` is byte-identical to the publisher's
-download, or was checked against it). Everywhere else ``sha256`` is ``None``:
-the edition is *unknown until registered*, so the first fetched or imported
-file is recorded in the local cache registry ("trust on first use") with a
+A sha256 is pinned only where the bytes of the official file are known (a
+copy byte-identical to the publisher's download, or checked against it).
+Everywhere else ``sha256`` is ``None``: the edition is *unknown until
+registered*, so the first fetched (and parsed) or explicitly imported file is
+recorded in the local cache registry ("trust on first use") with a
 :class:`~polygov.data.fetch.UnverifiedDataWarning`, and every later read is
 checked against that recorded hash.
+
+One entry per source in :data:`SOURCES`; add a source by adding one entry
+(and its parser module under :mod:`polygov.data.parsers`).
 
 Nothing here touches the network.
 """
@@ -47,7 +50,10 @@ class Edition:
     official : bool
         ``False`` for re-packaged or derived files (noted in ``note``).
     reference_copy : str or None
-        Path of a real copy under ``../shared/data`` (tests, CI, notebooks).
+        Relative path of the file inside a folder of reference copies laid out
+        by source (``wgi/2024_update/wgidataset.xlsx``), for
+        :func:`polygov.data.fetch.import_reference_copies`, which is given that
+        folder explicitly; polygov never searches for one.
     note : str
         Anything a user must know about this file.
     """
@@ -292,6 +298,9 @@ def get_source(name: str) -> Source:
     """Return the :class:`Source` called ``name`` (``KeyError`` lists the valid names)."""
     from ..errors import close_matches
 
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a source name (str), got {type(name).__name__} "
+                        f"{name!r}; available: {sorted(SOURCES)}")
     if name not in SOURCES:
         near = close_matches(str(name), SOURCES)
         hint = f" Did you mean {near[0]!r}?" if near else ""
