@@ -69,7 +69,14 @@ EXCEPTIONS: dict[str, tuple[str | None, str]] = {
 #: Official parsers emit ANT (WGI, to 2009) and YMD (V-Dem, to 1990).
 HISTORICAL_CODES = {"SCG": "Serbia and Montenegro", "YUG": "Yugoslavia", "CSK": "Czechoslovakia",
                     "SUN": "USSR", "DDR": "East Germany", "XKX": "Kosovo",
-                    "ANT": "Netherlands Antilles (former)", "YMD": "South Yemen / Yemen PDR"}
+                    "ANT": "Netherlands Antilles (former)", "YMD": "South Yemen / Yemen PDR",
+                    # units of official sources with no ISO code of their own, keyed by the
+                    # publisher's code (see polygov.data.parsers.vdem / wb_class)
+                    "VDR": "Republic of Vietnam (South Vietnam, to 1975; V-Dem code)",
+                    "ZZB": "Zanzibar (V-Dem code)", "SML": "Somaliland (V-Dem code)",
+                    "PSG": "Palestine/Gaza (V-Dem code)",
+                    "PSB": "Palestine/British Mandate (1918-1948; V-Dem code)",
+                    "CHI": "Channel Islands (World Bank code)"}
 
 PEER_GROUPS: dict[str, tuple[str, ...]] = {
     "BRICS": ("BRA", "RUS", "IND", "CHN", "ZAF"),
