@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["ParseError", "check_csv_complete", "check_edition_years", "check_encoding", "fail",
@@ -206,7 +207,12 @@ def require_columns(path, columns: Iterable[str], required: Iterable[str], what:
 
 def to_numeric_strict(path, frame: pd.DataFrame, columns: Iterable[str],
                       na_values: Iterable[str] = ()) -> pd.DataFrame:
-    """Convert ``columns`` to float; unparseable cells raise naming column, row and value."""
+    """Convert ``columns`` to float; unparseable cells raise naming column, row and value.
+
+    Missing are only empty cells and the codes in ``na_values``; any other text
+    (a decimal comma ``'0,41'``, ``'n/a'``, a stray letter) and infinite values
+    raise :class:`ParseError` naming the column, the rows and the values.
+    """
     out = frame.copy()
     na = set(na_values)
     for col in columns:
@@ -214,9 +220,12 @@ def to_numeric_strict(path, frame: pd.DataFrame, columns: Iterable[str],
         if pd.api.types.is_numeric_dtype(s):
             out[col] = s.astype(float)
             continue
-        s = s.where(~s.astype(str).str.strip().isin(na | {""}), None)
         num = pd.to_numeric(s, errors="coerce")
         bad = num.isna() & s.notna()
+        if bad.any():  # only the declared missing-value codes (and empty cells) may be missing
+            txt = s[bad].astype(str).str.strip()
+            bad.loc[txt.index[txt.isin(na | {""})]] = False
+        bad |= np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             ex = s[bad].head(5).tolist()
             rows = list(s[bad].index[:5])
