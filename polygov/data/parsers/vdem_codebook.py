@@ -226,11 +226,12 @@ def _read(path: Path, version: int | None) -> pd.DataFrame:
     dup = tags.duplicated()
     if dup.any():
         fail(path, f"duplicated variable tag(s) {sorted(set(tags[dup]))[:5]}")
-    need = N_VARIABLES.get(version, MIN_VARIABLES) if version is not None else MIN_VARIABLES
-    if (len(df) != need) if version in N_VARIABLES else (len(df) < need):
-        fail(path, f"incomplete codebook: {len(df)} variables, but the "
-                   f"{'v%d codebook has' % version if version in N_VARIABLES else 'codebook has at least'}"
-                   f" {need}. The file is truncated or filtered: download it again")
+    exact = version in N_VARIABLES
+    need = N_VARIABLES[version] if exact else MIN_VARIABLES
+    if (len(df) != need) if exact else (len(df) < need):
+        has = f"v{version} codebook has" if exact else "codebook has at least"
+        fail(path, f"incomplete codebook: {len(df)} variables, but the {has} {need}. The file "
+                   "is truncated or filtered (or another version): download it again")
     df["order"] = range(1, len(df) + 1)
     df = df.rename(columns=_RENAME)
     for c in COLUMNS:
