@@ -158,7 +158,8 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
 
 def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     text = {c: str for c in ["", "Unnamed: 0", *_KEYS[:2], "reg_id", "dem_ep_id", "aut_ep_id"]}
-    raw = read_csv(path, _WHAT, dtype=text, keep_default_na=False, na_values=["NA"])
+    raw = read_csv(path, _WHAT, dtype=text, keep_default_na=False, na_values=["NA"],
+                   low_memory=False)
     require_columns(path, raw.columns, _KEYS + list(VARIABLES), "V-Dem ERT file (ert.csv)")
     df = raw.copy()
     rowno = df.columns[0]
