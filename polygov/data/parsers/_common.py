@@ -131,14 +131,14 @@ def check_encoding(path: str | Path, data: bytes, encodings: Iterable[str], what
         if data.startswith(bom):
             fail(path, f"is encoded as {name}, but {what} is {allowed} text; re-save it as "
                        "UTF-8 (or download the publisher's file again)")
-    if b"\x00" in data:
-        fail(path, f"contains NUL bytes: it is UTF-16/UTF-32 text without a byte-order mark or a "
-                   f"binary file, not {what} ({allowed} text). Download the file again")
     head = data[:512].lstrip().lower()
     if data[:2] == b"PK":
         fail(path, f"is a zip/xlsx container, not {what}: unzip it first or pass the CSV inside")
     if data[:2] == b"\x1f\x8b":
         fail(path, f"is gzip-compressed, not {what}: decompress it first")
+    if b"\x00" in data:
+        fail(path, f"contains NUL bytes: it is UTF-16/UTF-32 text without a byte-order mark or a "
+                   f"binary file, not {what} ({allowed} text). Download the file again")
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<!--")):
         fail(path, f"is an HTML/XML page, not {what}: the download returned an error or login "
                    "page; download the file again from the publisher")
