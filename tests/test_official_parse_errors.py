@@ -210,11 +210,15 @@ def test_argument_errors_name_the_argument(shared_data, tmp_path, name):
 
 _ENCODINGS = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252", "cp437", "mac_roman",
               "latin-1"]
+_TEXT_BYTES = list(b'0123456789.,-+eE" \n\r;:aZ_NA')
+_byte = st.one_of(st.sampled_from(_TEXT_BYTES), st.integers(0, 255))  # mostly text-like
 _corruption = st.one_of(
-    st.tuples(st.just("flip"), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)),
+    st.tuples(st.just("flip"), st.lists(st.tuples(st.floats(0, 1), _byte),
                                         min_size=1, max_size=20)),
     st.tuples(st.just("truncate"), st.floats(0, 1)),
-    st.tuples(st.just("insert"), st.floats(0, 1), st.binary(min_size=1, max_size=64)),
+    st.tuples(st.just("insert"), st.floats(0, 1),
+              st.one_of(st.binary(min_size=1, max_size=64),
+                        st.text("0123456789.,-\"\n;abcNA", min_size=1, max_size=64).map(str.encode))),
     st.tuples(st.just("delete"), st.floats(0, 1), st.integers(1, 4000)),
     st.tuples(st.just("encode"), st.sampled_from(_ENCODINGS)),
     st.tuples(st.just("char"), st.floats(0, 1),
@@ -224,7 +228,10 @@ _corruption = st.one_of(
 
 def _corrupt(data: bytes, op: tuple) -> bytes:
     kind = op[0]
-    at = (lambda f: min(int(f * len(data)), max(len(data) - 1, 0)))
+
+    def at(f: float) -> int:
+        return min(int(f * len(data)), max(len(data) - 1, 0))
+
     if kind == "flip":
         b = bytearray(data)
         for f, v in op[1]:
