@@ -215,7 +215,11 @@ def test_bad_bytes_and_wrong_columns(shared_data, tmp_path):
     with pytest.raises(ParseError, match=r"column\(s\) \['pctrankupper'\] missing"):
         wgi.parse(bad)
     bad.write_bytes(b"\x00\xff\xfe garbage")
-    with pytest.raises(ParseError, match="neither an xlsx workbook nor a UTF-8 CSV"):
+    with pytest.raises(ParseError, match=r"bad.csv: contains NUL bytes.*not a WGI file \(xlsx "
+                                         r"workbook or UTF-8 CSV\)"):
+        wgi.parse(bad)
+    bad.write_bytes(text.encode("utf-16"))  # issue 14: a UTF-16 export
+    with pytest.raises(ParseError, match=r"bad.csv: is encoded as UTF-16 \(little-endian\)"):
         wgi.parse(bad)
 
 
