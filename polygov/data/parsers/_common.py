@@ -186,11 +186,14 @@ def read_csv(path: str | Path, what: str, *, encodings: Iterable[str] = ("utf-8-
 
     The encoding is checked (:func:`sniff_text`), the last record must be
     complete (:func:`check_csv_complete`), and any error of the CSV reader is
-    reported by :func:`reading`. ``kwargs`` go to :func:`pandas.read_csv`.
+    reported by :func:`reading`. ``kwargs`` go to :func:`pandas.read_csv`;
+    numbers are read with ``float_precision="round_trip"`` (correctly rounded;
+    pandas' default converter is one ulp off for some long decimals).
     """
     path = Path(path)
     enc = sniff_text(path, what, encodings)
     check_csv_complete(path, encoding=enc)
+    kwargs.setdefault("float_precision", "round_trip")  # correctly rounded, as float()
     with reading(path, what):
         return pd.read_csv(path, encoding=enc, **kwargs)
     raise AssertionError  # pragma: no cover
@@ -211,7 +214,9 @@ def to_numeric_strict(path, frame: pd.DataFrame, columns: Iterable[str],
 
     Missing are only empty cells and the codes in ``na_values``; any other text
     (a decimal comma ``'0,41'``, ``'n/a'``, a stray letter) and infinite values
-    raise :class:`ParseError` naming the column, the rows and the values.
+    raise :class:`ParseError` naming the column, the rows and the values. Text
+    is converted with Python's correctly rounded ``float``, so every value equals
+    the nearest double to the publisher's decimal.
     """
     out = frame.copy()
     na = set(na_values)
@@ -236,6 +241,13 @@ def to_numeric_strict(path, frame: pd.DataFrame, columns: Iterable[str],
             fail(path, f"column {col!r} has {int(bad.sum())} non-numeric value(s) {ex} "
                        f"(rows {rows}); expected numbers or the missing-value codes "
                        f"{sorted(na)}.{hint}")
+        # pandas' own text-to-float conversion is not correctly rounded: for long decimals
+        # it lands one ulp off (3 of the 7,354 values of the WDI extract, 172 of 178,230 in
+        # WGIData.csv). Python's float() is correctly rounded: use it for every text cell.
+        is_text = s.map(lambda v: isinstance(v, str)).astype(bool) & num.notna()
+        if is_text.any():
+            num = num.astype(float)
+            num[is_text] = [float(v) for v in s[is_text]]
         out[col] = num.astype(float)
     return out
 
