@@ -141,3 +141,79 @@ def test_south_sudan_not_required_before_it_joined(shared_data, tmp_path):
     raw[raw["country-code"] != "SSD"].to_csv(p, index=False)
     with pytest.raises(ParseError, match=r"missing: \['SSD'\] \(South Sudan\)"):
         egdi.parse(p, edition="2012")
+
+
+OFFICIAL = "egdi/official_2003_2024"
+SURVEYS = (2003, 2004, 2005, 2008, 2010, 2012, 2014, 2016, 2018, 2020, 2022, 2024)
+
+
+@pytest.fixture(scope="module")
+def official(shared_data):
+    import warnings
+
+    from polygov.errors import DataQualityWarning
+
+    out = {}
+    for y in SURVEYS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out[y] = egdi.parse(shared_data / f"{OFFICIAL}/EGOV_DATA_{y}.csv", edition=str(y))
+        out[y].attrs["warnings"] = [str(w.message) for w in caught
+                                    if issubclass(w.category, DataQualityWarning)]
+    return out
+
+
+def test_every_official_edition_keeps_every_row(shared_data, official):
+    import csv
+
+    for y, df in official.items():
+        with open(shared_data / f"{OFFICIAL}/EGOV_DATA_{y}.csv", newline="", encoding="utf-8") as fh:
+            n_raw = sum(1 for _ in csv.DictReader(fh))  # independent read
+        assert len(df) == n_raw == 193, y
+        assert df["iso3"].nunique() == 193 and (df["year"] == y).all()
+
+
+def test_2003_hci_above_one_kept_and_flagged(official):
+    d = official[2003].set_index("iso3")
+    assert d.loc["FSM", "hci"] == 1.422 and d.loc["TUV", "hci"] == 1.03
+    assert d.loc["FSM", "flag"] == "hci=1.422 > 1 as published"
+    assert d["flag"].notna().sum() == 2
+    assert [(f["iso3"], f["column"]) for f in official[2003].attrs["flags"]] == [("FSM", "hci"),
+                                                                              ("TUV", "hci")]
+    assert official[2003].attrs["warnings"] == [
+        "E-Government Survey 2003: 2 value(s) outside [0, 1] kept and flagged (column 'flag'): "
+        "FSM hci=1.422, TUV hci=1.03"]
+    for y in SURVEYS[1:]:
+        assert official[y]["flag"].isna().all() and not official[y].attrs["warnings"], y
+    panel = egdi.stack(list(official.values()))
+    assert len(panel) == 193 * 12 and len(panel.attrs["flags"]) == 2
+
+
+def test_official_copies_agree_with_the_other_files(editions, official):
+    # the 2022 and 2024 Data Center files held separately, and UNU-EGOV's 2010-2018 files
+    cols = ["egdi", "osi", "hci", "tii", "epi"]
+    for y in (2010, 2012, 2014, 2016, 2018, 2022, 2024):
+        a = official[y].set_index("iso3")[cols]
+        b = editions[y].set_index("iso3")[cols].loc[a.index]
+        both = a.notna() & b.notna()
+        assert ((a - b).abs()[both].max().max()) <= 1e-12, y  # equal (float repr) where both have one
+        assert both.sum().sum() >= 949, y  # 965 cells; UNU 2010 lacks SSD, 10 hci, 3 tii
+
+
+def test_unknown_out_of_range_refused_or_flagged(shared_data, tmp_path):
+    raw = (shared_data / f"{OFFICIAL}/EGOV_DATA_2004.csv").read_bytes()
+    i = raw.index(b'"Ireland ",')
+    line = raw[i:raw.index(b"\n", i)]
+    hci = line.split(b",")[5]
+    p = tmp_path / "EGOV_DATA_2004.csv"
+    p.write_bytes(raw.replace(line, line.replace(b"," + hci + b",", b",1.5,", 1)))
+    with pytest.raises(ParseError, match=r"hci must lie in \[0, 1\]; 1 value\(s\) outside.*"
+                                         r"out_of_range='flag'"):
+        egdi.parse(p)
+    from polygov.errors import DataQualityWarning
+
+    with pytest.warns(DataQualityWarning, match=r"IRL hci=1.5"):
+        d = egdi.parse(p, out_of_range="flag").set_index("iso3")
+    assert d.loc["IRL", "flag"] == "hci=1.5 > 1 not a known published value"
+    with pytest.raises(ValueError, match="out_of_range must be 'raise' or 'flag', got 'keep'"):
+        egdi.parse(p, out_of_range="keep")

@@ -84,3 +84,14 @@ def test_truncated_and_corrupted(shared_data, tmp_path):
     p.write_bytes(raw.replace(b"iso3,country", b"code,country", 1))
     with pytest.raises(ParseError, match=r"\['iso3'\] missing"):
         hdr.parse(p)
+
+
+def test_utf16_file_refused_naming_file_and_encoding(shared_data, tmp_path):
+    # issue 14: a UTF-16 HDR file gave an uncaught _csv.Error ("line contains NUL")
+    p = tmp_path / "hdr.csv"
+    p.write_bytes((shared_data / FILE).read_bytes().decode("cp1252").encode("utf-16"))
+    with pytest.raises(ParseError, match=r"^hdr.csv: is encoded as UTF-16 \(little-endian\)"):
+        hdr.parse(p, edition="2023-24")
+    p.write_bytes((shared_data / FILE).read_bytes().decode("cp1252").encode("utf-16-le"))
+    with pytest.raises(ParseError, match=r"^hdr.csv: contains NUL bytes"):
+        hdr.parse(p)

@@ -2,8 +2,11 @@
 
 Reference values
 ----------------
-- vdem/PROVENANCE.md: 9,170 rows, 182 country_text_id, 1970-2023; non-ISO
-  units PSG, ZZB, SML, VDR are dropped (110 rows), DDR/YMD/XKX/PSE kept.
+- vdem/PROVENANCE.md: 9,170 rows, 182 country_text_id, 1970-2023. Every row
+  is kept (issue 11; before: 9,060, the 110 rows of PSG, ZZB, SML and VDR were
+  dropped): those four units keep V-Dem's codes, DDR/YMD/XKX/PSE as before.
+  Row counts per year equal the raw file's (read independently with the csv
+  module).
 - China 2022 (V-Dem v14): v2x_rule 0.244, v2x_corr 0.465, v2xcs_ccsi 0.05.
 - China 2022 population e_wb_pop = 1,412,175,000, equal to WDI SP.POP.TOTL in
   the independent WDI extract (checked in test_official_wdi.py).
@@ -26,20 +29,62 @@ CSV = "vdem/vdemlite_v14_1970-2023.csv"
 
 @pytest.fixture(scope="module")
 def v14(shared_data):
-    with pytest.warns(DataQualityWarning, match=r"4 unit\(s\) without an ISO3 code dropped \(110 rows\)"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataQualityWarning)  # nothing dropped, nothing to warn
         return vdem.parse(shared_data / CSV, edition="v14-lite")
 
 
+@pytest.fixture(scope="module")
+def raw_rows(shared_data):
+    import csv
+
+    with open(shared_data / CSV, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return pd.DataFrame([(r["country_text_id"], int(r["year"])) for r in rows],
+                        columns=["code", "year"])
+
+
+def test_every_row_kept(v14, raw_rows):
+    assert len(raw_rows) == 9_170
+    assert len(v14) == len(raw_rows)
+    assert v14["vdem_code"].nunique() == raw_rows["code"].nunique() == 182
+    per_year = v14.groupby("year").size()
+    pd.testing.assert_series_equal(per_year, raw_rows.groupby("year").size(), check_names=False)
+    kept = set(zip(v14["vdem_code"], v14["year"], strict=True))
+    assert kept == set(zip(raw_rows["code"], raw_rows["year"], strict=True))
+
+
 def test_shape_codes_and_years(v14):
-    assert len(v14) == 9_170 - 110
-    assert v14["iso3"].nunique() == 178
+    assert v14["iso3"].nunique() == 182
     assert (v14["year"].min(), v14["year"].max()) == (1970, 2023)
     assert not v14.duplicated(["iso3", "year"]).any()
-    assert {"PSG", "ZZB", "SML", "VDR"}.isdisjoint(v14["iso3"])
     assert {"DDR", "YMD", "XKX", "PSE"} <= set(v14["iso3"])
+    units = v14.groupby("iso3").agg(n=("year", "size"), first=("year", "min"), last=("year", "max"))
+    # the four units the parser used to drop, with V-Dem's own codes (110 rows in all)
+    assert units.loc[["PSG", "SML", "VDR", "ZZB"], "n"].tolist() == [17, 33, 6, 54]
+    assert units.loc["VDR", "last"] == 1975 and units.loc["PSG", "first"] == 2007
+    assert (v14["iso3"] == v14["vdem_code"]).all()  # every V-Dem code is its own key in v14
+    assert v14.attrs["code_mapping"]["VDR"] == "VDR"
     assert v14.loc[v14.iso3 == "DDR", "year"].max() == 1990
     assert set(vdem.REQUIRED) <= set(v14.columns)
     assert (v14["edition"] == "v14-lite").all()
+
+
+def test_kept_units_are_known_to_countries(v14):
+    from polygov import countries
+
+    countries.validate_iso3(v14["iso3"])  # raises on an unknown code
+    names = countries.country_names(["VDR", "ZZB", "SML", "PSG"]).tolist()
+    assert names == ["South Vietnam", "Zanzibar", "Somaliland", "Palestine/Gaza"]
+
+
+def test_unit_codes_rules():
+    rep = vdem.unit_codes(pd.Series({"CHN": "China", "VDR": "Republic of Vietnam",
+                                     "SAU": "Kingdom of Saxony", "QQQ": "Atlantis"}))
+    rep = rep.set_index("vdem_code")
+    assert rep["rule"].to_dict() == {"CHN": "iso3", "VDR": "exception", "SAU": "clash",
+                                     "QQQ": "unknown"}
+    assert rep["iso3"].isna().tolist() == [False, False, True, True]
 
 
 def test_published_values_china(v14):
@@ -126,6 +171,8 @@ def test_historical_code_clashing_with_iso_is_dropped(shared_data, tmp_path, mon
                                                            country_text_id="SAU")
     p = tmp_path / "vdem.csv"
     pd.concat([raw, fake]).to_csv(p, index=False)
-    with pytest.warns(DataQualityWarning, match=r"clashes: \['SAU \(Kingdom of Saxony: its name maps to no ISO code\)'\]"):
+    with pytest.warns(DataQualityWarning, match=r"1 unit\(s\) without a polygov country code dropped "
+                                                r"\(3 rows\).*clashes: \['SAU \(Kingdom of Saxony: "
+                                                r"its name maps to no ISO code\)'\]"):
         out = vdem.parse(p)
     assert "SAU" not in set(out["iso3"]) and "MEX" in set(out["iso3"])

@@ -1,11 +1,15 @@
-"""World Bank CLASS.xlsx parser: LAYOUT TEST on a small workbook built here.
+"""World Bank CLASS.xlsx parser: the real FY2025 file and a layout test.
 
-No copy of the official CLASS.xlsx is available offline, so these tests build
-a workbook with the official layout (sheet "List of economies": Economy, Code,
-Region, Income group, Lending category; economies first, then aggregates with an
-empty Region; a "Groups" sheet) and a handful of rows whose classifications are
-those of the FY2025 release (July 2024). They test the parser's handling of the
-layout, not the World Bank's data.
+Reference values
+----------------
+- class/PROVENANCE.md: FY2025 classification (1 July 2024, GNI 2023), 218
+  economies (the held copy has the economy rows only); income groups High 86,
+  Upper-middle 54, Lower-middle 51, Low 26, Venezuela unclassified. Every row
+  is kept (issue 11; before: 217, the Channel Islands ``CHI`` were dropped).
+- The layout tests build a workbook with the official layout (sheet "List of
+  economies": Economy, Code, Region, Income group, Lending category; economies
+  first, then aggregates with an empty Region; a "Groups" sheet) and a handful
+  of rows whose classifications are those of the FY2025 release.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def test_layout_economies_only(tmp_path, title_rows):
     df = wb_class.parse(_workbook(tmp_path / "CLASS.xlsx", title_rows=title_rows), edition="fy2025")
     assert list(df.columns) == ["iso3", "country", "region", "income_group", "lending_category",
                                 "edition"]
-    assert df["iso3"].tolist() == ["AFG", "CHN", "NAM", "VEN", "XKX"]  # CHI and aggregates gone
+    assert df["iso3"].tolist() == ["AFG", "CHI", "CHN", "NAM", "VEN", "XKX"]  # aggregates gone
     assert df.set_index("iso3").loc["NAM", "income_group"] == "Upper middle income"
     assert df.set_index("iso3")["income_group"].isna().loc["VEN"]
 
@@ -82,6 +86,28 @@ def test_fetch_and_read_through_the_cache(tmp_path, monkeypatch):
     with pytest.warns(F.UnverifiedDataWarning, match="wb_class edition 'current' has no pinned"):
         F.fetch("wb_class", progress=False)
     df = F.read("wb_class")
-    assert df["iso3"].tolist() == ["AFG", "CHN", "NAM", "VEN", "XKX"]
+    assert df["iso3"].tolist() == ["AFG", "CHI", "CHN", "NAM", "VEN", "XKX"]
     assert (df["edition"] == "current").all() and df.attrs["source"] == "wb_class"
     assert "sha256: unknown until registered" in str(src)
+
+
+FY2025 = "class/CLASS_FY2025.xlsx"
+
+
+def test_real_fy2025_every_economy_kept(shared_data):
+    import openpyxl
+
+    df = wb_class.parse(shared_data / FY2025, edition="FY2025")
+    wb = openpyxl.load_workbook(shared_data / FY2025, read_only=True)  # independent read
+    rows = [r for r in wb["List of economies"].iter_rows(min_row=2, values_only=True) if r[2]]
+    wb.close()
+    assert len(df) == len(rows) == 218
+    assert sorted(df["iso3"]) == sorted(r[1] for r in rows)
+    assert df["income_group"].value_counts().to_dict() == {
+        "High income": 86, "Upper middle income": 54, "Lower middle income": 51, "Low income": 26}
+    chi = df.set_index("iso3").loc["CHI"]
+    assert (chi["country"], chi["income_group"]) == ("Channel Islands", "High income")
+    assert df.set_index("iso3")["income_group"].isna().loc["VEN"]
+    from polygov import countries
+
+    countries.validate_iso3(df["iso3"])  # CHI and XKX are known codes

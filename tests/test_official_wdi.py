@@ -4,8 +4,9 @@ Reference values
 ----------------
 - wdi/PROVENANCE.md: 7,980 rows = 266 API economies/aggregates x 5 years (2018-2022)
   x 6 series; Namibia's API id is "NA" (30 rows); 626 missing values.
-- 217 World Bank economies remain after removing aggregates; CHI (Channel
-  Islands) is dropped for want of an ISO code: 216 countries.
+- 217 World Bank economies remain after removing aggregates, all kept (issue
+  11; before: 216, CHI was dropped): CHI (Channel Islands) keeps the World
+  Bank's code, which polygov.countries knows.
 - China's 2022 population (SP.POP.TOTL) 1,412,175,000 = V-Dem v14 e_wb_pop
   (an independent copy of the same WDI series).
 
@@ -38,11 +39,14 @@ def raw(shared_data):
 
 def test_shape_countries_years(w, raw):
     assert len(raw) == 7_980 and raw["value"].isna().sum() == 626
-    assert w["iso3"].nunique() == 216 and len(w) == 216 * 5
+    assert w["iso3"].nunique() == 217 and len(w) == 217 * 5
     assert (w["year"].min(), w["year"].max()) == (2018, 2022)
     assert set(wdi.INDICATOR_NAMES.values()) <= set(w.columns)
-    assert not set(w["iso3"]) & (wdi.AGGREGATES | {"CHI", ""})
-    assert {"XKX", "NAM", "CHN", "USA"} <= set(w["iso3"])
+    assert not set(w["iso3"]) & (wdi.AGGREGATES | {""})
+    assert {"XKX", "NAM", "CHN", "USA", "CHI"} <= set(w["iso3"])
+    # every economy row of the file is kept: all non-aggregate records, one per series
+    econ = raw[(raw["cty_iso"] != "") & ~raw["cty_iso"].isin(wdi.AGGREGATES)]
+    assert len(econ) == len(w) * 6
 
 
 def test_namibia_kept(w, raw):
@@ -146,4 +150,22 @@ def test_unknown_code_dropped_with_warning(raw, tmp_path):
     with pytest.warns(DataQualityWarning, match=r"1 code\(s\) neither a country .* dropped: "
                                                 r"\['AFX \(Africa Eastern and Southern\)'\]"):
         out = wdi.parse(p, edition="bipa-2024")
-    assert "AFX" not in set(out["iso3"]) and out["iso3"].nunique() == 216
+    assert "AFX" not in set(out["iso3"]) and out["iso3"].nunique() == 217
+
+
+def test_every_value_equals_the_publishers_text(w, shared_data):
+    # all 5,940 values of the kept economies equal Python's correctly rounded float of the
+    # file's text (pandas' default converter is one ulp off for 3 of them)
+    import csv
+
+    inv = {v: k for k, v in wdi.INDICATOR_NAMES.items()}
+    with open(shared_data / FILE, newline="", encoding="utf-8-sig") as fh:
+        text = {(r["cty_iso"], int(r["date"]), r["ind_id"]): r["value"] for r in csv.DictReader(fh)}
+    n = 0
+    for r in w.itertuples(index=False):
+        for col, code in inv.items():
+            raw = text[(r.iso3, r.year, code)]
+            v = getattr(r, col)
+            assert (raw == "NA" and pd.isna(v)) or v == float(raw), (r.iso3, r.year, code)
+            n += raw != "NA"
+    assert n == 5_940

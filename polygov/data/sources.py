@@ -191,6 +191,32 @@ SOURCES: MappingProxyType = MappingProxyType({
                          "variables only, no *_codelow/_codehigh)."),
         ),
     ),
+    "vdem_ert": Source(
+        name="vdem_ert",
+        title="V-Dem Episodes of Regime Transformation (ERT): regimes, episodes and the electoral "
+              "democracy index with its interval",
+        publisher="V-Dem Institute, University of Gothenburg",
+        homepage="https://github.com/vdeminstitute/ERT",
+        licence="CC BY-SA 4.0 (V-Dem data; the ERT R package code is GPL-3)",
+        citation="Maerz, S. F., A. Edgell, M. C. Wilson, S. Hellmeier and S. I. Lindberg (2023). "
+                 "Episodes of regime transformation. Journal of Peace Research 61(6). Data: "
+                 "Episodes of Regime Transformation (ERT) dataset v15, V-Dem Institute, built "
+                 "from V-Dem Country-Year v15.",
+        parser="vdem_ert",
+        default_edition="v15",
+        editions=_eds(
+            Edition("v15", "ert.csv",
+                    "https://raw.githubusercontent.com/vdeminstitute/ERT/"
+                    "fa95b8bb8d55735019ee10e7cd0f6fa638cc55ef/inst/ert.csv",
+                    "39c6ca13363765ec4acf2d4c51052ed531bb49c91937924e0250d5384ad7fa4d",
+                    "ERT 15.0 country-year CSV (1900-2024, 19,678 rows, R row numbers in the "
+                    "first column, missing = NA)",
+                    page="https://github.com/vdeminstitute/ERT/tree/master/inst",
+                    reference_copy="vdem/ert_v15/ert.csv",
+                    note="The V-Dem Institute's own file (ERT R package 15.0, commit fa95b8b of "
+                         "2025-03-19; data last changed in 15e539c, 'v15 update')."),
+        ),
+    ),
     "egdi": Source(
         name="egdi",
         title="UN E-Government Survey: E-Government Development Index and components",

@@ -28,13 +28,23 @@ all 193 x 5 rows (checked in the tests), and the publisher's codes are used.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ._common import check_csv_complete, fail, names_to_iso3, require_columns, to_numeric_strict
+from ...errors import DataQualityWarning
+from ._common import (
+    check_args,
+    fail,
+    names_to_iso3,
+    read_csv,
+    reading,
+    require_columns,
+    to_numeric_strict,
+)
 
-__all__ = ["COLUMNS", "NAME_EXCEPTIONS", "parse", "stack"]
+__all__ = ["COLUMNS", "NAME_EXCEPTIONS", "PUBLISHED_OUT_OF_RANGE", "parse", "stack"]
 
 #: UN names whose mapping is made explicit (ambiguous or unusual spellings).
 NAME_EXCEPTIONS: dict[str, str] = {
@@ -50,7 +60,20 @@ NAME_EXCEPTIONS: dict[str, str] = {
     "Micronesia (Federated States of)": "FSM",
 }
 
-COLUMNS = ["iso3", "year", "country", "egdi", "osi", "hci", "tii", "epi", "egdi_rank", "edition"]
+COLUMNS = ["iso3", "year", "country", "egdi", "osi", "hci", "tii", "epi", "egdi_rank", "flag",
+           "edition"]
+
+#: Cells of the publisher's files that lie outside the indices' [0, 1] range, as published.
+#: (survey year, ISO3, column) -> value. They are kept and flagged (``flag`` column and a
+#: :class:`~polygov.errors.DataQualityWarning`), not refused: the 2003 Survey's Human
+#: Capital Index exceeds 1 for Micronesia and Tuvalu (an error of the 2003 edition; HCI
+#: is a weighted mean of literacy and enrolment ratios, and gross enrolment can exceed
+#: 100%). Any other value outside [0, 1] is refused as corruption unless
+#: ``out_of_range="flag"``.
+PUBLISHED_OUT_OF_RANGE: dict[tuple[int, str, str], float] = {
+    (2003, "FSM", "hci"): 1.422,
+    (2003, "TUV", "hci"): 1.03,
+}
 
 _SCHEMES = {
     "official": {"Survey Year": "year", "Country Name": "country", "E-Government Rank": "egdi_rank",
@@ -97,7 +120,8 @@ def _check_members(path: Path, df: pd.DataFrame, year: int) -> None:
                    "it again")
 
 
-def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
+def parse(path: str | Path, *, edition: str | None = None,
+          out_of_range: str = "raise") -> pd.DataFrame:
     """Parse one UN E-Government Survey file into a tidy ``iso3``-``year`` table.
 
     Parameters
@@ -108,6 +132,11 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     edition : str, optional
         Survey year (``"2022"``). Checked against the file's ``Survey Year``;
         required for UNU files unless the file name contains the year.
+    out_of_range : {"raise", "flag"}
+        What to do with an index value outside [0, 1] that is not one of the
+        publisher's known values (:data:`PUBLISHED_OUT_OF_RANGE`, always kept
+        and flagged): ``"raise"`` (default) refuses the file as corrupted;
+        ``"flag"`` keeps it, flagged like the known ones.
 
     Returns
     -------
@@ -115,8 +144,10 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
         ``iso3``, ``year`` (survey year), ``country`` (UN name, stripped),
         ``egdi`` = mean(``osi``, ``hci``, ``tii``) as published, ``epi``
         (e-participation, not part of EGDI), ``egdi_rank`` (1 = best; ties
-        occur), ``edition``. All indices are on 0-1 and comparable only
-        within one survey edition.
+        occur), ``flag`` (missing, or the reason a value is kept although it
+        is outside [0, 1], e.g. ``"hci=1.422 > 1 as published"``), ``edition``.
+        All indices are on 0-1 (but see ``flag``) and comparable only within
+        one survey edition. ``attrs["flags"]`` lists the flagged cells.
 
     Notes
     -----
@@ -124,15 +155,23 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     every state admitted to the UN before the survey year (a file cut at a line break is
     refused, naming the missing states); every name must map (otherwise :class:`~polygov.data.parsers.ParseError` lists the
     unmapped names). Missing values stay missing (UNU 2010 lacks ``hci`` for 10
-    countries).
+    countries). EGDI is not the mean of its three parts in the early editions
+    (2003, 2008, 2010: up to 100 rows off by more than 1e-3); the parser keeps
+    the published EGDI.
     """
-    path = Path(path)
-    check_csv_complete(path)
-    try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                          skipinitialspace=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        fail(path, f"cannot be read as a UTF-8 CSV ({type(exc).__name__}: {exc})")
+    path = check_args(path, edition)
+    if out_of_range not in ("raise", "flag"):
+        raise ValueError(f"out_of_range must be 'raise' or 'flag', got {out_of_range!r}")
+    with reading(path, _WHAT):
+        return _parse(path, edition, out_of_range)
+    raise AssertionError  # pragma: no cover
+
+
+_WHAT = "a UN E-Government Survey CSV"
+
+
+def _parse(path: Path, edition: str | None, out_of_range: str) -> pd.DataFrame:
+    raw = read_csv(path, _WHAT, dtype=str, keep_default_na=False, skipinitialspace=False)
     raw.columns = [str(c).strip() for c in raw.columns]
     scheme = _scheme(path, raw.columns)
     df = raw[list(_SCHEMES[scheme])].rename(columns=_SCHEMES[scheme])
@@ -172,13 +211,31 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     if dup.any():
         fail(path, f"country codes occur twice: {df.loc[dup, ['country', 'iso3']].to_dict('records')}")
     _check_members(path, df, years[0])
+    df["flag"] = None
+    flags = []
     for c in ("egdi", "osi", "hci", "tii", "epi"):
         bad = df[c].notna() & ~df[c].between(0, 1)
-        if bad.any():
-            fail(path, f"{c} must lie in [0, 1]; {int(bad.sum())} value(s) outside, e.g. "
-                       f"{df.loc[bad, ['country', c]].head(3).to_dict('records')}")
+        known = pd.Series([PUBLISHED_OUT_OF_RANGE.get((years[0], i, c)) == v
+                           for i, v in zip(df["iso3"], df[c], strict=True)], index=df.index)
+        if (bad & ~known).any() and out_of_range == "raise":
+            fail(path, f"{c} must lie in [0, 1]; {int((bad & ~known).sum())} value(s) outside, "
+                       f"e.g. {df.loc[bad & ~known, ['country', c]].head(3).to_dict('records')}. "
+                       "The file is corrupted, or pass out_of_range='flag' if the publisher's "
+                       "file has these values")
+        for i in df.index[bad]:
+            why = "as published" if known[i] else "not a known published value"
+            note = f"{c}={df.at[i, c]:g} {'> 1' if df.at[i, c] > 1 else '< 0'} {why}"
+            df.at[i, "flag"] = note if df.at[i, "flag"] is None else f"{df.at[i, 'flag']}; {note}"
+            flags.append({"iso3": df.at[i, "iso3"], "year": int(years[0]), "column": c,
+                          "value": float(df.at[i, c]), "note": note})
+    if flags:
+        warnings.warn(f"E-Government Survey {years[0]}: {len(flags)} value(s) outside [0, 1] kept "
+                      f"and flagged (column 'flag'): "
+                      + ", ".join(f"{f['iso3']} {f['column']}={f['value']:g}" for f in flags[:10]),
+                      DataQualityWarning, stacklevel=3)
     df["edition"] = edition if edition is not None else str(years[0])
     df.attrs["name_exceptions_used"] = exc_used
+    df.attrs["flags"] = flags
     return df[COLUMNS].sort_values("iso3", ignore_index=True)
 
 
@@ -193,4 +250,6 @@ def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if dups:
         raise ValueError(f"survey year(s) {dups} appear in more than one frame; keep one "
                          "version per edition")
-    return pd.concat(frames, ignore_index=True).sort_values(["iso3", "year"], ignore_index=True)
+    out = pd.concat(frames, ignore_index=True).sort_values(["iso3", "year"], ignore_index=True)
+    out.attrs = {"flags": [f for fr in frames for f in fr.attrs.get("flags", [])]}
+    return out

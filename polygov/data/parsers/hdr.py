@@ -25,9 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 from ._common import (
-    check_csv_complete,
+    check_args,
     check_edition_years,
     fail,
+    read_csv,
+    reading,
     require_columns,
     to_numeric_strict,
 )
@@ -40,23 +42,15 @@ LAST_DATA_YEAR = {"2019": 2018, "2020": 2019, "2021-22": 2021, "2023-24": 2022, 
 _ID = ["iso3", "country", "hdicode", "region"]
 
 
+_WHAT = "the HDR composite indices time series (CSV)"
+
+
 def _read(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        break
-    check_csv_complete(path, encoding=enc)
-    try:
-        return pd.read_csv(path, encoding=enc, dtype={"iso3": str, "country": str,
-                                                      "hdicode": str, "region": str},
-                           keep_default_na=False, na_values=[""], low_memory=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        fail(path, f"cannot be parsed as CSV ({type(exc).__name__}: {exc}); the file may be "
-                   "truncated or corrupted")
-    raise AssertionError  # pragma: no cover
+    # UTF-8 first; the 2023/24 release is Windows-1252 (Latin-1 as the last resort).
+    # UTF-16/32, NUL bytes, zip/HTML content are refused by the common encoding check.
+    return read_csv(path, _WHAT, encodings=("utf-8-sig", "cp1252", "latin-1"),
+                    dtype={"iso3": str, "country": str, "hdicode": str, "region": str},
+                    keep_default_na=False, na_values=[""], low_memory=False)
 
 
 def parse(path: str | Path, *, edition: str | None = None,
@@ -88,8 +82,21 @@ def parse(path: str | Path, *, edition: str | None = None,
     (names of KOR/PRK and KOR's empty ``hdicode``); values are untouched.
     Validated against: :func:`hdi_formula` reproduces the published ``hdi``
     for 2022 within 0.0005 (rounding of the published components).
+
+    A file in another encoding (UTF-16, UTF-32), with NUL bytes, decimal
+    commas or any other damage raises :class:`~polygov.data.parsers.ParseError`
+    naming the file and the problem (:func:`~polygov.data.parsers._common.reading`).
     """
-    path = Path(path)
+    path = check_args(path, edition)
+    if isinstance(indicators, str) or not all(isinstance(i, str) for i in indicators):
+        raise TypeError(f"indicators must be a list of indicator prefixes such as ['hdi', 'le'], "
+                        f"got {indicators!r}")
+    with reading(path, _WHAT):
+        return _parse(path, edition, tuple(indicators))
+    raise AssertionError  # pragma: no cover
+
+
+def _parse(path: Path, edition: str | None, indicators: tuple[str, ...]) -> pd.DataFrame:
     raw = _read(path)
     require_columns(path, raw.columns, _ID, "HDR composite indices time series")
     split = {c: re.match(r"^(.+)_(\d{4})$", c) for c in raw.columns if c not in _ID}

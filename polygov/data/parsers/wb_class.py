@@ -6,8 +6,13 @@ The official workbook's sheet ``List of economies`` has a header row with
 its cells, not its position). Economies come first; aggregates (regions,
 income and lending groups) follow with an empty ``Region`` and are removed.
 ``Income group`` may be empty for an economy (Venezuela has been unclassified
-since 2021): it stays missing. ``CHI`` (Channel Islands, no single ISO code) is
-dropped; ``XKX`` (Kosovo) is kept.
+since 2021): it stays missing. Every economy of the sheet is kept (218 in
+FY2025), under the World Bank's code: ``XKX`` (Kosovo, the user-assigned code
+the World Bank and the EU use) and ``CHI`` (Channel Islands: the Crown
+dependencies Guernsey ``GGY`` and Jersey ``JEY``, which the World Bank
+classifies as one economy; ``CHI`` is registered in
+:data:`polygov.countries.HISTORICAL_CODES` so that it joins other World Bank
+data such as WDI).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import fail, xlsx_sheets
+from ._common import check_args, fail, reading, xlsx_sheets
 
 __all__ = ["INCOME_GROUPS", "parse"]
 
@@ -33,9 +38,21 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     DataFrame
         ``iso3``, ``country``, ``region`` (World Bank region), ``income_group``
         (one of :data:`INCOME_GROUPS`, or missing), ``lending_category`` when
-        present, ``edition``.
+        present, ``edition``. One row per economy of the sheet (aggregates
+        removed), ``CHI`` included.
+
+    Notes
+    -----
+    A damaged or foreign file raises :class:`~polygov.data.parsers.ParseError`
+    naming the file and the problem.
     """
-    path = Path(path)
+    path = check_args(path, edition)
+    with reading(path, "the World Bank CLASS.xlsx workbook"):
+        return _parse(path, edition)
+    raise AssertionError  # pragma: no cover
+
+
+def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     sheets = xlsx_sheets(path)
     if _SHEET not in sheets:
         fail(path, f"no sheet {_SHEET!r}; sheets are {list(sheets)}. Is it CLASS.xlsx?")
@@ -55,7 +72,7 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     for c in df.columns:
         df[c] = df[c].map(lambda v: str(v).strip() if v is not None else None)
         df[c] = df[c].replace({"": None, "..": None})
-    df = df[df["region"].notna() & (df["iso3"] != "CHI")]
+    df = df[df["region"].notna()]
     if df.empty:
         fail(path, "no economies found under the header row")
     bad = sorted(set(df.loc[~df["iso3"].str.fullmatch(r"[A-Z]{3}"), "iso3"]))

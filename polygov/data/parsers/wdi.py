@@ -16,8 +16,9 @@ Two layouts are recognised:
 Namibia's API id is the string ``"NA"``: the parser never applies pandas'
 default missing-value list to text columns and keys countries on the ISO3
 field (``NAM``). Regional and income aggregates (:data:`AGGREGATES`, and the
-income-group rows with an empty ISO3 field) are removed; ``CHI`` (Channel
-Islands, a World Bank economy without one ISO code) is removed too.
+income-group rows with an empty ISO3 field) are removed. Every economy is
+kept, ``CHI`` (Channel Islands, a World Bank economy without one ISO code,
+registered in :data:`polygov.countries.HISTORICAL_CODES`) included.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import DataQualityWarning
-from ._common import fail, read_text_csv, require_columns, to_numeric_strict
+from ._common import (
+    check_args,
+    fail,
+    read_text_csv,
+    reading,
+    require_columns,
+    sniff_text,
+    to_numeric_strict,
+)
 
 __all__ = ["AGGREGATES", "EDITIONS", "INDICATOR_NAMES", "parse"]
 
@@ -42,8 +51,9 @@ LDC LIC LMC LMY LTE MEA MIC MNA NAC OED OSS PRE PSS PST SAS SSA SSF SST TEA TEC 
 TSS UMC WLD
 """.split())
 
-#: Non-ISO World Bank economies dropped from the ISO3 panel, with the reason.
-DROPPED_ECONOMIES = {"CHI": "Channel Islands: Crown dependencies without one ISO code (GGY, JEY)"}
+#: Non-ISO World Bank economies dropped from the ISO3 panel, with the reason. Empty: the
+#: Channel Islands (CHI) are kept under the World Bank's code since polygov knows it.
+DROPPED_ECONOMIES: dict[str, str] = {}
 
 #: WDI series code -> snake_case column name.
 INDICATOR_NAMES = {
@@ -70,6 +80,7 @@ def _colname(code: str) -> str:
 
 
 def _from_json(path: Path) -> pd.DataFrame:
+    sniff_text(path, "a World Bank API JSON response")
     try:
         payload = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -161,7 +172,13 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
     :func:`polygov.countries.country_table` are dropped with a
     :class:`~polygov.errors.DataQualityWarning` naming them.
     """
-    path = Path(path)
+    path = check_args(path, edition)
+    with reading(path, "a WDI API extract (JSON or CSV)"):
+        return _parse(path, edition)
+    raise AssertionError  # pragma: no cover
+
+
+def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     with open(path, "rb") as fh:
         head = fh.read(64).lstrip(b"\xef\xbb\xbf").lstrip()
     df = _from_json(path) if head[:1] in (b"[", b"{") else _from_csv(path)

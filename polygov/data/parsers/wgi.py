@@ -37,11 +37,15 @@ from pathlib import Path
 import pandas as pd
 
 from ._common import (
-    check_csv_complete,
+    ParseError,
+    check_args,
     check_edition_years,
     fail,
+    read_csv,
     read_text_csv,
+    reading,
     require_columns,
+    sniff_text,
     to_numeric_strict,
     xlsx_sheets,
 )
@@ -110,10 +114,8 @@ def sniff_layout(path: str | Path) -> str:
         if any(re.sub(r"\s+", "", n).lower() in _LEGACY_SHEETS for n in names):
             return "legacy"
         return "long"  # the header row is checked when the sheet is read
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        fail(path, "is neither an xlsx workbook nor a UTF-8 CSV; is it a WGI file?")
+    enc = sniff_text(path, "a WGI file (xlsx workbook or UTF-8 CSV)")
+    text = head.decode(enc, errors="replace")
     first = text.splitlines()[0] if text else ""
     if first.startswith("codeindyr"):
         return "long"
@@ -163,8 +165,17 @@ def parse(path: str | Path, *, edition: str | None = None) -> pd.DataFrame:
 
     Validated against: the 2023 legacy workbook and the DataBank layout of the
     same update agree to 1e-12; published 2022 values for China.
+
+    A damaged, foreign or wrongly encoded file raises
+    :class:`~polygov.data.parsers.ParseError` naming the file and the problem.
     """
-    path = Path(path)
+    path = check_args(path, edition)
+    with reading(path, "a WGI file"):
+        return _parse(path, edition)
+    raise AssertionError  # pragma: no cover
+
+
+def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     layout = sniff_layout(path)
     if layout == "long":
         out = _parse_long(path)
@@ -202,8 +213,9 @@ def _parse_long(path: Path) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             raw = _read_xlsx_sheet(path, opts["na_values"])
         else:
-            check_csv_complete(path)
-            raw = pd.read_csv(path, encoding="utf-8-sig", **opts)
+            raw = read_csv(path, "the WGI long-layout CSV", **opts)
+    except ParseError:
+        raise
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         fail(path, f"cannot be read as the WGI long layout ({type(exc).__name__}: {exc})")
     require_columns(path, raw.columns, ["code", "countryname", "year", "indicator", "estimate",
