@@ -18,7 +18,6 @@ from polygov.data import download as D
 from polygov.data import fetch as F
 from polygov.data import sources as S
 from polygov.data.parsers import ParseError
-from polygov.errors import DataQualityWarning
 
 WGI_CSV = "wgi/2024_update/wgidataset.csv"
 
@@ -49,7 +48,7 @@ def _sha(p):
 # ------------------------------------------------------------------ registry
 
 def test_registry_contract():
-    assert set(S.SOURCES) == {"wgi", "vdem", "egdi", "hdr", "wdi", "wb_class"}
+    assert set(S.SOURCES) == {"wgi", "vdem", "vdem_ert", "egdi", "hdr", "wdi", "wb_class"}
     for src in S.SOURCES.values():
         assert src.title and src.licence and src.citation and src.default_edition in src.editions
         for ed in src.editions.values():
@@ -66,7 +65,7 @@ def test_pinned_checksums_match_reference_copies(shared_data):
             if ed.sha256 and ed.reference_copy:
                 assert _sha(shared_data / ed.reference_copy) == ed.sha256, (src.name, ed.edition)
                 n += 1
-    assert n == 10
+    assert n == 11
 
 
 def test_cache_dir_env_and_default(cache, monkeypatch):
@@ -204,8 +203,8 @@ def test_import_keeps_the_file_type(shared_data, cache):
         dest = F.import_file("vdem", shared_data / "vdem/vdemlite.rda", edition="v14")
     assert dest == cache / "vdem" / "v14" / "vdemlite.rda"
     assert F.cached("vdem", "v14") == dest
-    with pytest.warns(DataQualityWarning, match="4 unit"):
-        assert len(F.read("vdem", edition="v14")) == 9_170 - 110  # PROVENANCE.md rows - non-ISO
+    # every row of PROVENANCE.md's 9,170 is kept (the 4 non-ISO units keep V-Dem's own codes)
+    assert len(F.read("vdem", edition="v14")) == 9_170
 
 
 def test_import_never_registers_a_copy_that_does_not_parse(shared_data, tmp_path, cache):
@@ -279,7 +278,7 @@ def test_import_reference_copies_and_stack(shared_data):
     panel = F.read("egdi", edition="all")
     assert len(panel) == 193 * 7 and sorted(panel["year"].unique()) == [
         2010, 2012, 2014, 2016, 2018, 2022, 2024]
-    assert F.read("wdi", edition="bipa-2024")["iso3"].nunique() == 216
+    assert F.read("wdi", edition="bipa-2024")["iso3"].nunique() == 217  # 216 countries + the Channel Islands (CHI)
 
 
 def test_import_reference_copies_needs_an_explicit_folder(tmp_path):
