@@ -65,11 +65,22 @@ EXCEPTIONS: dict[str, tuple[str | None, str]] = {
     "Channel Islands": (None, "Crown dependencies without one ISO code (GGY, JEY)"),
 }
 
-#: Historical codes accepted by :func:`validate_iso3` although not current ISO 3166-1.
-#: Official parsers emit ANT (WGI, to 2009) and YMD (V-Dem, to 1990).
+#: Codes accepted by :func:`validate_iso3` although not current ISO 3166-1: historical
+#: states and the units a bundled source codes on its own.  Official parsers emit ANT
+#: (WGI, to 2009) and YMD (V-Dem, to 1990); the bundled V-Dem extracts (``vdem``,
+#: ``vdem_ert``) keep V-Dem's own code for every unit without an ISO code (PSB, PSG,
+#: SML, VDR, ZZB), and ``wb_class`` keeps the World Bank's CHI.  Beware: V-Dem's VDR
+#: is the Republic of Vietnam (South Vietnam, to 1975), while ISO 3166-3's withdrawn
+#: VDR was North Vietnam (which V-Dem codes VNM).
 HISTORICAL_CODES = {"SCG": "Serbia and Montenegro", "YUG": "Yugoslavia", "CSK": "Czechoslovakia",
                     "SUN": "USSR", "DDR": "East Germany", "XKX": "Kosovo",
-                    "ANT": "Netherlands Antilles (former)", "YMD": "South Yemen / Yemen PDR"}
+                    "ANT": "Netherlands Antilles (former)", "YMD": "South Yemen / Yemen PDR",
+                    "VDR": "South Vietnam",  # Republic of Vietnam to 1975 (V-Dem code)
+                    "PSB": "Palestine (British Mandate)",  # 1918-1948 (V-Dem code)
+                    "PSG": "Palestine/Gaza",  # V-Dem code; ISO PSE covers both parts
+                    "SML": "Somaliland",  # V-Dem code; part of SOM in ISO 3166
+                    "ZZB": "Zanzibar",  # V-Dem code; part of TZA in ISO 3166
+                    "CHI": "Channel Islands"}  # World Bank code; GGY and JEY in ISO 3166
 
 PEER_GROUPS: dict[str, tuple[str, ...]] = {
     "BRICS": ("BRA", "RUS", "IND", "CHN", "ZAF"),
