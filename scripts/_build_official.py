@@ -255,6 +255,25 @@ VDEM_OWN_CODES = {"PSB": "Palestine/British Mandate", "PSG": "Palestine/Gaza", "
                   "DDR": "German Democratic Republic", "YMD": "South Yemen"}
 
 
+def vdem_unit(tag: str, scale: str) -> str:
+    """A short unit for the schema from the codebook's scale text (kept in full as ``scale``)."""
+    if tag == "v2x_regime":
+        return "ordinal 0-3 (0 closed autocracy ... 3 liberal democracy)"
+    if tag == "e_gdppc":
+        return "thousands of 2011 international $ (Fariss et al. estimates)"
+    if tag == "e_wb_pop":
+        return "persons"
+    if "(0-1)" in scale and "unbounded" not in scale:
+        return "index 0-1"
+    if "unbounded" in scale:
+        return "latent scale (normalised, unbounded; about -2.5 to 2.5)"
+    if "measurement model" in scale:
+        return "latent scale (Bayesian IRT point estimate, unbounded; about -5 to 5)"
+    if scale.startswith("Dichotomous"):
+        return "0/1"
+    return scale
+
+
 def vdem_section(tag: str) -> str:
     for prefix, sec in VDEM_SECTIONS:
         if tag.startswith(prefix):
@@ -311,7 +330,7 @@ def build_vdem(src: Sources, write, field) -> dict:
     for v in variables:
         r = cb.loc[v]
         direc = 0 if v in VDEM_NEUTRAL else (-1 if v in VDEM_NEGATIVE else 1)
-        f = field(v, df[v], r["name"], r["scale"], direc, group_of[v])
+        f = field(v, df[v], r["name"], vdem_unit(v, r["scale"]), direc, group_of[v])
         f.update({"question": r["question"], "scale": r["scale"], "section": vdem_section(v),
                   "codebook": "V-Dem v16 codebook (applied to v14 data)"})
         fields.append(f)

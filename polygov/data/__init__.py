@@ -17,9 +17,10 @@ from .bundled import (
     load_wvs_microdata,
     provenance,
 )
-from .panel import PANEL_SOURCES, coverage, indicators, panel
+from .panel import DEFAULT_SOURCES, PANEL_SOURCES, coverage, indicators, panel
 
 __all__ = [
+    "DEFAULT_SOURCES",
     "PANEL_SOURCES",
     "DataIntegrityError",
     "catalog",
