@@ -183,6 +183,7 @@ def build_wgi(src: Sources, write, field) -> dict:
         for f, (lab, unit, direc) in WGI_FIELDS.items():
             fields.append(field(f"{d}_{f}", df[f"{d}_{f}"], f"{dname}: {lab}", unit, direc, dname))
     fname, sha = write(df, "wgi")
+    recoded = [{"source_code": k, "iso3": v} for k, v in sorted(pw.CODE_EXCEPTIONS.items())]
     per_year = long.dropna(subset=["estimate"]).groupby("year").size()
     return {
         "name": "wgi",
@@ -203,6 +204,8 @@ def build_wgi(src: Sources, write, field) -> dict:
             "long table (one row per economy, year and indicator; 32,100 rows) pivoted wide: one row per "
             "iso3-year, columns <dimension>_<field>; no value changed, every row kept (5,350 iso3-years, "
             "including those where an economy has no estimate that year)",
+            "WGI's own codes replaced by ISO 3166-1 codes (see country_codes): "
+            + ", ".join(f"{k} -> {v}" for k, v in sorted(pw.CODE_EXCEPTIONS.items())),
             "WGI columns renamed: code -> iso3, stddev -> std_error, nsource -> n_sources, pctrank -> "
             "percentile_rank, pctranklower -> pr_low, pctrankupper -> pr_high; countryname, codeindyr "
             "dropped (names come from polygov.countries)",
@@ -216,6 +219,7 @@ def build_wgi(src: Sources, write, field) -> dict:
                        "improvement does not show; values aggregate expert and survey perceptions, not "
                        "outcomes; there are no data for 1997, 1999 and 2001; the 2025 revision recomputed "
                        "the history, so values differ from newer releases."),
+        "country_codes": recoded,
         "notes": {"estimates_per_year": {str(int(k)): int(v) for k, v in per_year.items()}},
         "coverage": None,
         "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
@@ -311,7 +315,7 @@ def build_vdem(src: Sources, write, field) -> dict:
     variables = [v for vs in VDEM_GROUPS.values() for v in vs]
     raw = pd.read_csv(src.path(rel), usecols=["country_name", "country_text_id", "country_id", "year", *variables],
                       dtype={"country_name": str, "country_text_id": str}, keep_default_na=False,
-                      na_values=[""], encoding="utf-8")
+                      na_values=[""], encoding="utf-8", float_precision="round_trip")
     df = raw.rename(columns={"country_text_id": "iso3"})
     df = df[["iso3", "year", "country_name", "country_id", *variables]]
     df["year"] = df["year"].astype(int)
@@ -429,7 +433,7 @@ def _ert_label(col: str) -> tuple[str, str]:
 def build_vdem_ert(src: Sources, write, field) -> dict:
     rel = "vdem/ert_v15/ert.csv"
     raw = pd.read_csv(src.path(rel), keep_default_na=False, na_values=["NA"], encoding="utf-8",
-                      dtype={"country_text_id": str, "country_name": str, "reg_id": str,
+                      float_precision="round_trip", dtype={"country_text_id": str, "country_name": str, "reg_id": str,
                              "dem_ep_id": str, "aut_ep_id": str})
     raw = raw.drop(columns=[raw.columns[0]])  # R row names (1..19678)
     df = raw.rename(columns={"country_text_id": "iso3"})
@@ -500,7 +504,7 @@ EGDI_COLS = {"E-Government Index": "egdi", "Online Service Index": "osi", "Human
 
 def read_egdi_edition(path: Path) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype={"Country Name": str}, keep_default_na=False, na_values=[""],
-                      encoding="utf-8")
+                      encoding="utf-8", float_precision="round_trip")
     raw["Country Name"] = raw["Country Name"].str.strip()
     return raw
 
@@ -649,7 +653,8 @@ HDR_META = {
 
 def read_hdr(path: Path) -> pd.DataFrame:
     """The HDR composite-indices CSV, long: iso3, year, one column per HDR_META prefix (countries only)."""
-    raw = pd.read_csv(path, encoding="latin-1", dtype={"iso3": str}, keep_default_na=False, na_values=[""])
+    raw = pd.read_csv(path, encoding="latin-1", dtype={"iso3": str}, keep_default_na=False,
+                      na_values=["", "NaN"], float_precision="round_trip")
     rows = raw[~raw["iso3"].str.startswith("ZZ")]
     parts = []
     for p in HDR_META:
@@ -698,7 +703,8 @@ def build_hdr(src: Sources, write, field) -> dict:
             "iso3-year 1990-2022 for every country (rows with all values missing kept)",
             f"{len(HDR_META)} time-series indicators kept; the single-year columns (hdi_rank_2022, gii_rank_2022, "
             "rankdiff_hdi_phdi_2022, gdi_group_2022) and country, hdicode, region dropped",
-            "read as Latin-1; numbers in Python's shortest round-trip form (the values exactly)",
+            "read as Latin-1; empty cells and the one literal 'NaN' (RWA diff_hdi_phdi_1994) read as "
+            "missing; numbers in Python's shortest round-trip form (the values exactly)",
         ],
         "can_say": ("Human development (health, education, income) for 195 countries 1990-2022 in one "
                     "consistent back-calculated series, with inequality-adjusted HDI (2010-2022), gender "
@@ -776,16 +782,28 @@ WDI_META = {
 }
 
 
+WDI_IDS = {"NY.GDP.PCAP.PP.CD": "gdppc_ppp", "NY.GDP.PCAP.CD": "gdppc_usd", "NY.GDP.MKTP.PP.CD": "gdp_ppp",
+           "NY.GDP.MKTP.CD": "gdp_usd", "NE.CON.GOVT.ZS": "gov_consumption_gdp", "SP.POP.TOTL": "population"}
+
+
 def build_wdi(src: Sources, write, field) -> dict:
     from polygov.data.parsers import wdi as pw
 
     rel = "wdi/wb_wdi_2024.csv"
+    # which economies are countries: polygov's WDI parser (it drops the aggregates)
     parsed = pw.parse(src.path(rel), edition="bipa-2024")
-    df = parsed[["iso3", "year", *WDI_META]].sort_values(["iso3", "year"], ignore_index=True)
+    keep = set(parsed["iso3"])
+    # the values: read here with correctly rounded float parsing (the parser's pandas
+    # default parser lands some long decimals one ulp off)
+    raw = pd.read_csv(src.path(rel), encoding="utf-8-sig", keep_default_na=False, na_values={"value": ["NA"]},
+                      dtype={"cty_iso": str, "ind_id": str}, float_precision="round_trip")
+    sub = raw[raw["cty_iso"].isin(keep)]
+    df = sub.pivot(index=["cty_iso", "date"], columns="ind_id", values="value").rename(columns=WDI_IDS)
+    df = df.rename_axis(["iso3", "year"]).reset_index()[["iso3", "year", *WDI_META]]
+    df = df.sort_values(["iso3", "year"], ignore_index=True)
     df["year"] = df["year"].astype(int)
     df = _int_if_whole(df, ["population"])
-    raw = pd.read_csv(src.path(rel), encoding="utf-8-sig", keep_default_na=False, na_values={"value": ["NA"]})
-    dropped = sorted(set(raw["cty_iso"]) - set(df["iso3"]))
+    dropped = sorted(set(raw["cty_iso"]) - keep)
     fields = [field("iso3", df["iso3"], "ISO 3166-1 alpha-3 code (WDI cty_iso)"), field("year", df["year"], "Year")]
     for c, (lab, unit, d) in WDI_META.items():
         fields.append(field(c, df[c], lab, unit, d))
@@ -806,7 +824,8 @@ def build_wdi(src: Sources, write, field) -> dict:
         "obtained": "wb_wdi_2024.csv, a flattened World Bank API v2 extract (accessed 2024-06-06)",
         "source_files": [_src(rel)],
         "transformations": [
-            "read with polygov.data.parsers.wdi (missing = 'NA'; Namibia keyed by its ISO code NAM)",
+            "countries (216) as polygov.data.parsers.wdi keeps them; values read from the file (missing = "
+            "'NA'; Namibia keyed by its ISO code NAM, not its API id 'NA')",
             f"aggregates dropped (countries only): {len(dropped)} codes or blank keys, e.g. "
             f"{', '.join(str(d) for d in dropped[:12])} …",
             "long (one row per indicator) reshaped wide: one row per iso3-year; population written as an "
@@ -838,7 +857,7 @@ def build_asem(src: Sources, write, field) -> list[dict]:
     }
     out = []
     rel = "asem/asem_iData.csv"
-    d = pd.read_csv(src.path(rel), dtype={"uName": str, "uCode": str})
+    d = pd.read_csv(src.path(rel), dtype={"uName": str, "uCode": str}, float_precision="round_trip")
     d = d.sort_values("uCode", ignore_index=True)
     fields = [field(c, d[c], {"uName": "Country name", "uCode": "ISO 3166-1 alpha-3 code",
                               "Time": "Year of the data"}.get(c, c)) for c in d.columns]
@@ -854,7 +873,7 @@ def build_asem(src: Sources, write, field) -> list[dict]:
                 "cannot_say": "A teaching example: one year, 51 countries; not a governance measure.",
                 "coverage": None, "schema": {"fields": fields, "primaryKey": ["uCode"]}})
     rel = "asem/asem_iMeta.csv"
-    m = pd.read_csv(src.path(rel), dtype={"iCode": str, "iName": str, "Parent": str, "Type": str,
+    m = pd.read_csv(src.path(rel), float_precision="round_trip", dtype={"iCode": str, "iName": str, "Parent": str, "Type": str,
                                            "Unit": str, "Denominator": str})
     fields = [field(c, m[c], c) for c in m.columns]
     fname, sha = write(m, "asem_meta")
