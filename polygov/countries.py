@@ -64,6 +64,15 @@ EXCEPTIONS: dict[str, tuple[str | None, str]] = {
     "Northern Ireland": (None, "part of GBR: not a country-level unit"),
     "Northern Cyprus": (None, "not an ISO 3166 entity; coco would wrongly map it to CYP"),
     "Channel Islands": (None, "Crown dependencies without one ISO code (GGY, JEY)"),
+    # V-Dem's units without a current ISO code keep V-Dem's own code (HISTORICAL_CODES)
+    "German Democratic Republic": ("DDR", "historical (1949-1990); withdrawn ISO 3166-1 code DDR"),
+    "South Yemen": ("YMD", "historical (to 1990); withdrawn ISO 3166-1 code YMD (coco maps it to YEM)"),
+    "Republic of Vietnam": ("VDR", "South Vietnam (to 1975), V-Dem's code VDR; not ISO 3166-3's VDR, which "
+                                   "was North Vietnam (coco finds no match)"),
+    "Palestine/British Mandate": ("PSB", "V-Dem unit 1918-1948, V-Dem's code (coco maps it to PSE)"),
+    "Palestine/Gaza": ("PSG", "V-Dem unit (Gaza, 1948-), V-Dem's code; ISO PSE covers West Bank and Gaza"),
+    "Somaliland": ("SML", "V-Dem unit, V-Dem's code; part of SOM in ISO 3166 (coco maps it to SOM)"),
+    "Zanzibar": ("ZZB", "V-Dem unit, V-Dem's code; part of TZA in ISO 3166"),
 }
 
 #: Codes accepted by :func:`validate_iso3` although not current ISO 3166-1: historical

@@ -153,3 +153,13 @@ def test_known_codes_is_the_one_list_of_codes():
     assert known == frozenset(countries.country_table()["iso3"])
     with pytest.raises(ValueError, match=r"unknown country code\(s\) in peers: \['ZZZ'\]"):
         countries.validate_iso3(["CHN", "ZZZ"], name="peers")
+
+
+def test_vdem_units_without_iso_code_keep_vdem_codes():
+    got = countries.to_iso3(["Republic of Vietnam", "German Democratic Republic", "South Yemen",
+                             "Somaliland", "Zanzibar", "Palestine/Gaza", "Palestine/British Mandate"])
+    assert got.tolist() == ["VDR", "DDR", "YMD", "SML", "ZZB", "PSG", "PSB"]
+    rep = countries.mapping_report(["Republic of Vietnam"])
+    assert rep.loc[0, "method"] == "exception" and "North Vietnam" in rep.loc[0, "note"]
+    countries.validate_iso3(["VDR", "PSB", "PSG", "SML", "ZZB", "CHI"])  # known: no error
+    assert countries.country_names(["CHI"]).tolist() == ["Channel Islands"]

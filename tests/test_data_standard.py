@@ -566,3 +566,32 @@ def test_rebuild_reproduces_the_committed_files(shared_data, tmp_path):
         got = hashlib.sha256((tmp_path / committed[n]["path"]).read_bytes()).hexdigest()
         assert got == committed[n]["sha256"], n
         assert rebuilt[n] == committed[n], n
+
+
+def test_build_refuses_a_changed_publisher_file(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo / "scripts"))
+    try:
+        import _build_official as bo
+    finally:
+        sys.path.remove(str(repo / "scripts"))
+    (tmp_path / "asem").mkdir()
+    (tmp_path / "asem" / "asem_iMeta.csv").write_text('"Level","iCode"\n"1","LPI"\n')
+    with pytest.raises(SystemExit, match=r"asem_iMeta.csv has sha256 .* expected fa472b65a089b678"):
+        bo.Sources(official=tmp_path).path("asem/asem_iMeta.csv")
+    with pytest.raises(SystemExit, match=r"asem/asem_iData.csv not found under"):
+        bo.Sources(official=tmp_path).path("asem/asem_iData.csv")
+    with pytest.raises(SystemExit, match="not in polygov's fetch registry; pass --official DIR"):
+        bo.Sources(official=None).path("asem/asem_iData.csv")
+
+
+def test_build_pins_agree_with_the_fetch_registry():
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo / "scripts"))
+    try:
+        import _build_official as bo
+    finally:
+        sys.path.remove(str(repo / "scripts"))
+    for rel in bo.CACHE_EDITIONS:
+        reg = bo._registry_sha(rel)
+        assert reg is None or reg == bo.PINNED[rel], rel
