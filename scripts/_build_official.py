@@ -465,12 +465,12 @@ def build_vdem_ert(src: Sources, write, field) -> dict:
         "licenses": [{"name": "CC-BY-SA-4.0", "path": "https://creativecommons.org/licenses/by-sa/4.0/"}],
         "license_note": ("Built from V-Dem data (CC BY-SA 4.0), so this derived file is CC BY-SA 4.0 too; "
                          "the ERT R package's code is GPL-3."),
-        "citation": ("Maerz, S. F., Edgell, A. B., Wilson, M. C., Hellmeier, S. and Lindberg, S. I. (2025). "
-                     "Episodes of Regime Transformation Dataset (v15). Varieties of Democracy (V-Dem) Project. "
-                     "Method: Edgell, A. B., Maerz, S. F., Maxwell, L., Morgan, R., Medzihorsky, J., Wilson, "
-                     "M. C., Boese, V. A., Hellmeier, S., Lachapelle, J., Lindenfors, P., Lührmann, A. and "
-                     "Lindberg, S. I. (2020). Episodes of Regime Transformation Dataset, Codebook. "
-                     "Coppedge, M. et al. (2025). V-Dem Country-Year Dataset v15."),
+        "citation": ("Maerz, S. F., Edgell, A. B., Krusell, J., Maxwell, L. and Hellmeier, S. (2025). ERT: "
+                     "Episodes of Regime Transformation dataset, version 15.0 (R package and data), V-Dem "
+                     "Institute, https://github.com/vdeminstitute/ERT. Definitions: Maerz, S. F. et al. (2023), "
+                     "Journal of Peace Research, doi:10.1177/00223433231168192; Wilson, M. C. et al. (2022), "
+                     "Political Science Research and Methods. Data: Coppedge, M. et al. (2025). V-Dem "
+                     "Country-Year Dataset v15."),
         "obtained": "inst/ert.csv of vdeminstitute/ERT, commit fa95b8b (2025-03-19)",
         "source_files": [_src(rel)],
         "transformations": [
@@ -604,8 +604,9 @@ def build_egdi(src: Sources, write, field) -> dict:
                     "human capital support e-government, relative to the other states in each survey, "
                     "2003-2024, and e-participation (from 2003)."),
         "cannot_say": ("Values are normalised within each edition, so levels are not comparable across "
-                       "editions (a falling score can mean others improved); the methodology changed several "
-                       "times (notably 2008 and 2014); no data between editions; rank ties are shared."),
+                       "editions (a falling score can mean others improved); the published EGDI equals the "
+                       "mean of OSI, HCI and TII only from 2014 (see notes); no data between editions; rank "
+                       "ties are shared."),
         "coverage": None,
         "schema": {"fields": fields, "primaryKey": ["iso3", "year"]},
     }
@@ -849,10 +850,10 @@ def build_asem(src: Sources, write, field) -> list[dict]:
         "edition": "COINr 1.1.14 example data (ASEM_iData, ASEM_iMeta), commit b968203",
         "licenses": [{"name": "MIT (COINr package data)",
                       "path": "https://github.com/bluefoxr/COINr/blob/master/LICENSE"}],
-        "citation": ("Becker, W., Benavente, D., Dominguez Torreiro, M., Moura, C., Fragoso Neves, A., Saisana, "
-                     "M. and Vertesy, D. (2019). COIN Tool User Guide. JRC; Becker, W. (2022). COINr: "
-                     "Composite Indicator Construction and Analysis. R package. ASEM Sustainable Connectivity "
-                     "Portal, https://composite-indicators.jrc.ec.europa.eu/asem-sustainable-connectivity/"),
+        "citation": ("Becker, W., Caperna, G., Del Sorbo, M., Norlén, H., Papadimitriou, E. and Saisana, M. "
+                     "(2022). COINr: An R package for developing composite indicators. Journal of Open Source "
+                     "Software, 7(78), 4567. Data: European Commission JRC, ASEM Sustainable Connectivity "
+                     "Portal."),
         "obtained": "exported from COINr's ASEM_iData and ASEM_iMeta with R's write.csv (no values changed)",
     }
     out = []

@@ -595,3 +595,26 @@ def test_build_pins_agree_with_the_fetch_registry():
     for rel in bo.CACHE_EDITIONS:
         reg = bo._registry_sha(rel)
         assert reg is None or reg == bo.PINNED[rel], rel
+
+
+def test_build_takes_files_from_the_polygov_cache(shared_data, monkeypatch):
+    """--from-cache: the file comes from polygov.data.fetch.cached(name, edition), checked the same way."""
+    from polygov.data import fetch
+
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo / "scripts"))
+    try:
+        import _build_official as bo
+    finally:
+        sys.path.remove(str(repo / "scripts"))
+    asked = []
+
+    def cached(name, edition=None):
+        asked.append((name, edition))
+        return shared_data / "wdi" / "wb_wdi_2024.csv" if (name, edition) == ("wdi", "bipa-2024") else None
+
+    monkeypatch.setattr(fetch, "cached", cached)
+    assert bo.Sources(official=None).path("wdi/wb_wdi_2024.csv") == shared_data / "wdi" / "wb_wdi_2024.csv"
+    with pytest.raises(SystemExit, match=r"hdr edition 2023-24 is not cached; run `polygov data fetch hdr"):
+        bo.Sources(official=None).path("hdr/HDR23-24_Composite_indices_complete_time_series.csv")
+    assert asked == [("wdi", "bipa-2024"), ("hdr", "2023-24")]
