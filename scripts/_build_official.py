@@ -267,14 +267,14 @@ def vdem_unit(tag: str, scale: str) -> str:
         return "thousands of 2011 international $ (Fariss et al. estimates)"
     if tag == "e_wb_pop":
         return "persons"
+    if scale.startswith("Dichotomous"):
+        return "0/1"
     if "(0-1)" in scale and "unbounded" not in scale:
         return "index 0-1"
     if "unbounded" in scale:
         return "latent scale (normalised, unbounded; about -2.5 to 2.5)"
     if "measurement model" in scale:
         return "latent scale (Bayesian IRT point estimate, unbounded; about -5 to 5)"
-    if scale.startswith("Dichotomous"):
-        return "0/1"
     return scale
 
 
