@@ -109,7 +109,7 @@ def panel(sources: Sequence[str] = DEFAULT_SOURCES, *,
     >>> p = panel(["wgi", "egdi"], columns={"wgi": ["ge_estimate"], "egdi": ["egdi"]})
     >>> list(p.columns)
     ['iso3', 'year', 'country', 'ge_estimate', 'egdi']
-    >>> p.attrs["coverage"].set_index("source").loc["egdi", "rows"]
+    >>> int(p.attrs["coverage"].set_index("source").loc["egdi", "rows"])
     2316
     """
     if isinstance(sources, str):
