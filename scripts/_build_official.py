@@ -306,7 +306,8 @@ def _vdem_units(df: pd.DataFrame) -> list[dict]:
 
 _CONTINUITY = ("V-Dem's continuity rules: DEU before 1990 is West Germany (the GDR is DDR), VNM before 1976 "
                "is North Vietnam (the Republic of Vietnam is VDR), YEM before 1990 is North Yemen (South "
-               "Yemen is YMD); these rows keep V-Dem's codes, so a join with another source on iso3 "
+               "Yemen is YMD); SRB covers Yugoslavia and Serbia and Montenegro, RUS the Soviet Union and CZE "
+               "Czechoslovakia in the years before they broke up; these rows keep V-Dem's codes, so a join with another source on iso3 "
                "matches the modern state's code to its V-Dem predecessor.")
 
 
