@@ -25,7 +25,7 @@ def _data_list(args) -> int:
     from .data import catalog
 
     cat = catalog()
-    cols = ["name", "rows", "columns", "countries", "year_min", "year_max", "title"]
+    cols = ["name", "rows", "columns", "countries", "year_min", "year_max", "licence", "title"]
     print("Bundled datasets (offline):")
     print(cat[cols].to_string(index=False))
     try:
@@ -55,6 +55,8 @@ def _data_info(args) -> int:
     for key in ("title", "publisher", "edition", "url", "citation", "obtained", "can_say", "cannot_say"):
         print(wrap.fill(f"{key}: {p[key]}"))
     print(wrap.fill(f"licence: {p['licenses'][0]['name']}"))
+    if p.get("license_note"):
+        print(wrap.fill(f"licence note: {p['license_note']}"))
     print(f"file: {p['path']}  sha256: {p['sha256']}")
     print(f"coverage: {p['coverage']}")
     for t in p.get("transformations", []):

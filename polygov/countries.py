@@ -11,10 +11,11 @@ Regions come from coco's UN M49 classification (``continent``, ``un_region``).
 Peer groups (:data:`PEER_GROUPS`) are explicit ISO3 lists with a documented
 definition each.
 
-The World Bank's income classification is *not* bundled: its official file
-(CLASS.xlsx) could not be obtained offline when the package was built.
-Researchers can fetch it on request (``polygov data fetch wb_class``) where that
-source is available.
+The World Bank's income classification for fiscal year 2025 is bundled
+(dataset ``wb_class``, from the World Bank's CLASS.xlsx), so
+:func:`income_groups` works offline; a newer classification can be fetched on
+request (``polygov data fetch wb_class``) and read with
+``income_groups(edition=...)``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ EXCEPTIONS: dict[str, tuple[str | None, str]] = {
     "Northern Ireland": (None, "part of GBR: not a country-level unit"),
     "Northern Cyprus": (None, "not an ISO 3166 entity; coco would wrongly map it to CYP"),
     "Channel Islands": (None, "Crown dependencies without one ISO code (GGY, JEY)"),
+    # V-Dem's units without a current ISO code keep V-Dem's own code (HISTORICAL_CODES)
+    "German Democratic Republic": ("DDR", "historical (1949-1990); withdrawn ISO 3166-1 code DDR"),
+    "South Yemen": ("YMD", "historical (to 1990); withdrawn ISO 3166-1 code YMD (coco maps it to YEM)"),
+    "Republic of Vietnam": ("VDR", "South Vietnam (to 1975), V-Dem's code VDR; not ISO 3166-3's VDR, which "
+                                   "was North Vietnam (coco finds no match)"),
+    "Palestine/British Mandate": ("PSB", "V-Dem unit 1918-1948, V-Dem's code (coco maps it to PSE)"),
+    "Palestine/Gaza": ("PSG", "V-Dem unit (Gaza, 1948-), V-Dem's code; ISO PSE covers West Bank and Gaza"),
+    "Somaliland": ("SML", "V-Dem unit, V-Dem's code; part of SOM in ISO 3166 (coco maps it to SOM)"),
+    "Zanzibar": ("ZZB", "V-Dem unit, V-Dem's code; part of TZA in ISO 3166"),
 }
 
 #: Codes accepted by :func:`validate_iso3` although not current ISO 3166-1: historical
@@ -335,22 +345,46 @@ def country_names(iso3: Iterable[str] | pd.Series) -> pd.Series:
 
 
 def income_groups(*, edition: str | None = None) -> pd.DataFrame:
-    """The World Bank's income classification, from the official file fetched on request.
+    """The World Bank's income classification, bundled (FY2025) or fetched.
 
-    The classification is not bundled; fetch it once with ``polygov data fetch wb_class``
-    (or register a downloaded ``CLASS.xlsx`` with ``polygov data import wb_class PATH``).
+    Parameters
+    ----------
+    edition : str, optional
+        ``None`` (default): the bundled classification for fiscal year 2025
+        (1 July 2024, GNI per capita 2023), no download needed. An edition of the
+        fetch registry (e.g. ``"current"``): the file fetched with
+        ``polygov data fetch wb_class`` (or imported with ``polygov data import
+        wb_class PATH``), so a newer classification wins when asked for.
 
     Returns
     -------
     DataFrame
-        ``iso3``, ``country``, ``region`` (World Bank region), ``income_group``, ...
-        as parsed by :mod:`polygov.data.parsers.wb_class`.
+        ``iso3``, ``country`` (World Bank name), ``region`` (World Bank region),
+        ``income_group`` (``"Low income"``, ``"Lower middle income"``, ``"Upper
+        middle income"``, ``"High income"``; missing = unclassified),
+        ``lending_category`` (IDA, IBRD, Blend or missing), ``edition``.  The
+        bundled table has all 218 economies of CLASS.xlsx, the Channel Islands
+        (``CHI``) and Kosovo (``XKX``) included.
 
     Raises
     ------
     FileNotFoundError
-        When the file has not been fetched or imported yet (the message says how).
+        When ``edition`` is given and that file has not been fetched or imported
+        (the message says how).
+
+    Examples
+    --------
+    >>> ig = income_groups().set_index("iso3")
+    >>> ig.loc["CHN", "income_group"], len(ig)
+    ('Upper middle income', 218)
     """
-    from .data import fetch
+    if edition is None:
+        from .data.bundled import load  # lazy: polygov.data imports this module
+
+        out = load("wb_class").rename(columns={"economy": "country"})
+        out["edition"] = "FY2025 (bundled)"
+        out.attrs["source"] = "wb_class"
+        return out
+    from .data import fetch  # lazy: no import circle countries <-> data.fetch
 
     return fetch.read("wb_class", edition=edition)

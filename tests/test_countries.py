@@ -68,10 +68,24 @@ def test_country_names_and_validation():
         countries.country_names(["CHN", "ZZZ"])
 
 
-def test_income_groups_need_the_official_file(tmp_path, monkeypatch):
+def test_income_groups_offline_from_the_bundled_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYGOV_CACHE", str(tmp_path))  # an empty cache: nothing fetched
+    ig = countries.income_groups()
+    assert len(ig) == 218 and ig["iso3"].is_unique
+    assert list(ig.columns) == ["iso3", "country", "region", "income_group", "lending_category", "edition"]
+    got = ig.set_index("iso3")["income_group"]
+    # FY2025 (1 July 2024): values stated in the World Bank's announcement of that date
+    assert got["CHN"] == "Upper middle income" and got["RUS"] == "High income"
+    assert got["DZA"] == "Upper middle income" and pd.isna(got["VEN"])
+    assert "CHI" in got.index  # the Channel Islands are kept
+    assert ig["income_group"].value_counts().to_dict() == {
+        "High income": 86, "Upper middle income": 54, "Lower middle income": 51, "Low income": 26}
+
+
+def test_income_groups_fetched_edition_needs_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYGOV_CACHE", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="wb_class"):
-        countries.income_groups()
+        countries.income_groups(edition="current")
 
 
 def test_unknown_three_letter_code_is_not_taken_as_iso3():
@@ -139,3 +153,13 @@ def test_known_codes_is_the_one_list_of_codes():
     assert known == frozenset(countries.country_table()["iso3"])
     with pytest.raises(ValueError, match=r"unknown country code\(s\) in peers: \['ZZZ'\]"):
         countries.validate_iso3(["CHN", "ZZZ"], name="peers")
+
+
+def test_vdem_units_without_iso_code_keep_vdem_codes():
+    got = countries.to_iso3(["Republic of Vietnam", "German Democratic Republic", "South Yemen",
+                             "Somaliland", "Zanzibar", "Palestine/Gaza", "Palestine/British Mandate"])
+    assert got.tolist() == ["VDR", "DDR", "YMD", "SML", "ZZB", "PSG", "PSB"]
+    rep = countries.mapping_report(["Republic of Vietnam"])
+    assert rep.loc[0, "method"] == "exception" and "North Vietnam" in rep.loc[0, "note"]
+    countries.validate_iso3(["VDR", "PSB", "PSG", "SML", "ZZB", "CHI"])  # known: no error
+    assert countries.country_names(["CHI"]).tolist() == ["Channel Islands"]

@@ -123,7 +123,8 @@ def test_wdi_gdp_merges_the_two_names_of_czechia_and_turkiye():
 def test_catalog_lists_every_dataset_with_provenance():
     cat = pdata.catalog()
     assert set(cat["name"]) == {"hfi", "gapminder", "sowc", "wvs_bribe", "pwt", "municipalities",
-                                "wdi_gdp"}
+                                "wdi_gdp", "wgi", "vdem", "vdem_ert", "egdi", "hdr", "wb_class", "wdi",
+                                "asem", "asem_meta"}
     assert cat[["publisher", "licence", "citation", "url"]].notna().all().all()
     pkg = json.loads((pdata.data_dir() / "datapackage.json").read_text())
     for r in pkg["resources"]:

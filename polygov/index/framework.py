@@ -247,7 +247,7 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
             "(a misspelt 'weight' or 'direction' column would otherwise be silently ignored)")
     t["code"] = t["code"].astype(str)
     t["parent"] = t["parent"].where(t["parent"].notna() & (t["parent"].astype(str) != ""), None)
-    t["parent"] = t["parent"].map(lambda v: None if v is None else str(v))
+    t["parent"] = t["parent"].map(lambda v: None if v is None or v is pd.NA else str(v))
     if "weight" not in t.columns:
         t["weight"] = 1.0
     if "direction" not in t.columns:
