@@ -826,7 +826,8 @@ def build_wdi(src: Sources, write, field) -> dict:
         "obtained": "wb_wdi_2024.csv, a flattened World Bank API v2 extract (accessed 2024-06-06)",
         "source_files": [_src(rel)],
         "transformations": [
-            "countries (216) as polygov.data.parsers.wdi keeps them; values read from the file (missing = "
+            f"economies ({df['iso3'].nunique()}: the countries and the Channel Islands, CHI) as "
+            "polygov.data.parsers.wdi keeps them; values read from the file (missing = "
             "'NA'; Namibia keyed by its ISO code NAM, not its API id 'NA')",
             f"aggregates dropped (countries only): {len(dropped)} codes or blank keys, e.g. "
             f"{', '.join(str(d) for d in dropped[:12])} …",

@@ -94,7 +94,7 @@ def test_wheel_carries_data_and_loads_every_dataset(tmp_path):
     assert loaded == {"hfi": "1458", "gapminder": "10545", "sowc": "202", "wvs_bribe": "240",
                       "pwt": "1540", "municipalities": "2385", "wdi_gdp": "4515",
                       "wgi": "5350", "vdem": "9170", "vdem_ert": "19678", "egdi": "2316", "hdr": "6435",
-                      "wb_class": "218", "wdi": "1080", "asem": "51", "asem_meta": "68"}
+                      "wb_class": "218", "wdi": "1085", "asem": "51", "asem_meta": "68"}
 
 
 def test_ci_runs_the_readme_test_command():
