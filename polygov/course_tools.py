@@ -4,6 +4,8 @@
   the expected value (so the student version of a notebook still teaches);
 - :func:`within_sd` is the typical within-unit standard deviation of a variable (Mummolo &
   Peterson 2018), to state fixed-effects estimates on a realistic scale;
+- :func:`constant_composition` re-aggregates an index's pillars so that no country changes
+  the set of pillars its score is made of within a panel;
 - :func:`expected_false_positives` is the number of "significant" results that chance alone
   produces when many units are tested at once.
 
@@ -18,7 +20,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-__all__ = ["SelfCheck", "expected_false_positives", "self_check", "within_sd"]
+__all__ = ["SelfCheck", "constant_composition", "expected_false_positives", "self_check", "within_sd"]
 
 
 class SelfCheck:
@@ -208,3 +210,74 @@ def expected_false_positives(n_tests: int, level: float) -> float:
     if not isinstance(level, Real) or not 0 < level < 1:
         raise ValueError(f"level must be a confidence level in (0, 1), e.g. 0.90; got {level!r}")
     return float(n_tests) * (1.0 - float(level))
+
+
+def constant_composition(pillars: pd.DataFrame, *, unit: str = "iso3",
+                         weights: dict | None = None) -> pd.DataFrame:
+    """Arithmetic index over the pillars each unit has in *every* year it is scored.
+
+    An arithmetic composite that rescales its weights over the available pillars changes
+    composition when a pillar enters or leaves a country's data: its score jumps from a
+    two- to a three-pillar mean although nothing happened.  This keeps, for each unit, only
+    the pillars observed in all of its years, so the composition is constant within the
+    unit's series (the pillar set may still differ between units).
+
+    Parameters
+    ----------
+    pillars : DataFrame
+        Pillar scores indexed by (``unit``, year) - e.g. the pillar columns of
+        ``IndexResult.stages["aggregated"]``.
+    unit : str
+        Name of the index level holding the unit.
+    weights : dict column -> weight, optional
+        Pillar weights (default equal); rescaled over each unit's kept pillars.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``pillars``: ``score`` (the re-aggregated index), ``n_pillars`` (how many
+        pillars the unit's score uses) and ``changed`` (True for the rows of units whose
+        pillar set varied, so their score differs from the rescaled-weights mean).
+
+    Raises
+    ------
+    TypeError
+        ``pillars`` is not a DataFrame.
+    KeyError
+        ``unit`` is not an index level, or ``weights`` names an unknown column.
+    ValueError
+        A weight is negative or all weights are zero.
+
+    Notes
+    -----
+    Rows of a unit in which one of its kept pillars is missing get no score (the unit's
+    kept set is the intersection of its years' pillar sets, so this happens only when a
+    year has no pillar at all).  Equivalent to requiring complete pillars per unit, not per
+    panel: a stricter rule (all pillars for every unit) drops every unit that lacks one.
+    """
+    if not isinstance(pillars, pd.DataFrame):
+        raise TypeError(f"pillars must be a pandas DataFrame, got {type(pillars).__name__}")
+    if unit not in (pillars.index.names or []):
+        raise KeyError(f"unit {unit!r} is not an index level of pillars; levels: {list(pillars.index.names)}")
+    cols = list(pillars.columns)
+    w = pd.Series(1.0, index=cols) if weights is None else pd.Series(weights, dtype=float)
+    unknown = sorted(set(w.index) - set(cols))
+    if unknown:
+        raise KeyError(f"weights name unknown column(s) {unknown}; pillars has {cols}")
+    w = w.reindex(cols).fillna(0.0)
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be non-negative with a positive sum, got {w.to_dict()}")
+    obs = pillars.notna()
+    scored = obs.any(axis=1)
+    keep = obs[scored].groupby(level=unit).transform("all").reindex(pillars.index, fill_value=False)
+    varied = (obs[scored].groupby(level=unit).nunique() > 1).any(axis=1)
+    mask = keep & scored.to_numpy()[:, None]
+    ww = mask.astype(float) * w.to_numpy()
+    num = (pillars.fillna(0.0) * ww).sum(axis=1)
+    den = ww.sum(axis=1)
+    score = (num / den).where(den > 0)
+    score = score.where(~(mask & pillars.isna()).any(axis=1))
+    units = pillars.index.get_level_values(unit)
+    return pd.DataFrame({"score": score, "n_pillars": mask.sum(axis=1).astype(int),
+                         "changed": units.map(varied.reindex(units.unique(), fill_value=False)).astype(bool)},
+                        index=pillars.index)

@@ -90,3 +90,32 @@ def test_expected_false_positives():
         expected_false_positives(10, 90)
     with pytest.raises(ValueError, match="n_tests must be >= 0"):
         expected_false_positives(-1, 0.9)
+
+
+def test_constant_composition_keeps_each_units_pillar_set():
+    from polygov.course_tools import constant_composition
+
+    idx = pd.MultiIndex.from_product([["A", "B", "C"], [2008, 2009, 2010]], names=["iso3", "year"])
+    p = pd.DataFrame({"p1": [1.0, 2, 3, 4, 5, 6, 7, 8, 9],
+                      "p2": [10.0, 20, 30, 40, 50, 60, np.nan, np.nan, np.nan],
+                      "p3": [np.nan, 5.0, 5.0, 1, 1, 1, 2, 2, 2]}, index=idx)
+    before = p.copy()
+    out = constant_composition(p)
+    pd.testing.assert_frame_equal(p, before)
+    # A gains p3 in 2009: its score stays the p1-p2 mean in every year
+    np.testing.assert_allclose(out.loc["A", "score"], [5.5, 11, 16.5])
+    assert list(out.loc["A", "n_pillars"]) == [2, 2, 2] and out.loc["A", "changed"].all()
+    # B has all three every year; C never has p2: both unchanged
+    np.testing.assert_allclose(out.loc["B", "score"], p.loc["B"].mean(axis=1))
+    np.testing.assert_allclose(out.loc["C", "score"], p.loc["C", ["p1", "p3"]].mean(axis=1))
+    assert not out.loc["B", "changed"].any() and not out.loc["C", "changed"].any()
+    w = constant_composition(p, weights={"p1": 3, "p2": 1, "p3": 1})
+    np.testing.assert_allclose(w.loc["A", "score"], (3 * p.loc["A", "p1"] + p.loc["A", "p2"]) / 4)
+    with pytest.raises(KeyError, match="unit 'country' is not an index level"):
+        constant_composition(p, unit="country")
+    with pytest.raises(KeyError, match=r"unknown column\(s\) \['p9'\]"):
+        constant_composition(p, weights={"p9": 1})
+    with pytest.raises(ValueError, match="non-negative with a positive sum"):
+        constant_composition(p, weights={"p1": -1})
+    with pytest.raises(TypeError, match="pillars must be a pandas DataFrame"):
+        constant_composition(p.to_numpy())
