@@ -33,7 +33,8 @@ import polygov as pg  # noqa: E402
 import polygov.widgets as pw  # noqa: E402
 from polygov.widgets._core import figure_png, new_figure  # noqa: E402
 
-GOV = list(pw.GOVERNANCE_INDICATORS)
+GOV = list(pw.GOVERNANCE_INDICATORS)  # the sample: countries with all five observed
+BASE = list(pw.DEFAULT_INDICATORS)  # the baseline index: four that do not overlap
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def test_governance_ranking_matches_an_independent_computation(hfi, aggregation,
     assert set(got.index) == set(ref.index)
     np.testing.assert_allclose(got["score"].reindex(ref.index), ref, atol=1e-9)
     assert (got["rank"].reindex(ref.index).astype(int) == ref_rank).all()
-    base, base_rank = _reference_ranking(hfi, 2014, dict.fromkeys(GOV, 1.0))
+    base, base_rank = _reference_ranking(hfi, 2014, dict.fromkeys(BASE, 1.0))
     np.testing.assert_allclose(got["baseline_score"].reindex(base.index), base, atol=1e-9)
     assert (got["rank_shift"] == got["baseline_rank"] - got["rank"]).all()
     assert res.attrs["weights"] == pytest.approx({k: v for k, v in weights.items()})
@@ -235,15 +236,16 @@ def test_raising_a_weight_raises_the_rank_of_a_country_strong_on_it(hfi):
     iso = _strong_on(hfi, 2016, code)
     rank0 = int(w.result.set_index("iso3").at[iso, "rank"])
     plot0, table0 = w.plot.value, w.ranking.value
-    w.weights[code].value = 0.6  # the other four follow: 0.2 -> 0.1 each
+    w.weights[code].value = 0.6  # the other three follow: 0.25 -> 0.4 / 3 each
     rank1 = int(w.result.set_index("iso3").at[iso, "rank"])
     assert rank1 < rank0, (iso, rank0, rank1)
     assert w.plot.value != plot0 and w.ranking.value != table0
     # the displayed weights are the sliders' and sum to 100%
-    shown = [float(re.search(r"<b>(\d+)%</b>", lab.value).group(1)) for lab in w.weight_labels.values()]
-    assert shown == [60.0 if c == code else 10.0 for c in GOV]
+    shown = [float(re.search(r"<b>(\d+)%</b>", w.weight_labels[c].value).group(1)) for c in BASE]
+    assert shown == [60.0 if c == code else 13.0 for c in BASE]
+    assert "excluded" in w.weight_labels["ef_regulation"].value
     # and the widget shows exactly the pure function's result
-    ref, _ = _reference_ranking(hfi, 2016, {c: (0.6 if c == code else 0.1) for c in GOV})
+    ref, _ = _reference_ranking(hfi, 2016, {c: (0.6 if c == code else 0.4 / 3) for c in BASE})
     np.testing.assert_allclose(w.result.set_index("iso3")["score"].reindex(ref.index), ref,
                                atol=1e-9)
     assert w.result.set_index("iso3").at[iso, "rank_shift"] == rank0 - rank1
@@ -309,10 +311,10 @@ def test_all_twenty_menu_combinations_give_a_ranking(hfi):
 def test_geometric_and_harmonic_ranks_match_numpy(hfi, label, aggregation):
     w = pw.IndexBuilder(hfi, year=2016, debounce=0)
     with w.batch():
-        w.weights["pf_rol"].value = 0.4  # the other four: 0.15 each
+        w.weights["pf_rol"].value = 0.4  # the other three: 0.2 each
         w.normalisation.value = label
         w.aggregation.value = {v: k for k, v in pw.AGGREGATIONS.items()}[aggregation]
-    weights = {c: (0.4 if c == "pf_rol" else 0.15) for c in GOV}
+    weights = {c: (0.4 if c == "pf_rol" else 0.2) for c in BASE}
     ref, ref_rank = _positive_reference(hfi, 2016, weights, label, aggregation)
     got = w.result.set_index("iso3")
     np.testing.assert_allclose(got["score"].reindex(ref.index), ref, rtol=1e-9)
@@ -321,48 +323,66 @@ def test_geometric_and_harmonic_ranks_match_numpy(hfi, label, aggregation):
 
 def test_weight_sliders_stay_normalised(hfi):
     w = pw.IndexBuilder(hfi, year=2016, debounce=0)
+    legal, rol, bur, bri = BASE
 
     def vals():
-        return [w.weights[c].value for c in GOV]
+        return [w.weights[c].value for c in BASE]
 
-    assert vals() == pytest.approx([0.2] * 5)
+    assert vals() == pytest.approx([0.25] * 4)
+    assert w.weights["ef_regulation"].disabled and not w.include["ef_regulation"].value
     n0 = w.n_updates
-    w.weights["pf_rol"].value = 0.6  # the others shrink in proportion: 0.1 each
-    assert vals() == pytest.approx([0.1, 0.6, 0.1, 0.1, 0.1])
+    w.weights["pf_rol"].value = 0.7  # the others shrink in proportion: 0.1 each
+    assert vals() == pytest.approx([0.1, 0.7, 0.1, 0.1])
     assert w.n_updates == n0 + 1  # one recomputation per move, not one per rescaled slider
-    w.weights["ef_legal"].value = 0.3  # others (0.6, 0.1, 0.1, 0.1) -> x 0.7 / 0.9
-    assert vals() == pytest.approx([0.3, 0.6 * 7 / 9, 0.7 / 9, 0.7 / 9, 0.7 / 9])
-    w.weights["ef_regulation"].value = 1.0  # all the weight: the others drop to 0
-    assert vals() == pytest.approx([0, 0, 1, 0, 0])
-    w.weights["ef_regulation"].value = 0.2  # the others are all 0: they share the rest equally
-    assert vals() == pytest.approx([0.2] * 5)
-    assert w.result.attrs["weights"] == pytest.approx(dict.fromkeys(GOV, 0.2))
+    w.weights[legal].value = 0.3  # others (0.7, 0.1, 0.1) -> x 0.7 / 0.9
+    assert vals() == pytest.approx([0.3, 0.7 * 7 / 9, 0.7 / 9, 0.7 / 9])
+    w.weights[bur].value = 1.0  # all the weight: the others drop to 0
+    assert vals() == pytest.approx([0, 0, 1, 0])
+    w.weights[bur].value = 0.25  # the others are all 0: they share the rest equally
+    assert vals() == pytest.approx([0.25] * 4)
+    assert w.result.attrs["weights"] == pytest.approx(dict.fromkeys(BASE, 0.25))
     # unticking rescales the rest; ticking again restores the previous weights
-    w.weights["ef_regulation_business_bribes"].value = 0.5  # others 0.125
-    w.include["ef_regulation_business_bribes"].value = False
-    assert vals()[:4] == pytest.approx([0.25] * 4)
+    w.weights[bri].value = 0.4  # others 0.2
+    w.include[bri].value = False
+    assert vals()[:3] == pytest.approx([1 / 3] * 3)
     assert sum(w.arguments()["weights"].values()) == pytest.approx(1)
-    assert "excluded" in w.weight_labels["ef_regulation_business_bribes"].value
-    w.include["ef_regulation_business_bribes"].value = True
-    assert vals() == pytest.approx([0.125] * 4 + [0.5])
+    assert "excluded" in w.weight_labels[bri].value
+    w.include[bri].value = True
+    assert vals() == pytest.approx([0.2] * 3 + [0.4])
     # a lone indicator carries all the weight
     with w.batch():
-        for c in GOV[1:]:
+        for c in BASE[1:]:
             w.include[c].value = False
-    assert w.weights["ef_legal"].value == pytest.approx(1.0)
-    w.weights["ef_legal"].value = 0.3
-    assert w.weights["ef_legal"].value == pytest.approx(1.0) and w.error is None
+    assert w.weights[legal].value == pytest.approx(1.0)
+    w.weights[legal].value = 0.3
+    assert w.weights[legal].value == pytest.approx(1.0) and w.error is None
     # in a batch, every move rescales at once and the index is recomputed once at the end
     w2 = pw.IndexBuilder(hfi, year=2016, debounce=0)
     n0 = w2.n_updates
     with w2.batch():
-        w2.weights["ef_regulation_business_bribes"].value = 1.0
-        w2.weights["pf_rol"].value = 0.1
-    assert [w2.weights[c].value for c in GOV] == pytest.approx([0, 0.1, 0, 0, 0.9])
+        w2.weights[bri].value = 1.0
+        w2.weights[rol].value = 0.1
+    assert [w2.weights[c].value for c in BASE] == pytest.approx([0, 0.1, 0, 0.9])
     assert w2.n_updates == n0 + 1
-    shown = [float(re.search(r"<b>(\d+)%</b>", lab.value).group(1))
-             for lab in w2.weight_labels.values()]
-    assert shown == [0, 10, 0, 0, 90]
+    shown = [float(re.search(r"<b>(\d+)%</b>", w2.weight_labels[c].value).group(1)) for c in BASE]
+    assert shown == [0, 10, 0, 90]
+
+
+def test_default_index_does_not_double_count(hfi):
+    assert "ef_regulation" not in pw.DEFAULT_INDICATORS
+    assert pw.overlap_note(pw.DEFAULT_INDICATORS) is None
+    note = pw.overlap_note(["ef_regulation", "ef_regulation_business_bribes"])
+    assert "Bribes & favouritism is already inside Regulation" in note and "twice" in note
+    res = pw.governance_ranking(hfi, year=2016, indicators=GOV)
+    assert "counts them twice" in res.attrs["overlap"]
+    assert pw.governance_ranking(hfi, year=2016).attrs["overlap"] is None
+    w = pw.IndexBuilder(hfi, year=2016, debounce=0)
+    assert w.notes == []
+    w.include["ef_regulation"].value = True
+    assert any("twice" in n for n in w.notes)
+    assert w.arguments()["indicators"] == ["ef_legal", "pf_rol", "ef_regulation",
+                                           "ef_regulation_business_bureaucracy",
+                                           "ef_regulation_business_bribes"]
 
 
 def test_index_builder_peer_group_and_focus(hfi):

@@ -12,7 +12,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .theme import COUNTRY_COLOURS, OTHER_COLOUR, country_palette, set_theme, source_note
+from .theme import (
+    CHINA_COLOUR,
+    COUNTRY_COLOURS,
+    COUNTRY_LINESTYLES,
+    OKABE_ITO,
+    OTHER_COLOUR,
+    country_linestyle,
+    country_palette,
+    set_theme,
+    source_note,
+)
 
 _LAZY = {"coverage", "index", "latent", "regression", "widgets"}
 #: plot function -> submodule that defines it
@@ -26,7 +36,8 @@ _FUNCTIONS = {
     "peer_band_plot": "widgets", "rank_shift_plot": "widgets",
 }
 
-__all__ = ["COUNTRY_COLOURS", "OTHER_COLOUR", "country_palette", "set_theme", "source_note",
+__all__ = ["CHINA_COLOUR", "COUNTRY_COLOURS", "COUNTRY_LINESTYLES", "OKABE_ITO", "OTHER_COLOUR",
+           "country_linestyle", "country_palette", "set_theme", "source_note",
            *sorted(_LAZY), *sorted(_FUNCTIONS)]
 
 

@@ -41,7 +41,7 @@ def _ax(ax, size):
 
 
 def _palette(codes, palette) -> dict:
-    """Colour per code: the course palette (China red) by default, or the user's."""
+    """Colour per code: the course palette (China vermillion) by default, or the user's."""
     from matplotlib.colors import to_hex
 
     codes = list(dict.fromkeys(codes))
@@ -83,7 +83,7 @@ def score_intervals(data: pd.DataFrame, *, x: str = "estimate", y: str = "iso3",
     palette : mapping, str or list, optional
         Colours of the highlighted codes: a ``{iso3: colour}`` mapping, or a seaborn palette
         name or list.  Default :func:`polygov.plots.theme.country_palette` (the course
-        colours: China red, each peer its own colour in every notebook).
+        colours: China vermillion, each peer its own colour in every notebook).
     ticklabels : {"all", "highlight"}
         Label every row, or only the highlighted ones (readable with 150+ countries).
     xlabel : str
@@ -161,7 +161,7 @@ def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hu
         Time, estimate, country and interval-bound columns.
     palette : mapping, str or list, optional
         Colour per country: a ``{iso3: colour}`` mapping, or a seaborn palette name or list.
-        Default :func:`polygov.plots.theme.country_palette` (the course colours, China red).
+        Default :func:`polygov.plots.theme.country_palette` (the course colours, China vermillion).
     legend : str or False
         A matplotlib ``loc`` string (default ``"best"``), ``"outside"`` (right of the
         Axes) or ``False``.
@@ -184,10 +184,14 @@ def score_trends(data: pd.DataFrame, *, x: str = "year", y: str = "estimate", hu
     groups = list(dict.fromkeys(data[hue]))
     labels = dict(zip(groups, _names(groups, names), strict=True))
     cols = _palette(groups, palette)
+    from .theme import country_linestyle
+
     for code, d in data.groupby(hue, sort=False):
         d = d.sort_values(x)
         ax.fill_between(d[x], d[low], d[high], color=cols[code], alpha=0.18, lw=0)
-        ax.plot(d[x], d[y], "-o", color=cols[code], ms=3, label=labels[code])
+        ls = country_linestyle(code) if isinstance(code, str) else "solid"
+        ax.plot(d[x], d[y], marker="o", ls=ls, color=cols[code], ms=3, label=labels[code],
+                lw=2.2 if code == "CHN" else 1.4)
     ax.set_xlabel(x)
     ax.set_ylabel(ylabel)
     _legend(ax, legend, frameon=False, fontsize=8)

@@ -75,7 +75,7 @@ def rank_shift_plot(data: pd.DataFrame, *, y: str = "country", rank: str = "rank
 
 def peer_band_plot(data: pd.DataFrame, *, x: str = "year", value: str = "value",
                    low: str = "peer_low", median: str = "peer_median", high: str = "peer_high",
-                   colour: str = "#c0392b", label: str = "country", band_label: str = "peer band",
+                   colour: str = "#D55E00", label: str = "country", band_label: str = "peer band",
                    ylabel: str | None = None, ax=None):
     """One country's trajectory over a shaded peer-group band (quantiles per year).
 

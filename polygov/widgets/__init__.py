@@ -35,12 +35,15 @@ from ._core import Debouncer, NoDataError, message_html
 from .country_profile import PROFILE_DIMENSIONS, CountryProfile, country_profile_data, peer_bands
 from .index_builder import (
     AGGREGATIONS,
+    DEFAULT_INDICATORS,
     GOVERNANCE_INDICATORS,
     NORMALISATIONS,
+    OVERLAPS,
     POSITIVE_NORMALISATIONS,
     IndexBuilder,
     effective_weights,
     governance_ranking,
+    overlap_note,
     positive_normalisation,
 )
 from .regression_explorer import (
@@ -55,9 +58,11 @@ from .regression_explorer import (
 __all__ = [
     "AGGREGATIONS",
     "CONTROLS",
+    "DEFAULT_INDICATORS",
     "GOVERNANCE_INDICATORS",
     "NORMALISATIONS",
     "OUTCOMES",
+    "OVERLAPS",
     "POLYCENTRICITY_MEASURES",
     "POSITIVE_NORMALISATIONS",
     "PROFILE_DIMENSIONS",
@@ -72,6 +77,7 @@ __all__ = [
     "fit_choice",
     "governance_ranking",
     "message_html",
+    "overlap_note",
     "peer_bands",
     "positive_normalisation",
 ]

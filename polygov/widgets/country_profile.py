@@ -282,7 +282,7 @@ class CountryProfile(LabWidget):
                                sharex=True, layout=None)  # fixed margins: 3x faster than constrained
         fig.subplots_adjust(left=0.5 / width, right=1 - 0.1 / width, bottom=0.3 / height,
                             top=1 - 0.55 / height, wspace=0.28, hspace=0.3)
-        colour = COUNTRY_COLOURS.get(self.country.value, "#c0392b")
+        colour = COUNTRY_COLOURS.get(self.country.value, "#D55E00")
         for k, dim in enumerate(dims):
             ax = axes[k // ncols, k % ncols]
             peer_band_plot(res.loc[res["dimension"] == dim], colour=colour,

@@ -23,12 +23,15 @@ from ._core import LabWidget, NoDataError, figure_png, new_figure, row_layout
 
 __all__ = [
     "AGGREGATIONS",
+    "DEFAULT_INDICATORS",
     "GOVERNANCE_INDICATORS",
+    "OVERLAPS",
     "NORMALISATIONS",
     "POSITIVE_NORMALISATIONS",
     "IndexBuilder",
     "effective_weights",
     "governance_ranking",
+    "overlap_note",
     "positive_normalisation",
 ]
 
@@ -40,6 +43,42 @@ GOVERNANCE_INDICATORS: dict[str, str] = {
     "ef_regulation_business_bureaucracy": "Bureaucracy costs",
     "ef_regulation_business_bribes": "Bribes & favouritism",
 }
+
+#: The indicators of the baseline index: four that do not overlap.  ``ef_regulation`` (the
+#: HFI's regulation area) already averages credit, labour and business regulation, and business
+#: regulation contains the bureaucracy-costs and bribes components, so an index of all five
+#: counts those two twice.  ``ef_regulation`` stays on offer (unticked) to show that.
+DEFAULT_INDICATORS: tuple[str, ...] = ("ef_legal", "pf_rol", "ef_regulation_business_bureaucracy",
+                                       "ef_regulation_business_bribes")
+
+#: Aggregate indicator -> its components that are also on offer (choosing both double-counts).
+OVERLAPS: dict[str, tuple[str, ...]] = {
+    "ef_regulation": ("ef_regulation_business_bureaucracy", "ef_regulation_business_bribes"),
+}
+
+
+def overlap_note(indicators: Sequence[str]) -> str | None:
+    """Say which chosen indicators are already inside another chosen one (``None`` if none).
+
+    Parameters
+    ----------
+    indicators : sequence of str
+        Indicator codes of :data:`GOVERNANCE_INDICATORS`.
+
+    Returns
+    -------
+    str or None
+        A sentence naming the double-counted components, or ``None``.
+    """
+    chosen = set(indicators)
+    for agg, parts in OVERLAPS.items():
+        both = [p for p in parts if p in chosen]
+        if agg in chosen and both:
+            names = " and ".join(GOVERNANCE_INDICATORS[p] for p in both)
+            return (f"{names} {'is' if len(both) == 1 else 'are'} already inside "
+                    f"{GOVERNANCE_INDICATORS[agg]} ({agg}): the index counts "
+                    f"{'it' if len(both) == 1 else 'them'} twice. Untick one of them.")
+    return None
 
 #: Normalisations offered: label -> (polygov.index.NORMALISERS key, parameters).
 NORMALISATIONS: dict[str, tuple[str, dict]] = {
@@ -185,7 +224,7 @@ def governance_ranking(
     data: pd.DataFrame,
     *,
     year: int,
-    indicators: Sequence[str] = tuple(GOVERNANCE_INDICATORS),
+    indicators: Sequence[str] = DEFAULT_INDICATORS,
     weights: Mapping[str, float] | None = None,
     normalisation: str = "minmax",
     normalisation_params: Mapping | None = None,
@@ -202,8 +241,8 @@ def governance_ranking(
     year : int
         The year to rank (an integer; a string of digits such as ``"2016"`` is accepted).
     indicators : sequence of str
-        Indicator columns to aggregate (default: the five of
-        :data:`GOVERNANCE_INDICATORS`).
+        Indicator columns to aggregate (default: the four non-overlapping ones of
+        :data:`DEFAULT_INDICATORS`; :func:`overlap_note` says when a choice double-counts).
     weights : mapping code -> weight, optional
         Relative weights keyed by code (default equal); rescaled to sum to one.
     normalisation, normalisation_params : str, mapping
@@ -239,7 +278,7 @@ def governance_ranking(
     Missing data: complete cases on ``sample_columns`` in ``year`` (listwise), so
     a rank shift is due to the methodological choice alone, never to a change
     of sample.  Normalisation pools the countries of that year.  The baseline
-    is :func:`polygov.index.build` with all five indicators, min-max 0-100,
+    is :func:`polygov.index.build` with the four :data:`DEFAULT_INDICATORS`, min-max 0-100,
     equal weights and the arithmetic mean.
 
     Validated against an independent NumPy computation of the same index (min-max
@@ -264,7 +303,7 @@ def governance_ranking(
     params = {"lo": 0.0, "hi": 100.0} if normalisation_params is None and normalisation == "minmax" \
         else dict(normalisation_params or {})
     cur = _build(sample, inds, w, normalisation, params, aggregation)
-    base_inds = list(GOVERNANCE_INDICATORS)
+    base_inds = list(DEFAULT_INDICATORS)
     if set(base_inds) <= set(sample.columns):
         base = _build(sample, base_inds, {c: 1.0 for c in base_inds}, "minmax",
                       {"lo": 0.0, "hi": 100.0}, "arithmetic")
@@ -281,6 +320,7 @@ def governance_ranking(
         out[c] = out[c].astype("Int64")
     out.attrs["weights"] = w
     out.attrs["n"] = len(out)
+    out.attrs["overlap"] = overlap_note(inds)
     return out
 
 
@@ -293,7 +333,7 @@ def _table_html(df: pd.DataFrame, *, highlight: Sequence[str], title: str, n_tot
     for r in df.itertuples():
         sh = r.rank_shift
         arrow = "" if pd.isna(sh) or sh == 0 else (f"&#9650;{sh}" if sh > 0 else f"&#9660;{-sh}")
-        style = ' style="font-weight:bold;color:#c0392b"' if r.iso3 in highlight else ""
+        style = ' style="font-weight:bold;color:#D55E00"' if r.iso3 in highlight else ""
         rows.append(f"<tr{style}><td>{r.rank}</td><td>{html.escape(str(r.country))}</td>"
                     f"<td>{r.score:.1f}</td><td>{'' if pd.isna(r.baseline_rank) else r.baseline_rank}"
                     f"</td><td>{arrow}</td></tr>")
@@ -371,14 +411,15 @@ class IndexBuilder(LabWidget):
         names = list(countries.country_names(iso))
         check_in(focus, iso, name="focus country")
 
-        self.include = {c: W.Checkbox(value=True, description=lab, indent=False,
+        self.include = {c: W.Checkbox(value=c in DEFAULT_INDICATORS, description=lab, indent=False,
                                       layout=W.Layout(width="240px"))
                         for c, lab in GOVERNANCE_INDICATORS.items()}
         self._syncing = False  # re-entrancy guard: the sliders rescale each other
         # continuous_update=False: a slider sends its value when released.  With live updates,
         # the browser snaps every rescaled value (0.125) to the slider step (0.13) and sends it
         # back, which rescales the others again - a feedback loop between browser and kernel.
-        self.weights = {c: W.FloatSlider(value=1.0 / len(GOVERNANCE_INDICATORS), min=0.0,
+        self.weights = {c: W.FloatSlider(value=1.0 / len(DEFAULT_INDICATORS)
+                                         if c in DEFAULT_INDICATORS else 0.0, min=0.0,
                                          max=1.0, step=0.01,
                                          description="weight", readout_format=".2f",
                                          continuous_update=False, layout=W.Layout(width="300px"))
@@ -415,6 +456,8 @@ class IndexBuilder(LabWidget):
             self._watch(self.include[c])
             self.weights[c].observe(functools.partial(self._weight_moved, c), names="value")
         self._watch(self.normalisation, self.aggregation, self.year, self.peer_group, self.focus)
+        for c, cb in self.include.items():
+            self.weights[c].disabled = not cb.value
         self._show_weights()
         self.update()
 
@@ -436,7 +479,9 @@ class IndexBuilder(LabWidget):
     def _notes(self) -> list[str]:
         note = positive_normalisation(self.normalisation.value,
                                       AGGREGATIONS[self.aggregation.value])[2]
-        return [] if note is None else [note]
+        notes = [] if note is None else [note]
+        overlap = overlap_note(self.selected)
+        return notes if overlap is None else [*notes, overlap]
 
     def _rebalance(self, fixed: str | None) -> None:
         """Rescale the ticked weights other than ``fixed`` so that all ticked ones sum to 1."""

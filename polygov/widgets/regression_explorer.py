@@ -403,7 +403,7 @@ class RegressionExplorer(LabWidget):
                       frameon=False, fontsize=8)
         for t in ax.get_yticklabels():
             if t.get_text() == measure:
-                t.set_color("#c0392b")
+                t.set_color("#D55E00")
                 t.set_fontweight("bold")
         ax.set_title(f"{OUTCOMES.get(res.dependent, res.dependent)}",
                      pad=18 if len(models) > 1 else 6)
