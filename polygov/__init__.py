@@ -20,6 +20,7 @@ _SUBMODULES = (
     "cli",
     "countries",
     "course",
+    "course_tools",
     "data",
     "errors",
     "keys",
