@@ -14,7 +14,7 @@ from typing import Any
 
 from .theme import COUNTRY_COLOURS, OTHER_COLOUR, country_palette, set_theme, source_note
 
-_LAZY = {"coverage", "index", "latent", "regression", "widgets"}
+_LAZY = {"coverage", "index", "latent", "monitor", "regression", "widgets"}
 #: plot function -> submodule that defines it
 _FUNCTIONS = {
     "coverage_heatmap": "coverage", "missingness_bars": "coverage",
@@ -23,6 +23,7 @@ _FUNCTIONS = {
     "score_intervals": "latent", "score_trends": "latent", "source_reliability": "latent",
     "coef_plot": "regression", "marginal_effect_plot": "regression",
     "specification_curve_plot": "regression",
+    "trajectory_plot": "monitor", "peer_change_plot": "monitor", "flag_overview_plot": "monitor",
     "peer_band_plot": "widgets", "rank_shift_plot": "widgets",
 }
 
