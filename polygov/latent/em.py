@@ -117,7 +117,7 @@ def _natural(theta, K):
     return np.concatenate([theta[:, :2 * K], np.exp(theta[:, 2 * K:])], axis=1)
 
 
-def _em(y, mask, row_ok, *, max_iter, tol):
+def _em(y, mask, row_ok, *, max_iter, tol, start=None):
     """EM with SQUAREM acceleration, vectorised over G stacked blocks.
 
     ``y`` is standardised per block and source (zeros where missing).  EM for
@@ -130,7 +130,7 @@ def _em(y, mask, row_ok, *, max_iter, tol):
     """
     G, _, K = y.shape
     n_k = mask.sum(axis=1)
-    theta = _start(y, mask, row_ok)
+    theta = _start(y, mask, row_ok) if start is None else start.copy()
     n_iter = np.zeros(G, dtype=int)
     done = np.zeros(G, dtype=bool)
     ll_old = np.full(G, -np.inf)
