@@ -11,9 +11,10 @@ deterioration, and writes a report.
 Layout (one module per step)::
 
     inputs        from_std_error, from_interval, from_draws, from_ucm, load_source
-    changes       changes                     every change, its SE and P(decline)
+    change        changes                     every change, its SE and P(decline)
     multiplicity  flag_declines, bh_qvalues   FDR, unadjusted and non-overlap rules
-    episodes      episodes, episode_years     sustained deterioration
+    pipeline      scan                        changes + rule in one call
+    episode       episodes, episode_years     sustained deterioration
     ert           compare_ert                 beside V-Dem's ERT episodes
     simulate      simulate_rules              power and realised FDR of the rules
     report        write_report                the HTML report
@@ -29,10 +30,10 @@ from typing import Any
 _NAMES = {
     "PANEL_COLUMNS": "inputs", "SOURCES": "inputs", "WGI_DIMENSIONS": "inputs", "from_draws": "inputs",
     "from_interval": "inputs", "from_std_error": "inputs", "from_ucm": "inputs", "load_source": "inputs",
-    "CHANGE_COLUMNS": "changes", "changes": "changes",
+    "CHANGE_COLUMNS": "change", "changes": "change",
     "RULES": "multiplicity", "bh_qvalues": "multiplicity", "flag_declines": "multiplicity",
-    "scan": "scan",
-    "EPISODE_COLUMNS": "episodes", "episode_years": "episodes", "episodes": "episodes",
+    "scan": "pipeline",
+    "EPISODE_COLUMNS": "episode", "episode_years": "episode", "episodes": "episode",
     "ERTComparison": "ert", "compare_ert": "ert",
     "WGI_SE_QUANTILES": "simulate", "simulate_rules": "simulate",
     "write_report": "report",
@@ -50,5 +51,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(__all__) | {"cli", "inputs", "changes", "multiplicity", "scan", "episodes", "ert",
+    return sorted(set(__all__) | {"cli", "inputs", "change", "multiplicity", "pipeline", "episode", "ert",
                                   "simulate", "report"})

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import check_columns, check_dataframe
-from .episodes import episode_years
+from .episode import episode_years
 
 __all__ = ["ERTComparison", "compare_ert", "ERT_TOTAL_DECLINE"]
 

@@ -97,7 +97,7 @@ def write_report(source: str = "wgi", country: str = "CHN", out: str | Path = "b
     from tqdm.auto import tqdm
 
     from ..plots.monitor import flag_overview_plot, peer_change_plot, trajectory_plot
-    from .scan import scan
+    from .pipeline import scan
 
     panel = load_source(source, indicators=indicators, data=data)
     units = sorted(panel["iso3"].unique())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .changes import changes
+from .change import changes
 from .multiplicity import flag_declines
 
 __all__ = ["scan"]
