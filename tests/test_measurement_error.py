@@ -53,7 +53,7 @@ def coverage_study():
         b, v, d = _ols(np.c_[np.ones(n), w], y)
         naive_cov.append(abs(b[1] - 1) <= stats.t.ppf(0.975, d) * np.sqrt(v[1]))
         b_naive.append(b[1])
-        Z = np.c_[np.ones(n), y]
+        Z = y[:, None]
         est, var = [], []
         for _ in range(m):
             xd, _ = _draw_true(w, se**2, Z, rng)

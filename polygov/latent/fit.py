@@ -94,8 +94,9 @@ def ucm(
         the WGI do).  ``"bootstrap"``: propagate the parameters' own uncertainty by
         a parametric bootstrap (``n_boot`` refits on data simulated from the fit,
         same missing cells): ``std_error`` becomes the square root of the mean
-        the parametric-bootstrap mean squared prediction error of the plug-in
-        posterior mean (pooled over rows of a group that observe the same sources),
+        the bias-corrected parametric-bootstrap mean squared prediction error of
+        the plug-in posterior mean (pooled over rows of a group that observe the
+        same sources),
         and the intervals and percentile-rank intervals widen accordingly;
         ``estimate`` stays the plug-in posterior mean.  See
         :mod:`polygov.latent.uncertainty`.
@@ -339,10 +340,11 @@ def ucm(
     b = b * flip
     mean, pvar, _ = _posterior(Z, M, a, b, psi)
     if param_uncertainty == "bootstrap":
-        _, _, mse, _ = bootstrap_posterior(Z, M, row_ok, a, b, psi, n_boot=int(n_boot),
+        _, _, mse, g1_boot, _ = bootstrap_posterior(Z, M, row_ok, a, b, psi, n_boot=int(n_boot),
                                            rng=np.random.default_rng(seed), max_iter=max_iter,
                                            tol=max(tol, 1e-5))
-        pvar = pool_by_pattern(mse, M, row_ok)
+        # bias-corrected parametric-bootstrap MSE (see polygov.latent.uncertainty)
+        pvar = np.maximum(pool_by_pattern(mse + pvar - g1_boot, M, row_ok), pvar)
     theta = np.concatenate([a, b, np.log(psi)], axis=1)
     cov = _covariance(Z, M, theta)
     var_a = cov[:, np.arange(K), np.arange(K)]

@@ -13,10 +13,24 @@ measures both the posterior variance and the error added by estimating the
 parameters (the parametric-bootstrap MSE of an empirical-Bayes predictor: Butar and
 Lahiri 2003; Hall and Maiti 2006).  It is pooled over the rows of a group that
 observe the same sources (they share the posterior variance and its sensitivity to
-the parameters) and its square root replaces the plug-in ``std_error``.  The law-of-
+the parameters).  Like every plug-in variance, the posterior-variance part of that
+MSE is biased down when the noise variances are estimated by maximum likelihood;
+the bias is estimated from the replicates and added back (Butar and Lahiri 2003):
+
+.. math:: \\widehat{\\mathrm{MSE}}_j = \\mathrm{MSE}_j + \\mathrm{Var}[g_j \\mid y, \\hat\\theta]
+          - \\frac{1}{B}\\sum_b \\mathrm{Var}[g^*_j \\mid y^*_b, \\hat\\theta^*_b],
+
+pooled over the rows of a group that observe the same sources (they share the
+posterior variance and its sensitivity to the parameters) and never below the
+plug-in variance; its square root replaces the plug-in ``std_error``.  The law-of-
 total-variance alternative (mean posterior variance of the observed data over the
 refitted parameters plus the variance of its posterior means; Laird and Louis 1987)
 is returned too; in the simulation of ``tests/test_latent.py`` it under-corrects.
+
+Simulation (``tests/test_latent.py``; 200 countries, six sources with noise
+variances 0.3-2.5, 40 % of cells missing at random): 90 % intervals cover about 86 %
+with the plug-in standard errors, 87 % with the law of total variance, 88.5 % with
+the bias-corrected bootstrap MSE.
 
 References: Butar, F. B. and Lahiri, P. (2003). On measures of uncertainty of
 empirical Bayes small-area estimators. J. Statist. Plann. Inference 112, 63-76.
@@ -60,6 +74,7 @@ def bootstrap_posterior(Z, M, row_ok, a, b, psi, *, n_boot: int, rng: np.random.
     s2 = np.zeros((B, N))
     sv = np.zeros((B, N))
     se2 = np.zeros((B, N))
+    g1 = np.zeros((B, N))
     failed = 0
     done = 0
     while done < n_boot:
@@ -98,12 +113,13 @@ def bootstrap_posterior(Z, M, row_ok, a, b, psi, *, n_boot: int, rng: np.random.
         s2 += (m**2).sum(axis=0)
         sv += v.sum(axis=0)
         # prediction error of the replicate's own plug-in posterior mean for its known g*
-        ms, _, _ = _posterior(Zs, Mr, a_s, b_s, psi_s)
+        ms, vs, _ = _posterior(Zs, Mr, a_s, b_s, psi_s)
         se2 += ((ms - g) ** 2).reshape(r, B, N).sum(axis=0)
+        g1 += vs.reshape(r, B, N).sum(axis=0)
         done += r
     mean = s1 / n_boot
     between = np.maximum(s2 / n_boot - mean**2, 0.0) * n_boot / max(n_boot - 1, 1)
-    return mean, sv / n_boot + between, se2 / n_boot, failed
+    return mean, sv / n_boot + between, se2 / n_boot, g1 / n_boot, failed
 
 
 def pool_by_pattern(values, M, row_ok):

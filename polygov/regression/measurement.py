@@ -120,36 +120,59 @@ def _error_sd(data: pd.DataFrame, spec, col: str, keys: list[str]) -> tuple[np.n
         f"triple, or a UCMResult; got {spec!r}")
 
 
-def _design(df: pd.DataFrame, predictors: list[str], fe: list[str]) -> np.ndarray:
-    parts = [np.ones((len(df), 1))] + [df[[c]].to_numpy(dtype=float) for c in predictors]
-    for f in fe:
-        d = pd.get_dummies(df[f], drop_first=True, dtype=float).to_numpy()
-        if d.size:
-            parts.append(d)
-    return np.hstack(parts)
+def _demean(A: np.ndarray, codes: list[np.ndarray], *, tol: float = 1e-10, max_iter: int = 500) -> np.ndarray:
+    """Remove the fixed effects ``codes`` (integer codes per row) from the columns of ``A`` by
+    alternating projections (exact in one pass for one effect); an empty list removes the mean."""
+    A = np.asarray(A, dtype=float)
+    if not codes:
+        return A - A.mean(axis=0)
+    out = A.copy()
+    counts = [np.bincount(c) for c in codes]
+    for _ in range(max_iter):
+        prev = out.copy()
+        for c, n in zip(codes, counts, strict=True):
+            for j in range(out.shape[1]):
+                out[:, j] -= (np.bincount(c, weights=out[:, j], minlength=n.size) / n)[c]
+        if len(codes) == 1 or np.abs(out - prev).max() < tol:
+            break
+    return out
 
 
-def _draw_true(w, s2, X, rng):
-    """One proper draw of the true values x given w = x + u, u ~ N(0, s2), and predictors X.
+def _draw_true(w, s2, Z, rng, codes=None):
+    """One proper draw of the true values x given w = x + u, u ~ N(0, s2).
 
-    Imputation model x | X ~ N(X γ, τ²).  γ, τ² are estimated from w (u is independent
-    of X: ``E[w|X] = E[x|X]`` and ``Var(w|X) = τ² + mean(s2)``), drawn from their
-    approximate posterior (γ ~ N(γ̂, σ̂²(X'X)⁻¹), σ² scaled-inverse-χ²), and x is drawn
-    from its normal posterior, precision ``1/τ² + 1/s2``.
+    Imputation model ``x = FE + Z γ + r``, ``r ~ N(0, τ²)``, with the fixed effects
+    ``codes`` (an intercept when there are none) and predictors ``Z`` (n, p).  γ and
+    ``Var(r)`` are estimated from w (u is independent of Z: ``E[w|Z] = E[x|Z]`` and
+    ``Var(w|Z) = τ² + mean(s2)``) after removing the fixed effects, then drawn from
+    their approximate posterior (γ ~ N(γ̂, σ̂²(Z̃'Z̃)⁻¹), σ² scaled-inverse-χ²; the fixed
+    effects are held at their estimates), and x is drawn from its normal posterior with
+    precision ``1/τ² + 1/s2``.
     """
-    n, p = X.shape
-    gam, *_ = np.linalg.lstsq(X, w, rcond=None)
-    resid = w - X @ gam
-    dof = max(n - p, 1)
+    codes = [] if codes is None else list(codes)
+    n = w.shape[0]
+    Z = np.asarray(Z, dtype=float).reshape(n, -1)
+    D = _demean(np.column_stack([w, Z]), codes)
+    wt, Zt = D[:, 0], D[:, 1:]
+    p = Zt.shape[1]
+    n_fe = sum(int(c.max()) + 1 for c in codes) - max(len(codes) - 1, 0) if codes else 1
+    dof = max(n - p - n_fe, 1)
+    if p:
+        xtx_inv = np.linalg.pinv(Zt.T @ Zt)
+        gam = xtx_inv @ (Zt.T @ wt)
+        resid = wt - Zt @ gam
+    else:
+        resid = wt
     sig2 = resid @ resid / dof
     sig2_d = sig2 * dof / rng.chisquare(dof)
-    xtx_inv = np.linalg.pinv(X.T @ X)
-    gam_d = rng.multivariate_normal(gam, sig2_d * xtx_inv, method="cholesky") if p > 0 else gam
+    prior = w - wt
+    if p:
+        gam_d = rng.multivariate_normal(gam, sig2_d * xtx_inv, method="svd")
+        prior = prior + Zt @ gam_d
     tau2 = sig2_d - s2.mean()
     floor = 0.05 * sig2_d
     clipped = tau2 < floor
     tau2 = max(tau2, floor)
-    prior = X @ gam_d
     prec = 1 / tau2 + 1 / s2
     mean = (prior / tau2 + w / s2) / prec
     return mean + rng.standard_normal(n) / np.sqrt(prec), clipped
@@ -299,6 +322,7 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
         if eff == "twoway":
             fe.append(fit_kwargs.get("time", "year"))
     sub = data.loc[complete]
+    codes = [pd.factorize(sub[f])[0] for f in fe]
     cycles = n_cycles if n_cycles is not None else (5 if len(cols) > 1 else 1)
     naive = fit(data, formula, **fit_kwargs)
     ests, vars_, covs, dfc = [], [], [], []
@@ -310,10 +334,9 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
         for _c in range(cycles):
             for c in cols:
                 others = [v for v in numeric if v != c]
-                X = _design(pd.concat([cur[others], sub[fe]], axis=1), others, fe)
                 w = sub[c].to_numpy(dtype=float)
                 s2 = sds[c][complete] ** 2
-                x, clipped = _draw_true(w, s2, X, rng)
+                x, clipped = _draw_true(w, s2, cur[others].to_numpy(dtype=float), rng, codes)
                 if clipped:
                     clipped_any.add(c)
                 cur[c] = x
