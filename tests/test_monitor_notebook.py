@@ -59,7 +59,7 @@ def test_notebook_13_code_paths(shared_data, monkeypatch):
         exec(compile(src, f"{NB.name}", "exec"), ns)  # noqa: S102 - our own notebook
     assert "solution" in tags_seen
     fit = ns["fit"]
-    assert fit.n_draws == 20 and 0 < fit.fmi["polyarchy"] < 1
+    assert fit.n_draws == 50 and 0 < fit.fmi["polyarchy"] < 1
     assert ns["cmp"].kappa > 0.5
     sim = ns["sim"].query("rule == 'fdr'")
     assert (sim["fdr"] <= 0.10 + 3 * sim["fdr_mc_se"]).all()

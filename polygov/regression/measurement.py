@@ -254,6 +254,15 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
     ``T = W + (1 + 1/m) B``.  This is multiple over-imputation (Blackwell, Honaker
     and King 2017) with a normal imputation model.
 
+    The errors are assumed independent across rows.  Across countries that is the
+    publishers' own assumption; within a country over time it is not (a WGI
+    country's error persists from year to year, because the same sources rate it),
+    so in a fixed-effects panel the imputation overstates how much of the
+    within-country variation is noise.  When the published error variance exceeds
+    the score's residual variance given the model (true-score variance <= 0), that
+    variance is floored at 5 % of the residual variance, with a
+    :class:`~polygov.errors.DataQualityWarning`.
+
     What it corrects: the attenuation of a slope on a regressor measured with
     classical error, and intervals that ignore that error (for a regressor and for an
     outcome, whose error only widens intervals).  What it does not correct: bias from
