@@ -148,3 +148,40 @@ def test_errors():
                                    n_draws=1)
     with pytest.raises(KeyError, match="not in the model's variables"):
         fit_with_measurement_error(df, "y ~ w", estimator="cross_section", measurement_error={"s": "w"})
+
+
+def test_ucm_fit_as_measurement_error(rng):
+    import polygov.latent as lt
+
+    n = 150
+    g = rng.standard_normal(n)
+    d = pd.DataFrame({f"s{k}": g + rng.normal(0, 0.6, n) for k in range(4)})
+    d["iso3"] = [f"C{i:03d}" for i in range(n)]
+    fit = lt.ucm(d, sources=[f"s{k}" for k in range(4)], by=None)
+    data = fit.scores[["iso3", "estimate"]].rename(columns={"estimate": "gov"})
+    data["y"] = 2 * g + rng.normal(0, 1.0, n)
+    res = fit_with_measurement_error(data, "y ~ gov", estimator="cross_section", measurement_error={"gov": fit},
+                                     n_draws=10, seed=1)
+    assert "posterior SD of a UCM fit" in res.measurement_error[0] and "de-shrunk" in res.measurement_error[0]
+    assert res.fmi["gov"] > 0
+
+
+def test_posterior_mean_scores_are_deshrunk(rng):
+    # a WGI-like score: posterior mean of g ~ N(0, 1) from one noisy signal; regression
+    # calibration makes the naive slope unbiased, and the correction must not over-correct
+    n = 3000
+    g = rng.standard_normal(n)
+    sig2 = rng.choice(np.array(WGI_SE_QUANTILES) ** 2 / (1 - np.array(WGI_SE_QUANTILES) ** 2), n)
+    w = g + rng.normal(0, np.sqrt(sig2))
+    score, s = w / (1 + sig2), np.sqrt(sig2 / (1 + sig2))
+    df = pd.DataFrame({"y": 1 + g + rng.normal(0, 0.3, n), "score": score, "se": s})
+    ok = fit_with_measurement_error(df, "y ~ score", estimator="cross_section", measurement_error={"score": "se"},
+                                    posterior=["score"], n_draws=10, seed=1)
+    wrong = fit_with_measurement_error(df, "y ~ score", estimator="cross_section",
+                                       measurement_error={"score": "se"}, n_draws=10, seed=1)
+    assert abs(ok.params["score"] - 1) < 3 * ok.std_errors["score"]
+    assert abs(ok.naive.params["score"] - 1) < 3 * ok.naive.std_errors["score"]
+    assert wrong.params["score"] > ok.params["score"]  # classical treatment over-corrects
+    with pytest.raises(KeyError, match="posterior names"):
+        fit_with_measurement_error(df, "y ~ score", estimator="cross_section", measurement_error={"score": "se"},
+                                   posterior=["y"])

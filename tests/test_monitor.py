@@ -270,3 +270,23 @@ def test_cli_help_lists_monitor(capsys):
         main(["monitor", "report", "--help"])
     out = capsys.readouterr().out
     assert "--country" in out and "wgi" in out
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_monitor_plots_return_axes():
+    from polygov.plots import monitor as pm
+
+    p = _toy_panel()
+    flags = mon.scan(p, windows=[1])
+    ax = pm.trajectory_plot(p, iso3=["AAA", "BBB"], indicator="x", flags=flags, names=False)
+    assert ax.get_ylabel().startswith("x") and len(ax.lines) == 2
+    ax = pm.peer_change_plot(flags, indicator="x", window=1, year=2002, names=False)
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "AAA"  # sorted, largest fall first
+    ax = pm.flag_overview_plot(flags, window=1)
+    assert len(ax.patches) == 1
+    with pytest.raises(KeyError, match="indicator 'y' is not in data"):
+        pm.trajectory_plot(p, iso3="AAA", indicator="y")
+    with pytest.raises(KeyError, match=r"no rows for \['ZZZ'\]"):
+        pm.trajectory_plot(p, iso3="ZZZ", indicator="x")

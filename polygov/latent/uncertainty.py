@@ -27,10 +27,11 @@ total-variance alternative (mean posterior variance of the observed data over th
 refitted parameters plus the variance of its posterior means; Laird and Louis 1987)
 is returned too; in the simulation of ``tests/test_latent.py`` it under-corrects.
 
-Simulation (``tests/test_latent.py``; 200 countries, six sources with noise
-variances 0.3-2.5, 40 % of cells missing at random): 90 % intervals cover about 86 %
-with the plug-in standard errors, 87 % with the law of total variance, 88.5 % with
-the bias-corrected bootstrap MSE.
+Simulation (the design of ``tests/test_latent.py``: 200 countries, six sources with
+noise variances 0.3-2.5, 40 % of cells missing at random; 80 independent data sets,
+``n_boot=100``): 90 % intervals cover 86.7 % (Monte Carlo SE 0.4) with the plug-in
+standard errors and 89.1 % (0.3) with the bias-corrected bootstrap MSE; in a smaller
+run the law of total variance reached 87.4 % and the uncorrected bootstrap MSE 87.4 %.
 
 References: Butar, F. B. and Lahiri, P. (2003). On measures of uncertainty of
 empirical Bayes small-area estimators. J. Statist. Plann. Inference 112, 63-76.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,6 +192,7 @@ def _formula_columns(formula: str | None, fit_kwargs: dict, data: pd.DataFrame) 
 
 def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *, estimator: str = "panel",
                                measurement_error: Mapping, n_draws: int = 100, seed=None,
+                               posterior: Sequence[str] | None = None,
                                n_cycles: int | None = None, progress: bool = False,
                                **fit_kwargs) -> MeasurementErrorResults:
     """Fit :func:`fit_panel` or :func:`fit_cross_section` carrying the scores' measurement error.
@@ -215,6 +216,11 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
         Number of imputations m (at least 2; 20-100 is usual).
     seed : int or Generator, optional
         Makes the draws reproducible.
+    posterior : list of str, optional
+        Mismeasured columns whose published values are *posterior means* under a
+        standard-normal prior, with the posterior SD as their standard error: the
+        WGI estimates and polygov's UCM scores.  Columns given a ``UCMResult`` are
+        included automatically.  See Notes.
     n_cycles : int, optional
         Rounds of chained imputation when several columns are mismeasured (default
         5; 1 when only one is).
@@ -253,6 +259,15 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
     on each completed data set and Rubin's rules combine the fits:
     ``T = W + (1 + 1/m) B``.  This is multiple over-imputation (Blackwell, Honaker
     and King 2017) with a normal imputation model.
+
+    Posterior means.  A WGI estimate or a UCM score is not ``x + u``: it is the
+    posterior mean ``E[x | sources]`` under a N(0, 1) prior, shrunk towards 0, with
+    posterior SD ``s``.  Such a score is first turned back into the classical
+    measurement it summarises, ``w = score / (1 − s²)`` with error variance
+    ``s² / (1 − s²)`` (exact for the one-factor model with known parameters: the
+    posterior of ``x`` given ``w`` alone is then ``N(score, s²)``), and then imputed as
+    above.  Treating a posterior mean as a classical measurement instead would
+    over-correct (its variance is already *smaller* than the true score's).
 
     The errors are assumed independent across rows.  Across countries that is the
     publishers' own assumption; within a country over time it is not (a WGI
@@ -307,6 +322,12 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
     if unused:
         raise KeyError(f"measurement_error names {unused}, which are not in the model's variables {model_vars}")
     keys = [k for k in (fit_kwargs.get("entity", "iso3"), fit_kwargs.get("time", "year")) if k in data.columns]
+    from ..latent import UCMResult
+
+    post = set(posterior or ()) | {c for c in cols if isinstance(measurement_error[c], UCMResult)}
+    bad_post = sorted(post - set(cols))
+    if bad_post:
+        raise KeyError(f"posterior names {bad_post}, which are not keys of measurement_error {cols}")
     sds = {}
     desc = []
     for c in cols:
@@ -318,6 +339,12 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
             raise ValueError(f"measurement error of {c!r} is missing or negative in {int(bad.sum())} rows where "
                              f"{c!r} is observed, e.g. {rows}")
         sds[c] = np.where(obs, np.maximum(s, 1e-12), np.nan)
+        if c in post:
+            big = obs & (s >= 1)
+            if big.any():
+                raise ValueError(f"{c!r} is declared a posterior mean under a N(0, 1) prior, but its posterior "
+                                 f"SD is >= 1 in {int(big.sum())} rows; that is impossible for such a score")
+            d += " (posterior mean, de-shrunk)"
         desc.append(d)
     rng = np.random.default_rng(seed)
     # rows usable by the imputation model: every model variable observed
@@ -345,6 +372,8 @@ def fit_with_measurement_error(data: pd.DataFrame, formula: str | None = None, *
                 others = [v for v in numeric if v != c]
                 w = sub[c].to_numpy(dtype=float)
                 s2 = sds[c][complete] ** 2
+                if c in post:  # back to the classical measurement the posterior mean summarises
+                    w, s2 = w / (1 - s2), s2 / (1 - s2)
                 x, clipped = _draw_true(w, s2, cur[others].to_numpy(dtype=float), rng, codes)
                 if clipped:
                     clipped_any.add(c)
