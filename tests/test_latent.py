@@ -947,7 +947,7 @@ def _sim_unequal(rng, n=200, reps=16, miss=0.4):
     return df[df[[f"s{k}" for k in range(6)]].notna().any(axis=1)]
 
 
-def _coverage(res, df):
+def _boot_coverage(res, df):
     s = res.scores.merge(df[["iso3", "year", "g"]], on=["iso3", "year"])
     return float(((s.ci_low <= s.g) & (s.g <= s.ci_high)).mean())
 
@@ -963,7 +963,7 @@ def boot_study():
 
 def test_bootstrap_intervals_cover_nominal(boot_study):
     df, plug, boot = boot_study
-    c0, c1 = _coverage(plug, df), _coverage(boot, df)
+    c0, c1 = _boot_coverage(plug, df), _boot_coverage(boot, df)
     assert c0 < 0.88  # plug-in intervals ignore the parameters' error
     assert 0.88 <= c1 <= 0.92
     assert (boot.scores["std_error"] >= plug.scores["std_error"] - 1e-12).all()

@@ -110,5 +110,9 @@ def flag_overview_plot(data: pd.DataFrame, *, year: int | None = None, window: i
     counts = d.groupby("indicator")["flagged"].sum().sort_values()
     ax = _ax(ax, (6, 0.4 * len(counts) + 1.2))
     ax.barh(counts.index.astype(str), counts.to_numpy(), color="#34495e")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlim(0, max(1, int(counts.max()) if len(counts) else 1) * 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"units with a flagged {window}-year decline to {year}")
     return ax
