@@ -15,8 +15,9 @@ Rules (every threshold is an argument of :func:`episodes`):
    episode of the run (all units and indicators); an episode is confirmed when
    ``q_value <= q`` and ``depth >= min_depth``.
 
-These mirror V-Dem's ERT rules (an onset of at least 0.01, a tolerance of four years
-of stagnation, a total decline of at least 0.10; Maerz et al. 2023) with the fixed
+These mirror V-Dem's ERT rules (an onset of at least 0.01, a tolerance of five years
+of stagnation, a one-year reversal of 0.03, a total decline of at least 0.10; Maerz et
+al. 2023; defaults of ``ERT::get_eps``) with the fixed
 point-estimate thresholds replaced by probabilities that use each year's published
 uncertainty, and the total-decline threshold by a false-discovery-controlled test.
 """
@@ -67,7 +68,7 @@ def _series_episodes(years, est, se, *, p_onset, p_reversal, tolerance):
     return out
 
 
-def episodes(panel: pd.DataFrame, *, p_onset: float = 0.6, p_reversal: float = 0.9, tolerance: int = 4,
+def episodes(panel: pd.DataFrame, *, p_onset: float = 0.6, p_reversal: float = 0.9, tolerance: int = 5,
              q: float = 0.10, min_depth: float = 0.0, confirmed_only: bool = False) -> pd.DataFrame:
     """Find episodes of sustained deterioration in every unit and indicator.
 
@@ -79,9 +80,9 @@ def episodes(panel: pd.DataFrame, *, p_onset: float = 0.6, p_reversal: float = 0
         Probability of a one-year decline that starts or extends an episode.
     p_reversal : float, default 0.9
         Probability of a one-year increase that ends an episode at once.
-    tolerance : int, default 4
+    tolerance : int, default 5
         Published years without a likely decline that an episode survives (V-Dem's
-        ERT uses four).
+        ERT uses five).
     q : float, default 0.10
         False-discovery rate at which an episode's total decline is confirmed.
     min_depth : float, default 0.0

@@ -3,8 +3,10 @@
 ERT v15 (Maerz et al. 2023; Edgell et al. 2020) flags an *autocratization episode*
 from the point estimates of the electoral democracy index (``v2x_polyarchy``): a
 one-year fall of at least 0.01 opens a potential episode, which is kept when the
-total fall reaches 0.10, and closes after four years without a further fall or at a
-rise of 0.02 or more (thresholds as in the ERT codebook).  The monitor runs on the
+total fall reaches 0.10; it closes after a tolerance of five years without a further
+fall of 0.01, at a one-year rise of 0.03, or at a cumulative rise of 0.10 (the
+defaults of ``ERT::get_eps``: ``start_incl = 0.01``, ``cum_incl = 0.1``,
+``year_turn = 0.03``, ``cum_turn = 0.1``, ``tolerance = 5``).  The monitor runs on the
 same index with V-Dem's 68 % intervals and its own, uncertainty-aware rules
 (:func:`~polygov.monitor.episodes`).  :func:`compare_ert` counts the episode-years on
 which they agree and names the episodes on which they do not, with a reason read off
