@@ -18,6 +18,8 @@ import argparse
 import sys
 import textwrap
 
+from .monitor import cli as _monitor_cli
+
 __all__ = ["main"]
 
 
@@ -189,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("notebooks", nargs="*")
     st.add_argument("--output", default="build/student")
     st.set_defaults(func=_course_student)
+    _monitor_cli.add_subparser(sub)
     return p
 
 

@@ -24,7 +24,7 @@ from .theme import (
     source_note,
 )
 
-_LAZY = {"coverage", "index", "latent", "regression", "widgets"}
+_LAZY = {"coverage", "index", "latent", "monitor", "regression", "widgets"}
 #: plot function -> submodule that defines it
 _FUNCTIONS = {
     "coverage_heatmap": "coverage", "missingness_bars": "coverage",
@@ -33,6 +33,7 @@ _FUNCTIONS = {
     "score_intervals": "latent", "score_trends": "latent", "source_reliability": "latent",
     "coef_plot": "regression", "marginal_effect_plot": "regression",
     "specification_curve_plot": "regression",
+    "trajectory_plot": "monitor", "peer_change_plot": "monitor", "flag_overview_plot": "monitor",
     "peer_band_plot": "widgets", "rank_shift_plot": "widgets",
 }
 
