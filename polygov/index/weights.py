@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
 
 from ..errors import _fmt, check_columns, close_matches
 from .framework import Framework
@@ -155,6 +154,8 @@ def correlation_weights(data: pd.DataFrame, framework: Framework, *, target=None
             r = np.clip(r, 1e-9, None)
             return float(((r / r.sum() - t) ** 2).sum())
 
+        from scipy import optimize
+
         res = optimize.minimize(loss, np.zeros(len(kids)), method="Nelder-Mead",
                                 options=dict(xatol=1e-8, fatol=1e-14, maxiter=20000))
         w = np.exp(res.x - res.x.max())
@@ -287,6 +288,8 @@ def bod_weights(data: pd.DataFrame, *, columns=None, lower: float | Mapping | No
     if (hi < lo).any():
         bad = [c for c, a, b in zip(cols, lo, hi, strict=True) if b < a]
         raise ValueError(f"share bounds are infeasible: upper < lower for {_fmt(bad)}")
+    from scipy import optimize, sparse
+
     R = _pareto_rows(Y)
     blocks, rhs = [], []
     for c in range(n):
