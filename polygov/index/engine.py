@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..errors import check_in
 from .aggregate import AGGREGATORS, POWER, aggregator_kwargs
-from .build import check_share_bound_parents, normalise_frame, prepare
+from .build import _normalise_fast, check_share_bound_parents, normalise_frame, prepare
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .spec import TREATMENTS, IndexSpec
@@ -163,12 +163,16 @@ class _Engine:
         self._memo_cap = max(1_000, 4_000_000 // max(len(data), 1))
         # normalised matrices per (data variant = imputation x treatment, normalisation)
         self.N: dict[tuple[int, int], np.ndarray] = {}
+        # prepare()'s step cache: each distinct (imputation, screening, treatment) prefix is
+        # computed once and shared by the variants (and by the nominal build of the summary)
+        self.prep_cache: dict = {}
         self.M: dict[int, np.ndarray] = {}
         index = None
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         for m, (imp, (tname, tparams)) in enumerate(variants):
             stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
-                                                treatment_params=tparams), data)
+                                                treatment_params=tparams), data,
+                                   cache=self.prep_cache)
             x = stages["prepared"]
             if index is None:
                 index = x.index
@@ -177,7 +181,7 @@ class _Engine:
             self.M[m] = x[self.inds].notna().to_numpy()
             for k, (name, params) in enumerate(normalisations):
                 s = spec.replace(normalisation=name, normalisation_params=params)
-                N = normalise_frame(s, x)[self.inds].to_numpy(dtype=float)
+                N = normalise_matrix(s, x)
                 self.N[(m, k)] = N
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
@@ -381,6 +385,14 @@ class _Engine:
             sel = self.years == y
             out[:, sel] = _rank_rows(scores[:, sel])
         return out
+
+
+def normalise_matrix(spec: IndexSpec, x: pd.DataFrame) -> np.ndarray:
+    """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array)."""
+    fast = _normalise_fast(spec, x)
+    if fast is not None:
+        return fast
+    return normalise_frame(spec, x)[spec.framework.indicators].to_numpy(dtype=float)
 
 
 def _rank_rows(scores: np.ndarray) -> np.ndarray:

@@ -147,7 +147,8 @@ class IndexSpec:
             if not ok or not np.isfinite(float(pv)):
                 raise ValueError(f"aggregation_params 'p' (power of the generalised mean) must be a "
                                  f"finite real number, got {pv!r}")
-        bound_codes = [c for c in fw.codes if c != fw.root]
+        root = fw.root
+        bound_codes = [c for c in fw.codes if c != root]
         for k in ("lower", "upper"):
             if k in self.aggregation_params:
                 check_share_bound(self.aggregation_params[k], k, bound_codes)
@@ -215,7 +216,7 @@ class IndexSpec:
         if key in ov:
             return ov[key]
         if key == "direction":
-            return self.framework.directions()[code]
+            return self.framework.direction(code)
         return getattr(self, key)
 
     def aggregator_for(self, code: str) -> str:

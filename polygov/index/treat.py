@@ -82,8 +82,10 @@ def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
     y = orig.copy()
     changed = np.zeros(len(y), dtype=bool)
     # COINr winsorise(): step while failing and fewer than winmax points changed
-    while int(changed.sum()) < winmax and _fails(y, skew_thresh, kurt_thresh):
-        s, _ = skew_kurt(y)
+    while int(changed.sum()) < winmax:
+        s, k = skew_kurt(y)
+        if not (abs(s) >= skew_thresh and k >= kurt_thresh):   # _fails, sharing skew_kurt
+            break
         ok = ~np.isnan(y)
         high = s >= 0
         ext = np.max(y[ok]) if high else np.min(y[ok])
@@ -142,7 +144,7 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
         raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
                          f"{', '.join(repr(f) for f in FALLBACKS)}")
     s0, k0 = skew_kurt(x)
-    if not _fails(x, skew_thresh, kurt_thresh):
+    if not (abs(s0) >= skew_thresh and k0 >= kurt_thresh):   # _fails(x, ...)
         return x.astype(float), []
     y, pts = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
     why = f"skew={s0:.2f}, kurtosis={k0:.2f} exceed ({skew_thresh}, {kurt_thresh})"
@@ -153,6 +155,7 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
     s1, k1 = skew_kurt(z)
     reason = (f"{why}; winsorising {winmax} points was not enough, {fallback} transform applied "
               f"(after: skew={s1:.2f}, kurtosis={k1:.2f})")
-    recs = [dict(index=i, before=float(x.loc[i]), after=float(z.loc[i]), action="log",
-                 reason=reason) for i in x.index if not pd.isna(x.loc[i])]
+    xv, zv = x.to_numpy(dtype=float), np.asarray(z, dtype=float)
+    recs = [dict(index=x.index[j], before=float(xv[j]), after=float(zv[j]), action="log",
+                 reason=reason) for j in np.flatnonzero(~np.isnan(xv))]
     return z, recs

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolygovWarning
-from .build import build
+from .build import _build
 from .engine import (
     _agg_label,
     _check_levels,
@@ -117,7 +117,7 @@ def _nominal_norm_id(eng, spec) -> int | None:
 
 
 def _summarise(eng, spec, data, scores, ranks, code, norm):
-    nominal = build(spec, data)
+    nominal = _build(spec, data, cache=eng.prep_cache)
     nom = nominal.stages["aggregated"][code].reindex(eng.index)
     nom_rank = nominal.ranks[code].reindex(eng.index)
     with warnings.catch_warnings():
