@@ -35,12 +35,13 @@ draw ``d``: ``build(result.spec_for(d), data)`` reproduces that draw's scores ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..errors import check_in
+from ..errors import check_dataframe, check_in
+from ._check import check_bool, check_int, check_mapping, check_params, check_real, check_seed
 from .aggregate import AGGREGATORS, POWER, aggregator_kwargs
 from .build import _normalise_fast, check_share_bound_parents, normalise_frame, prepare
 from .impute import IMPUTERS
@@ -69,10 +70,22 @@ def _alternative(a, *, key: str, registry, what: str, prefer: str) -> tuple[str,
         found = {k: a.pop(k) for k in (key, "method") if k in a}
         name = found.get(prefer, next(iter(found.values()), None))
         params = a.pop("params", a)
-    else:
+    elif isinstance(a, tuple | list) and len(a) == 2:
         name, params = a
-        params = dict(params or {})
+        params = dict(check_mapping(params, f"{what} params") or {})
+    else:
+        raise TypeError(f"{what} must be a method name, a (name, params) pair or a mapping, "
+                        f"got {a!r}")
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a method name or a (name, params) pair, got {a!r}")
     check_in(name, registry, name=what)
+    if registry is NORMALISERS:
+        params = check_params(NORMALISERS[name], params, f"{what} {name!r} params",
+                              required=name == "goalposts")
+    elif registry is TREATMENTS:
+        from .spec import check_treatment_params
+
+        params = check_treatment_params(params, f"{what} {name!r} params")
     return name, dict(params)
 
 
@@ -404,6 +417,24 @@ def _rank_rows(scores: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
+def check_common(spec, data, *, seed, weight_noise, n_jobs, progress, batch_size, code) -> None:
+    """Up-front checks of the arguments :func:`uncertainty` and :func:`sobol` share."""
+    if not isinstance(spec, IndexSpec):
+        raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
+    check_dataframe(data, name="data")
+    check_seed(seed)
+    check_real(weight_noise, "weight_noise", lo=0, hi=1, hi_open=True)
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive number of workers or negative (-1 = all "
+                         "cores), not 0")
+    if progress is not None:
+        check_bool(progress, "progress")
+    check_int(batch_size, "batch_size", minimum=1, none_ok=True)
+    if code is not None and not isinstance(code, str):
+        raise TypeError(f"code must be a framework code (str) or None, got {code!r}")
+
+
 def _trt_alt(a) -> tuple[str, dict]:
     return _alternative(a, key="treatment", registry=TREATMENTS, what="treatment alternative",
                         prefer="treatment")
@@ -412,6 +443,11 @@ def _trt_alt(a) -> tuple[str, dict]:
 def _setup(spec, data, normalisations, aggregations, imputations, code, treatments=None):
     if not isinstance(spec, IndexSpec):
         raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
+    for arg, v in (("normalisations", normalisations), ("aggregations", aggregations),
+                   ("imputations", imputations), ("treatments", treatments)):
+        if v is not None and (isinstance(v, str | Mapping) or not isinstance(v, Sequence)):
+            raise TypeError(f"{arg} must be a list of alternatives, got {v!r}"
+                            + (f" (use {arg}=[{v!r}])" if isinstance(v, str) else ""))
     norms = [_norm_alt(a) for a in (normalisations if normalisations is not None
                                     else DEFAULT_NORMALISATIONS)]
     aggs = list(aggregations) if aggregations is not None else list(DEFAULT_AGGREGATIONS)

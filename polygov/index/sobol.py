@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import check_in
-from .engine import _check_levels, _loo_candidates, _noisy_weights, _setup
+from ._check import check_bool, check_int
+from .engine import _check_levels, _loo_candidates, _noisy_weights, _setup, check_common
 from .spec import IndexSpec
 from .uncertainty import UncertaintyResult, _finish
 
-__all__ = ["sobol", "SensitivityResult", "FACTORS"]
+__all__ = ["sobol", "SensitivityResult", "FACTORS", "MIN_BASE"]
+
+#: Smallest base sample accepted by :func:`sobol` (a power of two).
+MIN_BASE = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +86,9 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     Parameters
     ----------
     n_base : int
-        Base sample size N >= 2 (a power of 2 keeps the Sobol sequence balanced).
+        Base sample size N: a power of two, at least :data:`MIN_BASE` (8). Saltelli's
+        sample is balanced only for powers of two; other sizes are refused (SALib merely
+        warns, and the indices are then meaningless).
     n_weight_sets : int
         Number (>= 1) of weight vectors the ``weights`` factor chooses from.
     factors : list of str
@@ -100,12 +106,22 @@ def sobol(spec: IndexSpec, data: pd.DataFrame, *, n_base: int = 1024, seed=None,
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
+    check_common(spec, data, seed=seed, weight_noise=weight_noise, n_jobs=n_jobs,
+                 progress=progress, batch_size=batch_size, code=code)
+    if isinstance(factors, str) or not isinstance(factors, Sequence):
+        raise TypeError(f"factors must be a list of factor names from {list(FACTORS)}, got {factors!r}")
     factors = list(factors)
     for f in factors:
         check_in(f, FACTORS, name="sensitivity factor")
-    for name, v, lo in (("n_base", n_base, 2), ("n_weight_sets", n_weight_sets, 1)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    # Saltelli's scheme needs a power of two; SALib only warns (and S1 came out as -0.71 for
+    # n_base=3), so polygov refuses instead
+    n_base = check_int(n_base, "n_base", minimum=MIN_BASE, power_of_two=True)
+    n_weight_sets = check_int(n_weight_sets, "n_weight_sets", minimum=1)
+    num_resamples = check_int(num_resamples, "num_resamples", minimum=1)
+    per_unit = check_bool(per_unit, "per_unit")
+    from ..errors import check_unit_interval
+
+    conf_level = check_unit_interval(conf_level, "conf_level", 0.95)
     _check_levels(spec, noise_levels)
     if len(set(factors)) != len(factors) or not factors:
         raise ValueError(f"factors must be distinct and non-empty, got {factors}")

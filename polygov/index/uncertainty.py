@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolygovWarning
+from ._check import check_bool, check_int
 from .build import _build
 from .engine import (
     _agg_label,
@@ -23,6 +24,7 @@ from .engine import (
     _noisy_weights,
     _run,
     _setup,
+    check_common,
 )
 from .normalise import NORMALISERS
 from .spec import IndexSpec
@@ -253,10 +255,10 @@ def uncertainty(spec: IndexSpec, data: pd.DataFrame, *, n_draws: int = 1000, see
     >>> ua.summary[["iso3", "nominal_rank", "median_rank", "rank_q05", "rank_q95"]].head()  # doctest: +SKIP
     >>> build(ua.spec_for(0), hfi)   # draw 0 rebuilt from its recorded parameters  # doctest: +SKIP
     """
-    if n_draws < 1:
-        raise ValueError(f"n_draws must be >= 1, got {n_draws}")
-    if not 0 <= weight_noise < 1:
-        raise ValueError(f"weight_noise must be in [0, 1), got {weight_noise}")
+    check_common(spec, data, seed=seed, weight_noise=weight_noise, n_jobs=n_jobs,
+                 progress=progress, batch_size=batch_size, code=code)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    leave_one_out = check_bool(leave_one_out, "leave_one_out")
     _check_levels(spec, noise_levels)
     eng = _setup(spec, data, normalisations, aggregations, imputations, code, treatments)
     rng = np.random.default_rng(seed)
