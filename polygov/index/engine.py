@@ -180,22 +180,33 @@ class _Engine:
         # computed once and shared by the variants (and by the nominal build of the summary)
         self.prep_cache: dict = {}
         self.M: dict[int, np.ndarray] = {}
-        index = None
         variants = [(imp, trt) for imp in imputations for trt in treatments]
-        for m, (imp, (tname, tparams)) in enumerate(variants):
+        prepared = []
+        for imp, (tname, tparams) in variants:
             stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
                                                 treatment_params=tparams), data,
                                    cache=self.prep_cache)
-            x = stages["prepared"]
-            if index is None:
-                index = x.index
-            elif not x.index.equals(index):
-                raise ValueError("imputation/treatment alternatives kept different units")
-            self.M[m] = x[self.inds].notna().to_numpy()
+            prepared.append(stages["prepared"])
+        # screening (min_unit_coverage) may keep different units under different imputation/
+        # treatment alternatives; as COINr does, a unit screened out in a draw is left empty
+        # (NaN score and rank) in that draw, and its summary covers the draws it exists in
+        index = prepared[0].index
+        for x in prepared[1:]:
+            if not x.index.equals(index):
+                index = index.union(x.index).sort_values()
+        # row positions (in the union) of the units each variant kept; None = all of them
+        self.rows: dict[int, np.ndarray | None] = {}
+        for m, x in enumerate(prepared):
+            imp, (tname, tparams) = variants[m]
+            full = x.index.equals(index)
+            self.rows[m] = None if full else index.get_indexer(x.index)
+            Mx = x[self.inds].notna().to_numpy()
+            if not full:
+                Mx = self._expand(Mx, m, len(index), fill=False)
+            self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
                 s = spec.replace(normalisation=name, normalisation_params=params)
                 N = normalise_matrix(s, x)
-                self.N[(m, k)] = N
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
@@ -207,6 +218,7 @@ class _Engine:
                         raise ValueError(_nonpositive_message(
                             N, self.inds, _agg_label(aggregations[a_i]), name, params,
                             _label(tname, tparams)))
+                self.N[(m, k)] = N if full else self._expand(N, m, len(index), fill=np.nan)
         self.index = index
         self.U = len(index)
         self._cache: dict = {}
@@ -217,6 +229,23 @@ class _Engine:
                          if self.years is not None else [])
         self.labels = {"norm": [_label(*n) for n in normalisations],
                        "variant": [(imp, _label(*t)) for imp, t in variants]}
+
+    def _expand(self, A: np.ndarray, m: int, n: int, fill) -> np.ndarray:
+        """Rows of variant ``m`` placed at their positions among all ``n`` units."""
+        out = np.full((n, *A.shape[1:]), fill, dtype=A.dtype)
+        out[self.rows[m]] = A
+        return out
+
+    def n_present(self, variant: np.ndarray) -> np.ndarray:
+        """Number of draws in which each unit exists (was not screened out), given draws' variants."""
+        counts = np.bincount(variant, minlength=len(self.rows))
+        out = np.zeros(self.U, dtype=int)
+        for m, rows in self.rows.items():
+            if rows is None:
+                out += counts[m]
+            else:
+                out[rows] += counts[m]
+        return out
 
     def _deps(self, a_i):
         """Weight columns each aggregate's score depends on, for alternative ``a_i``.
@@ -311,16 +340,23 @@ class _Engine:
         # dot products) then see the same memory layout and round identically
         X = (np.stack([N[:, self.ipos[c]] if c in self.ipos else vals[c][d] for c in cols]).T
              if cols else np.empty((self.U, 0)))
-        x = pd.DataFrame(X, index=self.index, columns=cols)
+        rows = self.rows[mka[0]]
+        if rows is not None:        # units screened out in this variant: aggregate the others
+            X = np.asfortranarray(X[rows])
+            index = self.index[rows]
+        else:
+            index = self.index
+        x = pd.DataFrame(X, index=index, columns=cols)
         w = pd.Series([v for _, v in live], index=cols, dtype=float)
         kw = aggregator_kwargs(name, self.params, cols)   # bounds of left-out components dropped
         f = AGGREGATORS[name]
         try:
-            if name in ("copeland", "bod") and len(self.year_pos) > 1:
+            year_pos = self.year_pos if rows is None else self._year_pos_of(rows)
+            if name in ("copeland", "bod") and len(year_pos) > 1:
                 # within each year, as build's x.groupby(level="year"): the same rows in the
                 # same order (positions precomputed, no groupby per draw)
-                s = np.full(self.U, np.nan)
-                for pos in self.year_pos:
+                s = np.full(len(x), np.nan)
+                for pos in year_pos:
                     s[pos] = f(x.iloc[pos], w, **kw).to_numpy(dtype=float)
                 s = pd.Series(s, index=x.index)
             else:
@@ -335,7 +371,18 @@ class _Engine:
         if self.spec.min_coverage > 0:
             share = x.notna().mean(axis=1)
             s = s.where(~(share < self.spec.min_coverage))
-        return s.to_numpy(dtype=float)
+        out = s.to_numpy(dtype=float)
+        if rows is not None:
+            full = np.full(self.U, np.nan)
+            full[rows] = out
+            out = full
+        return out
+
+    def _year_pos_of(self, rows: np.ndarray) -> list[np.ndarray]:
+        if self.years is None:
+            return []
+        yrs = self.years[rows]
+        return [np.flatnonzero(yrs == y) for y in np.unique(yrs)]
 
     def _eval_group(self, m, k, a, W):
         pw = self.powers[a]

@@ -51,7 +51,12 @@ class UncertaintyResult:
           by z-scores with mean 10 would mix two scales.  NaN when no draw used the nominal
           normalisation (e.g. ``normalisations=`` does not include it); use ``ranks``, or
           ``scores`` filtered by ``draws['normalisation']``, instead;
-        - ``n_missing``: draws in which the unit had no score.
+        - ``n_missing``: draws in which the unit existed but had no score;
+        - ``n_draws``: draws in which the unit existed.  It is smaller than the number of
+          draws only when screening (``min_unit_coverage``) keeps different units under
+          different imputation/treatment alternatives: as in COINr, a unit screened out in
+          a draw is left empty there (NaN score and rank; the other units are ranked
+          without it), and its rank summaries cover the draws in which it exists.
     draws : DataFrame
         One row per draw: ``draw, imputation, treatment, normalisation, aggregation, omitted``
         (plus the ``*_id`` of each alternative).
@@ -118,7 +123,7 @@ def _nominal_norm_id(eng, spec) -> int | None:
     return None
 
 
-def _summarise(eng, spec, data, scores, ranks, code, norm):
+def _summarise(eng, spec, data, scores, ranks, code, norm, variant):
     nominal = _build(spec, data, cache=eng.prep_cache)
     nom = nominal.stages["aggregated"][code].reindex(eng.index)
     nom_rank = nominal.ranks[code].reindex(eng.index)
@@ -138,14 +143,22 @@ def _summarise(eng, spec, data, scores, ranks, code, norm):
         same = scores[norm == k] if k is not None else scores[:0]
         for name, q in (("score_q05", 0.05), ("score_q95", 0.95)):
             summ[name] = _q(same, q) if len(same) else np.nan
-    failed = np.isnan(scores) & ~np.isnan(nom.to_numpy())[None, :]
+    # units screened out under a draw's imputation/treatment do not exist in that draw
+    exists = np.ones(scores.shape, dtype=bool)
+    for m, rows in eng.rows.items():
+        if rows is not None:
+            absent = np.ones(eng.U, dtype=bool)
+            absent[rows] = False
+            exists[np.ix_(variant == m, absent)] = False
+    failed = np.isnan(scores) & exists & ~np.isnan(nom.to_numpy())[None, :]
     if failed.any():
         n = int(failed.any(axis=1).sum())
         warnings.warn(f"{n} draws gave missing scores for units scored in the nominal index "
                       "(e.g. min_coverage after leaving an indicator out); they are excluded from "
                       "those units' intervals and counted in summary['n_missing']",
                       PolygovWarning, stacklevel=3)
-    summ["n_missing"] = np.isnan(scores).sum(axis=0)
+    summ["n_missing"] = (np.isnan(scores) & exists).sum(axis=0)
+    summ["n_draws"] = exists.sum(axis=0)
     return summ.sort_values(["nominal_rank"], kind="stable").reset_index(drop=True)
 
 
@@ -294,7 +307,7 @@ def _finish(eng, spec, data, imp, trt, norm, agg, W, omitted, n_jobs, progress, 
         "aggregation_id": agg,
         "treatment_id": trt,
     })
-    summ = _summarise(eng, spec, data, scores, ranks, eng.code, norm)
+    summ = _summarise(eng, spec, data, scores, ranks, eng.code, norm, variant)
     return UncertaintyResult(
         summary=summ, draws=draws,
         weights=pd.DataFrame(W, columns=eng.nodes),
