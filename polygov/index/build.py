@@ -278,35 +278,47 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
     def treat(d, prefix):
         # per-indicator results are shared between variants with the same input table
         # (e.g. winsorisation limits 1..5): an indicator that passes the skew/kurtosis
-        # rule is the same whatever the limit, so it is checked once
+        # rule is the same whatever the limit, so it is checked once (on the array)
         out_log = []
         cols = {}
-        for c in inds:
+        akey = ("array", prefix)
+        if akey not in cache:
+            cache[akey] = d[inds].to_numpy(dtype=float)
+        X = cache[akey]
+        for j, c in enumerate(inds):
             method = spec.indicator_setting(c, "treatment")
-            params = dict(spec.indicator_setting(c, "treatment_params"))
+            params = spec.indicator_setting(c, "treatment_params")
             if method == "none":
                 continue
             key = ("treat1", prefix, c, method, tuple(sorted(params.items())))
             hit = cache.get(key)
             if hit is None and method == "winsorise":
-                pkey = ("passes", prefix, c, params.get("skew_thresh", 2.0),
-                        params.get("kurt_thresh", 3.5))
+                sk = (params.get("skew_thresh", 2.0), params.get("kurt_thresh", 3.5))
+                pkey = ("passes", prefix, c, *sk)
                 if pkey not in cache:
-                    cache[pkey] = not _treat_fails(d[c], params.get("skew_thresh", 2.0),
-                                                   params.get("kurt_thresh", 3.5))
+                    cache[pkey] = not _treat_fails(X[:, j], *sk)
                 if cache[pkey]:
-                    hit = (d[c].astype(float), [])
+                    hit = (None, [])        # unchanged
             if hit is None:
                 # treat in the aligned direction-free raw scale; winsorisation is symmetric
-                y, recs = treat_series(d[c], method=method, **params)
-                hit = (y, _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
+                y, recs = treat_series(d[c], method=method, **dict(params))
+                hit = (y.to_numpy(dtype=float),
+                       _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
             cache[key] = hit
-            cols[c] = hit[0]
+            if hit[0] is not None:
+                cols[c] = hit[0]
             out_log.extend(hit[1])
         if cols:
-            order = list(d.columns)
-            d = pd.concat([d.drop(columns=list(cols)), pd.DataFrame(cols, index=d.index)],
-                          axis=1)[order]
+            T = X.copy()
+            for c, y in cols.items():
+                T[:, inds.index(c)] = y
+            # one float block for the indicators (column-by-column assignment would split
+            # the frame into a block per column and slow every later selection)
+            new = pd.DataFrame(T, index=d.index, columns=inds)
+            for e in d.columns:
+                if e not in new.columns:
+                    new[e] = d[e]
+            d = new[list(d.columns)]
         return d, {"treated": d[inds].astype(float)}, out_log
 
     def impute_(d):
@@ -434,9 +446,24 @@ def _normalise_fast(spec: IndexSpec, x: pd.DataFrame) -> np.ndarray | None:
         if name == "minmax":
             out[:, j] = lo + (hi - lo) * (v - mn) / (mx - mn)
         else:
-            sv = pd.Series(v)
-            out[:, j] = mean + sd * (v - sv.mean()) / sv.std(ddof=1)
+            out[:, j] = mean + sd * (v - _series_mean(v)) / _series_std(v)
     return out
+
+
+try:  # the reductions Series.mean()/Series.std(ddof=1) delegate to, called on the same array
+    from pandas.core import nanops as _nanops
+
+    def _series_mean(v):
+        return _nanops.nanmean(v, skipna=True)
+
+    def _series_std(v):
+        return _nanops.nanstd(v, skipna=True, ddof=1)
+except ImportError:  # pragma: no cover - a pandas without the module: go through a Series
+    def _series_mean(v):
+        return pd.Series(v).mean()
+
+    def _series_std(v):
+        return pd.Series(v).std(ddof=1)
 
 
 def normalise_frame(spec: IndexSpec, x: pd.DataFrame) -> pd.DataFrame:
