@@ -554,6 +554,21 @@ def _noisy_weights(spec, rng, n, noise, levels, idx=None):
 
 
 def _run(eng, imp, norm, agg, W, n_jobs, progress, batch_size):
+    # draws sorted by their (data variant, normalisation, aggregation) so that a batch holds
+    # few combinations and each is aggregated for many draws at once (the arrays are then
+    # large enough for numpy's per-call overhead not to dominate); every draw is computed
+    # independently of the others, and the results are put back in draw order
+    order = np.lexsort((agg, norm, imp))
+    if not (order[1:] > order[:-1]).all():
+        out = _run_sorted(eng, imp[order], norm[order], agg[order], W[order], n_jobs, progress,
+                          batch_size)
+        res = np.empty_like(out)
+        res[order] = out
+        return res
+    return _run_sorted(eng, imp, norm, agg, W, n_jobs, progress, batch_size)
+
+
+def _run_sorted(eng, imp, norm, agg, W, n_jobs, progress, batch_size):
     D = len(imp)
     if batch_size is None:
         # ~75,000 unit-draws per batch keeps the working arrays in cache (measured)
