@@ -106,3 +106,23 @@ def test_import_is_light():
             "print(sorted(m for m in ('scipy', 'SALib', 'joblib', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_shared_winsorisation_walk_equals_single_runs():
+    """One walk read for winmax 1..8 (in any order) = a fresh winsorise() per limit."""
+    from polygov.index.treat import _WinsorPath, treat_series, winsorise
+
+    rng = np.random.default_rng(3)
+    for rep in range(20):
+        x = pd.Series(np.exp(rng.normal(size=40) * (1 + rep % 3)))
+        x.iloc[rng.integers(40, size=3)] = np.nan
+        path = _WinsorPath(x, 2.0, 3.5)
+        for k in rng.permutation(np.arange(1, 9)):
+            a, pa = winsorise(x, winmax=int(k), _path=path)
+            b, pb = winsorise(x, winmax=int(k))
+            pd.testing.assert_series_equal(a, b)
+            assert pa == pb
+            ta, ra = treat_series(x, winmax=int(k), _path=path)
+            tb, rb = treat_series(x, winmax=int(k))
+            pd.testing.assert_series_equal(ta, tb)
+            assert ra == rb

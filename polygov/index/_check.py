@@ -119,7 +119,7 @@ def check_params(func: Callable, params, name: str, *, skip: tuple[str, ...] = (
     sig = inspect.signature(func).parameters
     valid = {k: p for k, p in sig.items()
              if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and k not in skip
-             and k not in ("x", "data")}
+             and k not in ("x", "data") and not k.startswith("_")}
     bad = [k for k in params if k not in valid]
     fname = getattr(func, "__name__", "the method")
     if bad:

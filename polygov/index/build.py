@@ -41,7 +41,7 @@ from .normalise import minmax as _minmax
 from .normalise import zscore as _zscore
 from .spec import IndexSpec
 from .treat import _fails as _treat_fails
-from .treat import treat_series
+from .treat import _WinsorPath, treat_series
 
 __all__ = ["build", "compare", "IndexResult"]
 
@@ -301,7 +301,14 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
                     hit = (None, [])        # unchanged
             if hit is None:
                 # treat in the aligned direction-free raw scale; winsorisation is symmetric
-                y, recs = treat_series(d[c], method=method, **dict(params))
+                extra = {}
+                if method == "winsorise":
+                    # one winsorisation walk per indicator, shared by every winmax
+                    wkey = ("walk", prefix, c, *sk)
+                    if wkey not in cache:
+                        cache[wkey] = _WinsorPath(d[c], *sk)
+                    extra["_path"] = cache[wkey]
+                y, recs = treat_series(d[c], method=method, **dict(params), **extra)
                 hit = (y.to_numpy(dtype=float),
                        _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
             cache[key] = hit
