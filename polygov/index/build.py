@@ -367,7 +367,8 @@ def _check_empty_indicators(spec: IndexSpec, x: pd.DataFrame) -> None:
     would drop it for every unit and quietly move its weight to its siblings.
     """
     w = spec.node_weights()
-    empty = [c for c in x.columns if w.get(c, 1.0) > 0 and x[c].isna().all()]
+    allna = x.isna().all()
+    empty = [c for c in x.columns if w.get(c, 1.0) > 0 and allna[c]]
     if empty:
         raise ValueError(
             f"indicator(s) {_fmt(empty)} have no observed value in the data ({len(x)} rows "
