@@ -1,6 +1,18 @@
 """Benchmark polygov.index uncertainty and Sobol sensitivity analysis on COINr's ASEM example.
 
 Run:  python benchmarks/bench_index.py [--quick] [--panel]
+      python benchmarks/bench_index.py --issue15 [--baseline DIR]
+
+``--issue15`` times COINr's sensitivity vignette on its ASEM example (51 countries, 49
+indicators; COINr's own build: denominate, impute by group, screen, winsorise; four
+uncertain choices: winsorisation limit 1-5, normalisation min-max 1-100 / z-score (10, 2),
+weight noise +-25% on the pillars, arithmetic / geometric aggregation) against the targets
+of issue 15 §1: set-up (one draw) <= 50 ms, 100 draws <= 80 ms (100x COINr's 8.0 s),
+10,000 draws <= 0.25 s, Sobol with 1,024 base samples <= 0.3 s, and a plain build() no
+slower than before.  ``--baseline DIR`` runs the same timings in a subprocess on an older
+polygov (``git archive <commit> polygov | tar -x -C DIR``) so that before and after are
+measured in the same run.  Times are CPU seconds of this process (best of 3), which are
+less disturbed than wall time on a shared machine; BLAS threads are limited to one.
 
 Targets (issue 3): (a) 10,000 Monte Carlo draws over normalisation x aggregation x weight
 perturbation in <= 2 s; (b) Sobol indices over four uncertain choices with >= 1,000 base
@@ -137,11 +149,79 @@ def main(quick: bool = False, panel: bool = False) -> pd.DataFrame:
     return out
 
 
+TARGETS_S = {"build": None, "set-up (1 draw)": 0.050, "100 draws": 0.080,
+             "10,000 draws": 0.250, "sobol 1,024 base": 0.300}
+
+
+def issue15(repeat: int = 3) -> dict[str, float]:
+    """CPU seconds of the issue-15 runs on COINr's ASEM example (see the module docstring)."""
+    import warnings
+
+    data, fw = load_asem()
+    dens = fw.table.dropna(subset=["denominator"]).set_index("code")["denominator"].to_dict()
+    spec = pi.IndexSpec(fw, denominators=dens, imputation="group_mean", impute_by="EurAsia_group",
+                        treatment="winsorise", treatment_params={"winmax": 5}, impute_first=True,
+                        normalisation_params={"lo": 1, "hi": 100})
+    kw = dict(treatments=[("winsorise", {"winmax": k}) for k in range(1, 6)],
+              normalisations=[("minmax", {"lo": 1, "hi": 100}), ("zscore", {"mean": 10, "sd": 2})],
+              aggregations=["arithmetic", "geometric"], weight_noise=0.25, noise_levels=[2])
+
+    def cpu(f, r=repeat):
+        ts = []
+        for _ in range(r):
+            t = time.process_time()
+            f()
+            ts.append(time.process_time() - t)
+        return min(ts)
+
+    warnings.simplefilter("ignore")
+    out = {"build": cpu(lambda: pi.build(spec, data), 2 * repeat)}
+    for label, n in (("set-up (1 draw)", 1), ("100 draws", 100), ("10,000 draws", 10_000)):
+        out[label] = cpu(lambda n=n: pi.uncertainty(spec, data, n_draws=n, seed=1, progress=False,
+                                                    **kw))
+    out["sobol 1,024 base"] = cpu(lambda: pi.sobol(
+        spec, data, n_base=1024, seed=1, progress=False,
+        factors=["normalisation", "aggregation", "weights", "treatment"], **kw))
+    return out
+
+
+def _issue15_main(baseline: str | None) -> None:
+    import json
+    import subprocess
+    import sys
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    before = None
+    if baseline:
+        here = str(Path(__file__).parent)
+        code = (f"import json, sys; sys.path.insert(0, {baseline!r}); sys.path.insert(1, {here!r}); "
+                "import bench_index as b; print(json.dumps(b.issue15()))")
+        env = {**os.environ, "PYTHONPATH": baseline}
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                             check=True)
+        before = json.loads(res.stdout.strip().splitlines()[-1])
+    after = issue15()
+    print(f"load: {os.getloadavg()}")
+    print(f"{'run':<18} {'before (s)':>11} {'after (s)':>10} {'speed-up':>9} {'target (s)':>11}")
+    for k, v in after.items():
+        b = before[k] if before else float("nan")
+        t = TARGETS_S[k]
+        print(f"{k:<18} {b:>11.4f} {v:>10.4f} {b / v:>8.1f}x "
+              f"{('<= ' + format(t, '.3f')) if t else 'no slower':>11}")
+    print(f"100 draws vs COINr's 8.0 s: {8.0 / after['100 draws']:.0f}x faster")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    ap.add_argument("--issue15", action="store_true", help="issue 15 §1 targets on ASEM")
+    ap.add_argument("--baseline", help="folder holding an older polygov/ to time in the same run")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--panel", action="store_true", help="also time the HFI panel (slow)")
     args = ap.parse_args()
+    if args.issue15:
+        _issue15_main(args.baseline)
+        raise SystemExit(0)
     print(f"load: {os.getloadavg()}")
     res = main(args.quick, args.panel)
     with pd.option_context("display.width", 120):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import _fmt, check_columns, check_dataframe, check_numeric
+from .keys import key_like_columns, normalise_keys
 
 __all__ = [
     "describe",
@@ -30,10 +30,34 @@ __all__ = [
 ]
 
 
+def _check_result(result, name: str = "result"):
+    """Raise ``TypeError`` unless ``result`` is an :class:`~polygov.index.IndexResult`."""
+    from .index.build import IndexResult
+
+    if not isinstance(result, IndexResult):
+        raise TypeError(f"{name} must be an IndexResult (from polygov.index.build(spec, data)), got "
+                        f"{type(result).__name__}")
+    return result
+
+
+def _check_missing(missing: str) -> str:
+    from .errors import check_in
+
+    check_in(missing, ("listwise", "pairwise"), name="missing")
+    return missing
+
+
 def _frame(data, columns, *, min_cols: int = 1) -> pd.DataFrame:
     check_dataframe(data)
+    if columns is not None and (isinstance(columns, str) or not hasattr(columns, "__iter__")):
+        raise TypeError(f"columns must be a list of column names, got {columns!r}")
+    if columns is None and any(str(c).lower() == "iso3" for c in data.columns):
+        # a tidy frame with keys: the one key check of polygov.keys (case, duplicates)
+        data = normalise_keys(data, entity="iso3", time="year", require_time=False)
+    # key columns (``year``, ``Year``, ``id``, ...) are never indicators, whatever their case
+    keys = set(key_like_columns(data))
     cols = list(columns) if columns is not None else [
-        c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and c not in ("year",)]
+        c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and c not in keys]
     check_columns(data, cols)
     check_numeric(data, cols)
     if len(cols) < min_cols:
@@ -52,6 +76,8 @@ def describe(data: pd.DataFrame, *, columns=None, skew_thresh: float = 2.0,
     treatment rule, ``|skew| > skew_thresh`` and ``kurtosis > kurt_thresh``, with
     bias-corrected skewness and excess kurtosis).
     """
+    from scipy import stats
+
     x = _frame(data, columns)
     rows = {}
     for c in x.columns:
@@ -102,6 +128,7 @@ def correlation_matrix(result, *, levels=(1,), within: str | None = None,
     method : {"pearson", "spearman", "kendall"}
         Pairwise-complete correlations.
     """
+    _check_result(result)
     fw = result.spec.framework
     t = fw.table
     codes = list(t.loc[t["level"].isin(levels), "code"])
@@ -112,7 +139,8 @@ def correlation_matrix(result, *, levels=(1,), within: str | None = None,
     return result.stages["aggregated"][codes].corr(method=method)
 
 
-def cronbach_alpha(data: pd.DataFrame, *, columns=None, nan_policy: str = "pairwise") -> pd.DataFrame:
+def cronbach_alpha(data: pd.DataFrame, *, columns=None, nan_policy: str = "pairwise",
+                   std_from: str = "corr") -> pd.DataFrame:
     """Cronbach's alpha, raw and standardised.
 
     Returns
@@ -125,16 +153,31 @@ def cronbach_alpha(data: pd.DataFrame, *, columns=None, nan_policy: str = "pairw
     matrix; ``alpha_std = k r / (1 + (k-1) r)`` with ``r`` the mean inter-item
     correlation.  ``nan_policy="pairwise"`` (pingouin's default) uses pairwise-complete
     covariances, ``"listwise"`` drops incomplete rows.
-    Validated against ``pingouin.cronbach_alpha`` to 1e-10.
+
+    With gaps and ``nan_policy="pairwise"``, ``std_from`` chooses the correlations of
+    ``alpha_std``: ``"corr"`` (default, pandas/pingouin: each correlation over the rows
+    both items have, so each uses the items' variances over those rows) or ``"cov2cor"``
+    (R's ``psych::alpha``: ``cov2cor`` of the pairwise covariance matrix, which scales
+    every covariance by each item's variance over *all* its observed values).  They
+    agree on complete data.
+    Validated against ``pingouin.cronbach_alpha`` to 1e-10 and against a hand
+    computation of psych's rule (``tests/test_audit_parity.py``).
     """
     x = _frame(data, columns, min_cols=2)
     if nan_policy == "listwise":
         x = x.dropna()
     elif nan_policy != "pairwise":
         raise ValueError(f"nan_policy must be 'pairwise' or 'listwise', got {nan_policy!r}")
+    from .errors import check_in
+
+    check_in(std_from, ("corr", "cov2cor"), name="std_from")
     k = x.shape[1]
     C = x.cov().to_numpy()
-    R = x.corr().to_numpy()
+    if std_from == "cov2cor":
+        sd = np.sqrt(np.diag(C))
+        R = C / np.outer(sd, sd)
+    else:
+        R = x.corr().to_numpy()
     a_raw = k / (k - 1) * (1 - np.trace(C) / C.sum())
     rbar = (R.sum() - k) / (k * (k - 1))
     a_std = k * rbar / (1 + (k - 1) * rbar)
@@ -164,6 +207,19 @@ def _check_singular(R: np.ndarray, columns, what: str) -> None:
                          "duplicated column); drop one of them")
 
 
+def _pairwise_corr(data, columns, what):
+    """psych's ``cor(x, use = "pairwise")``: each correlation over the rows both items have."""
+    x = _frame(data, columns, min_cols=2)
+    _check_variance(x, what, "observed rows")
+    R = x.corr().to_numpy()
+    if np.isnan(R).any():
+        i, j = np.argwhere(np.isnan(R))[0]
+        raise ValueError(f"{what} (missing='pairwise'): columns {x.columns[i]!r} and "
+                         f"{x.columns[j]!r} have too few rows in common (or do not vary over them)")
+    _check_singular(R, list(x.columns), what)
+    return x, R
+
+
 def _complete_corr(data, columns, what, *, singular_ok: bool = False):
     x = _frame(data, columns, min_cols=2).dropna()
     if len(x) <= x.shape[1]:
@@ -176,7 +232,7 @@ def _complete_corr(data, columns, what, *, singular_ok: bool = False):
     return x, R
 
 
-def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
+def kmo(data: pd.DataFrame, *, columns=None, missing: str = "listwise") -> pd.DataFrame:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, per item and overall.
 
     Returns
@@ -186,8 +242,14 @@ def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     Notes
     -----
     ``KMO_j = sum_i r_ij^2 / (sum_i r_ij^2 + sum_i p_ij^2)`` (i != j) with ``p`` the
-    partial correlations from the inverse correlation matrix; complete cases.
-    Validated against ``factor_analyzer.calculate_kmo`` to 1e-10.
+    partial correlations from the inverse correlation matrix.
+
+    ``missing="listwise"`` (default; factor_analyzer's convention): complete rows only.
+    ``missing="pairwise"``: R's ``psych::KMO`` on data with gaps, which uses
+    ``cor(x, use = "pairwise")`` (each correlation over the rows both items have).
+    The two agree on complete data.
+    Validated against ``factor_analyzer.calculate_kmo`` to 1e-10 (complete data) and a
+    hand computation from the pairwise correlation matrix (``tests/test_audit_parity.py``).
 
     Raises
     ------
@@ -196,7 +258,8 @@ def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
         correlation matrix has no inverse; a pseudo-inverse would give meaningless
         partial correlations), named.
     """
-    x, R = _complete_corr(data, columns, "KMO")
+    x, R = (_pairwise_corr(data, columns, "KMO") if _check_missing(missing) == "pairwise"
+            else _complete_corr(data, columns, "KMO"))
     inv = np.linalg.pinv(R)
     d = np.sqrt(np.outer(np.diag(inv), np.diag(inv)))
     P = -inv / d
@@ -211,7 +274,7 @@ def kmo(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     return out
 
 
-def bartlett(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
+def bartlett(data: pd.DataFrame, *, columns=None, missing: str = "listwise") -> pd.DataFrame:
     """Bartlett's test of sphericity (H0: the correlation matrix is the identity).
 
     Returns
@@ -221,7 +284,11 @@ def bartlett(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     Notes
     -----
     ``chi2 = -(n - 1 - (2k + 5)/6) ln det R`` with ``k(k-1)/2`` degrees of freedom;
-    complete cases.  Validated against ``factor_analyzer.calculate_bartlett_sphericity``.
+    ``missing="listwise"`` (default; factor_analyzer's convention): complete rows, ``n``
+    their number.  ``missing="pairwise"``: R's ``psych::cortest.bartlett`` on raw data
+    with gaps, ``R = cor(x, use = "pairwise")`` and ``n`` the number of rows of ``x``.
+    Validated against ``factor_analyzer.calculate_bartlett_sphericity`` (complete data)
+    and a hand computation from the pairwise correlation matrix.
 
     Raises
     ------
@@ -229,11 +296,16 @@ def bartlett(data: pd.DataFrame, *, columns=None) -> pd.DataFrame:
         A column with zero variance (``ln det R`` undefined) or exactly collinear
         columns (``det R = 0``: an infinite statistic), named.
     """
-    x, R = _complete_corr(data, columns, "Bartlett's test")
+    if _check_missing(missing) == "pairwise":
+        x, R = _pairwise_corr(data, columns, "Bartlett's test")
+    else:
+        x, R = _complete_corr(data, columns, "Bartlett's test")
     n, k = x.shape
     sign, logdet = np.linalg.slogdet(R)
     stat = -logdet * (n - 1 - (2 * k + 5) / 6)
     df = k * (k - 1) / 2
+    from scipy import stats
+
     return pd.DataFrame([dict(statistic=stat, df=df, p_value=stats.chi2.sf(stat, df), n=n, k=k)])
 
 
@@ -284,6 +356,7 @@ def component_correlations(result, *, method: str = "pearson", silent: float = 0
     ``"negative"`` (r < 0 with the parent), ``"silent"`` (|r| < ``silent``: the component
     barely moves its parent, a Handbook warning sign) or ``""``.
     """
+    _check_result(result)
     fw = result.spec.framework
     agg = result.stages["aggregated"]
     root = fw.root
@@ -308,6 +381,7 @@ def block_statistics(result) -> pd.DataFrame:
     bartlett_p, pc1_share, n_pc_eigen_gt1`` (missing where a statistic is undefined,
     e.g. two components for KMO or too few complete rows).
     """
+    _check_result(result)
     fw = result.spec.framework
     agg = result.stages["aggregated"]
     rows = []
@@ -342,6 +416,7 @@ def audit(result) -> dict[str, pd.DataFrame]:
     ``pca`` (all normalised indicators; pairwise correlations when fewer complete
     rows than indicators), ``correlations`` (indicators x aggregates).
     """
+    _check_result(result)
     fw = result.spec.framework
     raw = result.stages["raw"]
     norm = result.stages["normalised"]

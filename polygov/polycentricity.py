@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import check_columns, check_dataframe, check_in, check_numeric
+from .keys import key_like_columns, normalise_keys, resolve_key
 
 __all__ = [
     "CENTRE_INDICATORS",
@@ -46,7 +47,26 @@ KEY_COLUMNS = ("iso3", "year", "country", "region", "municipality", "entity", "t
                "period", "wave")
 
 
-def _shares(data, columns: Sequence[str] | None, missing: str, name: str) -> pd.DataFrame:
+def _normalise_frame_keys(data: pd.DataFrame, name: str, *, entity: str | None = None,
+                          time: str | None = None, unique: bool = True) -> pd.DataFrame:
+    """polygov's one key check (:func:`polygov.keys.normalise_keys`) on the keys ``data`` has.
+
+    ``entity``/``time`` default to the first of ``municipality``/``iso3`` and to ``year``
+    present (case-insensitively); a frame without key columns is returned as it is.
+    """
+    if entity is None:
+        entity = next((k for k in ("municipality", "iso3")
+                       if resolve_key(data, k, required=False) is not None), None)
+    if time is None and resolve_key(data, "year", required=False) is not None:
+        time = "year"
+    if entity is None:
+        return data
+    return normalise_keys(data, entity=entity, time=time, require_time=False, unique=unique,
+                          name=name)
+
+
+def _shares(data, columns: Sequence[str] | None, missing: str, name: str,
+            keys: Sequence[str] = ()) -> pd.DataFrame:
     """Validate a table of non-negative amounts and return row shares (rows sum to 1)."""
     if isinstance(data, np.ndarray):
         if data.ndim != 2:
@@ -55,9 +75,14 @@ def _shares(data, columns: Sequence[str] | None, missing: str, name: str) -> pd.
         data = pd.DataFrame(data, columns=[f"actor_{j}" for j in range(data.shape[1])])
     check_dataframe(data, name=name)
     check_in(missing, ("raise", "zero"), name="missing rule")
+    if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{name}: keys= must be a list of key column names, got {keys!r}")
+    data = _normalise_frame_keys(data, name, unique=False)
     if columns is None:
-        keys = [c for c in data.columns if c in KEY_COLUMNS]
-        cols = [c for c in data.columns if c not in KEY_COLUMNS]
+        # key columns are recognised whatever their case (``Year``, ``ISO3``), plus any the
+        # user declares with keys=[...]; they are never actors
+        keys = key_like_columns(data, extra=(*KEY_COLUMNS, *keys))
+        cols = [c for c in data.columns if c not in keys]
     else:
         if isinstance(columns, str):
             raise TypeError(f"{name}: columns= must be a list of actor columns, got the string "
@@ -99,7 +124,7 @@ def _shares(data, columns: Sequence[str] | None, missing: str, name: str) -> pd.
 
 
 def effective_number(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str] | None = None,
-                     missing: str = "raise") -> pd.Series:
+                     missing: str = "raise", keys: Sequence[str] = ()) -> pd.Series:
     """Effective number of actors (Laakso & Taagepera 1979): the inverse Herfindahl index.
 
     Parameters
@@ -110,9 +135,13 @@ def effective_number(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str
     columns : list of str, optional
         Actor columns.  Default: every column except the key columns in
         :data:`KEY_COLUMNS` (``iso3``, ``year``, ``country``, ``region``,
-        ``municipality``, ``entity``, ``time``, ``period``, ``wave``), so a
-        tidy frame with its keys can be passed as it is; any other non-numeric
-        column raises.  Name the actors explicitly when in doubt.
+        ``municipality``, ``entity``, ``time``, ``period``, ``wave``) and in
+        :data:`polygov.keys.KEY_NAMES`, compared case-insensitively (``Year`` is a
+        key), and those declared in ``keys``, so a tidy frame with its keys can be
+        passed as it is; any other non-numeric column raises.  Name the actors
+        explicitly when in doubt.
+    keys : list of str, optional
+        Further key columns of ``shares`` (never counted as actors).
     missing : {"raise", "zero"}
         What to do with a missing share: raise (default) or count it as zero.
 
@@ -134,17 +163,18 @@ def effective_number(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str
     Validated against hand-computed cases and an independent NumPy
     Herfindahl computation on random amounts (``tests/test_polycentricity.py``).
     """
-    p = _shares(shares, columns, missing, "shares")
+    p = _shares(shares, columns, missing, "shares", keys)
     return (1.0 / (p**2).sum(axis=1)).rename("effective_number")
 
 
 def shannon_entropy(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str] | None = None,
-                    normalise: bool = True, missing: str = "raise") -> pd.Series:
+                    normalise: bool = True, missing: str = "raise",
+                    keys: Sequence[str] = ()) -> pd.Series:
     """Shannon entropy of actors' shares, by default normalised to [0, 1].
 
     Parameters
     ----------
-    shares, columns, missing
+    shares, columns, missing, keys
         As in :func:`effective_number`.
     normalise : bool, default True
         Divide by ``log(n_actors)`` so 1 means equal shares and 0 one actor.
@@ -161,7 +191,7 @@ def shannon_entropy(shares: pd.DataFrame | np.ndarray, *, columns: Sequence[str]
 
     Validated against ``scipy.stats.entropy`` in the tests.
     """
-    p = _shares(shares, columns, missing, "shares")
+    p = _shares(shares, columns, missing, "shares", keys)
     arr = p.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(arr > 0, arr * np.log(arr), 0.0)
@@ -312,6 +342,7 @@ def centre_scores(
     >>> scores = pg.polycentricity.centre_scores(pg.data.load("hfi"))  # doctest: +SKIP
     """
     check_dataframe(hfi, name="hfi")
+    hfi = _normalise_frame_keys(hfi, "hfi", entity=entity, time=time)
     table = CENTRE_INDICATORS if indicators is None else indicators
     check_dataframe(table, name="indicators")
     check_columns(table, ["code", "centre", "group", "direction"], name="indicators")
@@ -393,6 +424,7 @@ def fiscal_measures(data: pd.DataFrame, *, expenditures: str = "expenditures",
     non-positive denominators raise a ``ValueError`` naming the rows.
     """
     check_dataframe(data)
+    data = _normalise_frame_keys(data, "data")
     cols = [expenditures, revenues, grants]
     check_columns(data, cols)
     check_numeric(data, cols)
@@ -451,6 +483,8 @@ def flypaper(
 
     from .regression import fit_panel
 
+    check_dataframe(data)
+    data = normalise_keys(data, entity=entity, time=time, name="data")
     res = fit_panel(data, y=expenditures, x=[grants, revenues], entity=entity, time=time,
                     effects=effects, cov=cov)
     tidy = res.tidy(level)

@@ -138,7 +138,7 @@ def test_aggregation_monotone_in_each_component(x, data):
             assert b.iloc[0] > a.iloc[0], name
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)   # the first BoD call imports SciPy (lazily)
 @given(pos_rows, st.randoms(use_true_random=False))
 def test_permuting_units_permutes_results(x, rnd):
     n, k = x.shape

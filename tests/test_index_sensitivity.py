@@ -229,14 +229,14 @@ def test_uncertainty_of_an_indicator(setup):
     _check_draws(ua, d, range(0, 30, 7))
 
 
-@pytest.mark.parametrize("kw,match", [({"n_base": 0}, "n_base must be an integer >= 2"),
-                                      ({"n_base": 1}, "n_base must be an integer >= 2"),
-                                      ({"n_weight_sets": 0}, "n_weight_sets must be an integer >= 1"),
-                                      ({"n_weight_sets": 2.5}, "n_weight_sets must be an integer")])
+@pytest.mark.parametrize("kw,match", [({"n_base": 0}, "n_base must be a power of two >= 8"),
+                                      ({"n_base": 1}, "n_base must be a power of two >= 8"),
+                                      ({"n_weight_sets": 0}, "n_weight_sets must be >= 1"),
+                                      ({"n_weight_sets": 2.5}, "n_weight_sets must be a whole number")])
 def test_sobol_sizes_validated(setup, kw, match):
     fw, d = setup
     spec = pi.IndexSpec(fw, normalisation_params={"lo": 1, "hi": 100})
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         pi.sobol(spec, d, factors=["weights"], **kw)
 
 

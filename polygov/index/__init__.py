@@ -43,9 +43,10 @@ from .examples import hfi_governance_framework
 from .framework import Framework, framework_from_table, from_coinr
 from .impute import IMPUTERS, impute
 from .normalise import NORMALISERS, normalise
-from .sensitivity import SensitivityResult, UncertaintyResult, sobol, uncertainty
+from .sobol import SensitivityResult, sobol
 from .spec import IndexSpec
 from .treat import treat_series, winsorise
+from .uncertainty import UncertaintyResult, uncertainty
 from .weights import bod_weights, correlation_weights, equal_weights, pca_weights
 
 __all__ = [

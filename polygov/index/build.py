@@ -32,14 +32,20 @@ from ..errors import (
     check_numeric,
     close_matches,
 )
+from ..keys import normalise_keys
 from .aggregate import AGGREGATORS, aggregator_kwargs
 from .denominate import denominate
 from .impute import impute
-from .normalise import normalise
+from .normalise import NORMALISERS, normalise
+from .normalise import minmax as _minmax
+from .normalise import zscore as _zscore
 from .spec import IndexSpec
-from .treat import treat_series
+from .treat import _fails as _treat_fails
+from .treat import _WinsorPath, treat_series
 
 __all__ = ["build", "compare", "IndexResult"]
+
+_BUILTIN_NORMALISERS = {"minmax": _minmax, "zscore": _zscore}
 
 _LOG_COLS = ["stage", "iso3", "year", "code", "action", "before", "after", "reason"]
 
@@ -190,13 +196,10 @@ def _log_rows(recs, stage, keys, index_to_key, code=None):
     return out
 
 
-def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list[str]]:
-    """Run the stages before normalisation. Returns (stages, log records, key columns).
-
-    ``stages["prepared"]`` is the table to normalise: the imputed table in the default
-    order, the treated one with ``spec.impute_first``.
-    """
+def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
+    """Validate ``data`` and return the keyed table, its key columns and the first stages."""
     check_dataframe(data)
+    data = normalise_keys(data, entity="iso3", time="year", require_time=False)
     keys = _key_columns(data)
     check_keys(data, keys)
     fw = spec.framework
@@ -212,61 +215,145 @@ def prepare(spec: IndexSpec, data: pd.DataFrame) -> tuple[dict, list[dict], list
     check_columns(data, extra)
     d = data[keys + inds + extra].copy()
     d = d.set_index(keys).sort_index()
+    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
+    log: list[dict] = []
+    if spec.denominators:
+        d, recs = denominate(d, denominators=dict(spec.denominators))
+        log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
+                     before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
+    stages["denominated"] = d[inds].astype(float)
+    return d, keys, stages, log
+
+
+def _tokey_for(keys):
     if len(keys) == 2:
         def tokey(ix):
             return ix
     else:
         def tokey(ix):
             return (ix, None)
-    log: list[dict] = []
-    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
+    return tokey
 
-    if spec.denominators:
-        d, recs = denominate(d, denominators=dict(spec.denominators))
-        log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
-                     before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
-    stages["denominated"] = d[inds].astype(float)
+
+def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
+            ) -> tuple[dict, list[dict], list[str]]:
+    """Run the stages before normalisation. Returns (stages, log records, key columns).
+
+    ``stages["prepared"]`` is the table to normalise: the imputed table in the default
+    order, the treated one with ``spec.impute_first``.
+
+    ``cache`` (private to the sensitivity engine): a dict kept across calls on the *same*
+    data and framework; each step's result is stored under the settings it depends on
+    (the steps before it and its own), so variants that differ only in, say, the
+    winsorisation limit share the loading, imputation and screening work.
+    """
+    cache = {} if cache is None else cache
+    if "load" not in cache:
+        cache["load"] = _load(spec, data)
+    d, keys, stages0, log0 = cache["load"]
+    tokey = _tokey_for(keys)
+    fw = spec.framework
+    inds = fw.indicators
+    stages = dict(stages0)
+    log: list[dict] = list(log0)
 
     def screen(d):
+        out_log = []
         cover = d[inds].notna().mean(axis=1)
         drop = cover < spec.min_unit_coverage
         if drop.any():
             for ix in d.index[drop]:
                 k = tokey(ix)
-                log.append(dict(stage="screen", iso3=k[0], year=k[1], code=None, action="unit dropped",
-                                before=np.nan, after=np.nan,
-                                reason=f"{cover[ix]:.0%} of indicators available < "
-                                       f"min_unit_coverage {spec.min_unit_coverage:.0%}"))
+                out_log.append(dict(stage="screen", iso3=k[0], year=k[1], code=None,
+                                    action="unit dropped", before=np.nan, after=np.nan,
+                                    reason=f"{cover[ix]:.0%} of indicators available < "
+                                           f"min_unit_coverage {spec.min_unit_coverage:.0%}"))
             d = d.loc[~drop]
         if d.empty:
             raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
-        stages["screened"] = d[inds].astype(float)
-        _check_empty_indicators(spec, stages["screened"])
-        return d
+        st = d[inds].astype(float)
+        _check_empty_indicators(spec, st)
+        return d, {"screened": st}, out_log
 
-    def treat(d):
-        for c in inds:
+    def treat(d, prefix):
+        # per-indicator results are shared between variants with the same input table
+        # (e.g. winsorisation limits 1..5): an indicator that passes the skew/kurtosis
+        # rule is the same whatever the limit, so it is checked once (on the array)
+        out_log = []
+        cols = {}
+        akey = ("array", prefix)
+        if akey not in cache:
+            cache[akey] = d[inds].to_numpy(dtype=float)
+        X = cache[akey]
+        for j, c in enumerate(inds):
             method = spec.indicator_setting(c, "treatment")
-            params = dict(spec.indicator_setting(c, "treatment_params"))
+            params = spec.indicator_setting(c, "treatment_params")
             if method == "none":
                 continue
-            # treat in the aligned direction-free raw scale; winsorisation is symmetric
-            y, recs = treat_series(d[c], method=method, **params)
-            d[c] = y
-            log.extend(_log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
-        stages["treated"] = d[inds].astype(float)
-        return d
+            key = ("treat1", prefix, c, method, tuple(sorted(params.items())))
+            hit = cache.get(key)
+            if hit is None and method == "winsorise":
+                sk = (params.get("skew_thresh", 2.0), params.get("kurt_thresh", 3.5))
+                pkey = ("passes", prefix, c, *sk)
+                if pkey not in cache:
+                    cache[pkey] = not _treat_fails(X[:, j], *sk)
+                if cache[pkey]:
+                    hit = (None, [])        # unchanged
+            if hit is None:
+                # treat in the aligned direction-free raw scale; winsorisation is symmetric
+                extra = {}
+                if method == "winsorise":
+                    # one winsorisation walk per indicator, shared by every winmax
+                    wkey = ("walk", prefix, c, *sk)
+                    if wkey not in cache:
+                        cache[wkey] = _WinsorPath(d[c], *sk)
+                    extra["_path"] = cache[wkey]
+                y, recs = treat_series(d[c], method=method, **dict(params), **extra)
+                hit = (y.to_numpy(dtype=float),
+                       _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
+            cache[key] = hit
+            if hit[0] is not None:
+                cols[c] = hit[0]
+            out_log.extend(hit[1])
+        if cols:
+            T = X.copy()
+            for c, y in cols.items():
+                T[:, inds.index(c)] = y
+            # one float block for the indicators (column-by-column assignment would split
+            # the frame into a block per column and slow every later selection)
+            new = pd.DataFrame(T, index=d.index, columns=inds)
+            for e in d.columns:
+                if e not in new.columns:
+                    new[e] = d[e]
+            d = new[list(d.columns)]
+        return d, {"treated": d[inds].astype(float)}, out_log
 
     def impute_(d):
+        out_log = []
         if spec.imputation != "none":
             d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
-            log.extend(_log_rows(recs, "impute", keys, tokey))
-        stages["imputed"] = d[inds].astype(float)
-        return d
+            out_log.extend(_log_rows(recs, "impute", keys, tokey))
+        return d, {"imputed": d[inds].astype(float)}, out_log
 
+    def treat_key():
+        return ("treat", tuple((c, spec.indicator_setting(c, "treatment"),
+                                tuple(sorted(dict(spec.indicator_setting(c, "treatment_params")
+                                                  ).items())))
+                               for c in inds))
+
+    keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items())),
+              treat: treat_key,
+              impute_: lambda: ("impute", spec.imputation, spec.impute_by)}
     steps = (impute_, screen, treat) if spec.impute_first else (screen, treat, impute_)
+    prefix: tuple = ()
     for step in steps:
-        d = step(d)
+        before, prefix = prefix, prefix + (keyers[step](),)
+        hit = cache.get(prefix)
+        if hit is None:
+            hit = cache[prefix] = step(d, before) if step is treat else step(d)
+        d, st, lg = hit
+        stages.update(st)
+        log += lg
     stages["prepared"] = d[inds].astype(float)
     log += _check_empty_years(spec, stages["prepared"])
     return stages, log, keys
@@ -280,7 +367,8 @@ def _check_empty_indicators(spec: IndexSpec, x: pd.DataFrame) -> None:
     would drop it for every unit and quietly move its weight to its siblings.
     """
     w = spec.node_weights()
-    empty = [c for c in x.columns if w.get(c, 1.0) > 0 and x[c].isna().all()]
+    allna = x.isna().all()
+    empty = [c for c in x.columns if w.get(c, 1.0) > 0 and allna[c]]
     if empty:
         raise ValueError(
             f"indicator(s) {_fmt(empty)} have no observed value in the data ({len(x)} rows "
@@ -322,8 +410,75 @@ def _check_empty_years(spec: IndexSpec, x: pd.DataFrame) -> list[dict]:
     return recs
 
 
+def _normalise_fast(spec: IndexSpec, x: pd.DataFrame) -> np.ndarray | None:
+    """Plain min-max or z-scores of every indicator on one array, or None (use the registry).
+
+    Used when no indicator has an override.  The floating-point operations are those of
+    :func:`polygov.index.normalise.minmax`/``zscore`` in the same order, and the z-score's
+    mean and standard deviation come from the same pandas reductions on the same values,
+    so the result is bitwise equal to normalising each column through the registry
+    (tested in ``tests/test_index_speed.py``).  Constant columns and invalid parameters
+    return None, so the registry raises its own message.
+    """
+    name = spec.normalisation
+    if spec.overrides or name not in ("minmax", "zscore"):
+        return None
+    if NORMALISERS[name] is not _BUILTIN_NORMALISERS[name]:   # a user replaced the function
+        return None
+    inds = spec.framework.indicators
+    params = dict(spec.normalisation_params)
+    fw = spec.framework
+    if name == "minmax":
+        if set(params) - {"lo", "hi"}:
+            return None
+        lo, hi = params.get("lo", 0.0), params.get("hi", 100.0)
+        if not hi > lo:
+            return None
+    else:
+        if set(params) - {"mean", "sd"}:
+            return None
+        mean, sd = params.get("mean", 0.0), params.get("sd", 1.0)
+    X = x[inds].to_numpy(dtype=float)
+    out = np.empty_like(X)
+    for j, c in enumerate(inds):
+        v = np.ascontiguousarray(X[:, j])
+        if fw.direction(c) == -1:
+            v = -v
+        ok = ~np.isnan(v)
+        if not ok.any():
+            out[:, j] = np.nan
+            continue
+        mn, mx = v[ok].min(), v[ok].max()
+        if mn == mx:
+            return None
+        if name == "minmax":
+            out[:, j] = lo + (hi - lo) * (v - mn) / (mx - mn)
+        else:
+            out[:, j] = mean + sd * (v - _series_mean(v)) / _series_std(v)
+    return out
+
+
+try:  # the reductions Series.mean()/Series.std(ddof=1) delegate to, called on the same array
+    from pandas.core import nanops as _nanops
+
+    def _series_mean(v):
+        return _nanops.nanmean(v, skipna=True)
+
+    def _series_std(v):
+        return _nanops.nanstd(v, skipna=True, ddof=1)
+except ImportError:  # pragma: no cover - a pandas without the module: go through a Series
+    def _series_mean(v):
+        return pd.Series(v).mean()
+
+    def _series_std(v):
+        return pd.Series(v).std(ddof=1)
+
+
 def normalise_frame(spec: IndexSpec, x: pd.DataFrame) -> pd.DataFrame:
     """Normalise every indicator column of ``x`` with its (possibly overridden) settings."""
+    fast = _normalise_fast(spec, x)
+    if fast is not None:
+        return pd.DataFrame(fast, index=x.index, columns=spec.framework.indicators)
     out = {}
     for c in spec.framework.indicators:
         method = spec.indicator_setting(c, "normalisation")
@@ -489,7 +644,12 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
     """
     if not isinstance(spec, IndexSpec):
         raise TypeError(f"spec must be an IndexSpec, got {type(spec).__name__}")
-    stages, log, keys = prepare(spec, data)
+    return _build(spec, data)
+
+
+def _build(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None) -> IndexResult:
+    """:func:`build` with prepare()'s step cache (shared with the sensitivity engine)."""
+    stages, log, keys = prepare(spec, data, cache=cache)
     norm = normalise_frame(spec, stages["prepared"])
     stages["normalised"] = norm
     left = norm.isna() & stages["prepared"].notna()

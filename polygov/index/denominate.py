@@ -35,14 +35,25 @@ def denominate(data: pd.DataFrame, *, denominators: Mapping[str, str],
                   name="data (denominators)")
     out = data.copy()
     recs = []
-    for ind, den in denominators.items():
-        d = data[den].astype(float)
-        bad = d.isna() | (d == 0)
-        k = scale.get(ind, 1.0) if isinstance(scale, Mapping) else scale
-        out[ind] = np.where(bad, np.nan, data[ind].astype(float) / d.where(~bad, 1.0) * k)
-        msg = f"divided by {den}" + (f" x {k:g}" if k != 1 else "")
-        if bad.any() and data.loc[bad, ind].notna().any():
-            msg += f"; {int(bad.sum())} rows with zero/missing {den} set missing " \
-                   f"(index {_fmt(list(data.index[bad]), 5)})"
+    inds = list(denominators)
+    if not inds:
+        return out, recs
+    # one array operation for all indicators (the same element-wise operations, in the same
+    # order, as dividing column by column)
+    num = data[inds].to_numpy(dtype=float)
+    den = data[[denominators[i] for i in inds]].to_numpy(dtype=float)
+    bad = np.isnan(den) | (den == 0)
+    ks = [scale.get(ind, 1.0) if isinstance(scale, Mapping) else scale for ind in inds]
+    res = np.empty_like(num)
+    for j, k in enumerate(ks):
+        res[:, j] = np.where(bad[:, j], np.nan, num[:, j] / np.where(bad[:, j], 1.0, den[:, j]) * k)
+    out[inds] = res
+    for j, ind in enumerate(inds):
+        den_name, k = denominators[ind], ks[j]
+        msg = f"divided by {den_name}" + (f" x {k:g}" if k != 1 else "")
+        b = bad[:, j]
+        if b.any() and (~np.isnan(num[b, j])).any():
+            msg += f"; {int(b.sum())} rows with zero/missing {den_name} set missing " \
+                   f"(index {_fmt(list(data.index[b]), 5)})"
         recs.append(dict(code=ind, action="denominated", reason=msg))
     return out, recs

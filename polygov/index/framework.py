@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -52,28 +53,43 @@ class Framework:
     _levels: Mapping[str, int] = field(repr=False, default=None)
 
     # -- structure ----------------------------------------------------------
+    @cached_property
+    def _derived(self) -> dict:
+        """Structure read from ``table`` once (the framework is immutable); copies are handed out."""
+        t = self.table
+        lvl = t["level"]
+        return {
+            "codes": tuple(t["code"]),
+            "indicators": tuple(t.loc[lvl == 1, "code"]),
+            "aggregates": tuple(t.loc[lvl > 1].sort_values("level", kind="stable")["code"]),
+            "root": str(t.loc[t["parent"].isna(), "code"].iloc[0]),
+            "n_levels": int(lvl.max()),
+            "weights": dict(zip(t["code"], t["weight"].astype(float), strict=True)),
+            "directions": dict(zip(t.loc[lvl == 1, "code"],
+                                   t.loc[lvl == 1, "direction"].astype(int), strict=True)),
+        }
+
     @property
     def codes(self) -> list[str]:
-        return list(self.table["code"])
+        return list(self._derived["codes"])
 
     @property
     def indicators(self) -> list[str]:
         """Leaf codes (the data columns), in table order."""
-        return list(self.table.loc[self.table["level"] == 1, "code"])
+        return list(self._derived["indicators"])
 
     @property
     def aggregates(self) -> list[str]:
         """Aggregate codes ordered bottom-up (level 2 first), so each is built after its children."""
-        t = self.table.loc[self.table["level"] > 1]
-        return list(t.sort_values("level", kind="stable")["code"])
+        return list(self._derived["aggregates"])
 
     @property
     def root(self) -> str:
-        return str(self.table.loc[self.table["parent"].isna(), "code"].iloc[0])
+        return self._derived["root"]
 
     @property
     def n_levels(self) -> int:
-        return int(self.table["level"].max())
+        return self._derived["n_levels"]
 
     def children(self, code: str) -> tuple[str, ...]:
         self._check_code(code)
@@ -89,11 +105,18 @@ class Framework:
 
     def weights(self) -> dict[str, float]:
         """Nominal weight of every node (keyed by code)."""
-        return dict(zip(self.table["code"], self.table["weight"].astype(float), strict=True))
+        return dict(self._derived["weights"])
 
     def directions(self) -> dict[str, int]:
-        t = self.table.loc[self.table["level"] == 1]
-        return dict(zip(t["code"], t["direction"].astype(int), strict=True))
+        return dict(self._derived["directions"])
+
+    def direction(self, code: str) -> int:
+        """Direction (+1/-1) of one indicator (no copy of the whole mapping)."""
+        try:
+            return self._derived["directions"][code]
+        except KeyError:
+            self._check_code(code)
+            raise KeyError(f"code {code!r} is an aggregate; only indicators have a direction") from None
 
     def leaves_under(self, code: str) -> list[str]:
         """All indicators below ``code`` (itself if it is an indicator)."""

@@ -224,7 +224,9 @@ def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None,
     recs = []
     was = before.isna().to_numpy()
     now = filled.notna().to_numpy()
+    F = filled.to_numpy(dtype=float)
+    ix = before.index
+    action = f"imputed ({method})"
     for r, c in zip(*np.nonzero(was & now), strict=True):
-        recs.append(dict(index=before.index[r], code=columns[c], after=float(filled.iat[r, c]),
-                         action=f"imputed ({method})"))
+        recs.append(dict(index=ix[r], code=columns[c], after=float(F[r, c]), action=action))
     return out, recs

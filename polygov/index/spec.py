@@ -16,13 +16,25 @@ from typing import Any
 import numpy as np
 
 from ..errors import _fmt, check_in, close_matches
+from ._check import check_int, check_mapping, check_params, check_real
 from .aggregate import AGGREGATORS
 from .framework import Framework
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
+from .treat import FALLBACKS, treat_series
 from .weights import check_share_bound
 
 __all__ = ["IndexSpec"]
+
+
+def check_treatment_params(params, name: str) -> dict:
+    """Check outlier-treatment parameters against :func:`treat_series` (names, types, ranges)."""
+    params = check_params(treat_series, params, name, skip=("method",))
+    if "winmax" in params:
+        check_int(params["winmax"], f"{name}['winmax']", minimum=0)
+    if "fallback" in params:
+        check_in(params["fallback"], FALLBACKS, name=f"{name}['fallback']")
+    return params
 
 _OVERRIDE_KEYS = ("normalisation", "normalisation_params", "treatment", "treatment_params",
                   "direction")
@@ -130,7 +142,29 @@ class IndexSpec:
                             f"got {type(self.framework).__name__}")
         fw = self.framework
         codes, inds = set(fw.codes), set(fw.indicators)
+        for name in ("normalisation_params", "aggregation_params", "treatment_params", "overrides"):
+            check_mapping(getattr(self, name), name, none_ok=False)
+        for name in ("weights", "denominators"):
+            check_mapping(getattr(self, name), name)
+        for name in ("normalisation", "treatment", "imputation"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a method name (str), got {getattr(self, name)!r}")
         check_in(self.normalisation, NORMALISERS, name="normalisation")
+        uses_global = any("normalisation_params" not in self.overrides.get(c, {})
+                          and "normalisation" not in self.overrides.get(c, {}) for c in inds)
+        check_params(NORMALISERS[self.normalisation], self.normalisation_params,
+                     "normalisation_params", required=uses_global and self.normalisation == "goalposts")
+        check_treatment_params(self.treatment_params, "treatment_params")
+        if self.impute_by is not None and not (
+                isinstance(self.impute_by, str)
+                or (isinstance(self.impute_by, list | tuple)
+                    and all(isinstance(b, str) for b in self.impute_by))):
+            raise TypeError(f"impute_by must be a column name or a list of column names, got "
+                            f"{self.impute_by!r}")
+        if not isinstance(self.exclude, str | list | tuple) or not all(
+                isinstance(e, str) for e in ([self.exclude] if isinstance(self.exclude, str)
+                                             else self.exclude)):
+            raise TypeError(f"exclude must be an indicator code or a list of codes, got {self.exclude!r}")
         aggs = self.aggregation if isinstance(self.aggregation, Mapping) else {"*": self.aggregation}
         for key, name in aggs.items():
             check_in(name, AGGREGATORS, name="aggregation")
@@ -147,7 +181,8 @@ class IndexSpec:
             if not ok or not np.isfinite(float(pv)):
                 raise ValueError(f"aggregation_params 'p' (power of the generalised mean) must be a "
                                  f"finite real number, got {pv!r}")
-        bound_codes = [c for c in fw.codes if c != fw.root]
+        root = fw.root
+        bound_codes = [c for c in fw.codes if c != root]
         for k in ("lower", "upper"):
             if k in self.aggregation_params:
                 check_share_bound(self.aggregation_params[k], k, bound_codes)
@@ -171,8 +206,16 @@ class IndexSpec:
             if badk:
                 raise KeyError(f"unknown override key(s) {_fmt(badk)} for {k!r}; "
                                f"allowed: {_fmt(_OVERRIDE_KEYS)}")
+            check_mapping(ov, f"overrides[{k!r}]", none_ok=False)
             if "normalisation" in ov:
                 check_in(ov["normalisation"], NORMALISERS, name=f"normalisation for {k!r}")
+            if "normalisation_params" in ov or "normalisation" in ov:
+                meth = ov.get("normalisation", self.normalisation)
+                check_params(NORMALISERS[meth], ov.get("normalisation_params", {}),
+                             f"overrides[{k!r}]['normalisation_params']",
+                             required=meth == "goalposts")
+            if "treatment_params" in ov:
+                check_treatment_params(ov["treatment_params"], f"overrides[{k!r}]['treatment_params']")
             if "treatment" in ov:
                 check_in(ov["treatment"], TREATMENTS, name=f"treatment for {k!r}")
             if "direction" in ov and ov["direction"] not in (-1, 1):
@@ -182,9 +225,7 @@ class IndexSpec:
         if bad:
             raise KeyError(f"exclude: {_fmt(bad)} are not indicators of the framework")
         for name in ("min_coverage", "min_unit_coverage"):
-            v = getattr(self, name)
-            if not 0 <= v <= 1:
-                raise ValueError(f"{name} must be in [0, 1], got {v}")
+            object.__setattr__(self, name, check_real(getattr(self, name), name, lo=0, hi=1))
         if not isinstance(self.impute_first, bool | np.bool_):
             raise TypeError(f"impute_first must be True or False, got {self.impute_first!r}")
         object.__setattr__(self, "exclude", excl)
@@ -215,7 +256,7 @@ class IndexSpec:
         if key in ov:
             return ov[key]
         if key == "direction":
-            return self.framework.directions()[code]
+            return self.framework.direction(code)
         return getattr(self, key)
 
     def aggregator_for(self, code: str) -> str:

@@ -66,8 +66,67 @@ def _fails(x, skew_thresh: float, kurt_thresh: float) -> bool:
     return abs(s) >= skew_thresh and k >= kurt_thresh
 
 
+class _WinsorPath:
+    """The states of the stepwise winsorisation of one series, computed once, read for any winmax.
+
+    ``winsorise(x, winmax=k)`` walks the same states for every ``k`` and stops at the first
+    that passes the rule or has ``k`` or more changed points, so treatment alternatives that
+    differ only in ``winmax`` (a sensitivity analysis over winsorisation limits) share one
+    walk.  Each state is computed exactly as in a single run (bitwise equal).
+    """
+
+    def __init__(self, x: pd.Series, skew_thresh: float, kurt_thresh: float):
+        self.x = x
+        self.thresh = (skew_thresh, kurt_thresh)
+        orig = x.to_numpy(dtype=float)
+        self.orig = orig
+        self.states = [(orig.copy(), np.zeros(len(orig), dtype=bool))]
+        self._sk: dict[int, tuple[float, float]] = {}
+        self._end: int | None = None           # index of the last state (nothing left to clip)
+        self._log: dict[bool, pd.Series] = {}
+
+    def _skew_kurt(self, i: int) -> tuple[float, float]:
+        if i not in self._sk:
+            self._sk[i] = skew_kurt(self.states[i][0])
+        return self._sk[i]
+
+    def result(self, winmax) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, changed mask)`` of ``winsorise(x, winmax=winmax)``."""
+        skew_thresh, kurt_thresh = self.thresh
+        i = 0
+        while True:
+            y, changed = self.states[i]
+            # COINr winsorise(): step while failing and fewer than winmax points changed
+            if not int(changed.sum()) < winmax:
+                return y, changed
+            s, k = self._skew_kurt(i)
+            if not (abs(s) >= skew_thresh and k >= kurt_thresh):   # _fails, sharing skew_kurt
+                return y, changed
+            if i + 1 == len(self.states):
+                if self._end == i:
+                    return y, changed
+                ok = ~np.isnan(y)
+                high = s >= 0
+                ext = np.max(y[ok]) if high else np.min(y[ok])
+                hit = ok & (y == ext)
+                rest = y[ok & ~hit]
+                if rest.size == 0:
+                    self._end = i
+                    return y, changed
+                y2 = y.copy()
+                y2[hit] = rest.max() if high else rest.min()
+                self.states.append((y2, changed | hit))
+            i += 1
+
+    def log(self, skew_aware: bool) -> pd.Series:
+        if skew_aware not in self._log:
+            self._log[skew_aware] = log_ct(self.x, skew_aware=skew_aware)
+        return self._log[skew_aware]
+
+
 def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
-              kurt_thresh: float = 3.5) -> tuple[pd.Series, list[tuple]]:
+              kurt_thresh: float = 3.5, _path: _WinsorPath | None = None
+              ) -> tuple[pd.Series, list[tuple]]:
     """Winsorise ``x`` step by step until it passes the skew/kurtosis rule.
 
     Returns
@@ -78,24 +137,12 @@ def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
         ``winmax``, as in COINr).  If the rule still fails, the series returned still
         fails; :func:`treat_series` then falls back to :func:`log_ct`.
     """
-    orig = x.to_numpy(dtype=float)
-    y = orig.copy()
-    changed = np.zeros(len(y), dtype=bool)
-    # COINr winsorise(): step while failing and fewer than winmax points changed
-    while int(changed.sum()) < winmax and _fails(y, skew_thresh, kurt_thresh):
-        s, _ = skew_kurt(y)
-        ok = ~np.isnan(y)
-        high = s >= 0
-        ext = np.max(y[ok]) if high else np.min(y[ok])
-        hit = ok & (y == ext)
-        rest = y[ok & ~hit]
-        if rest.size == 0:
-            break
-        y[hit] = rest.max() if high else rest.min()
-        changed |= hit
+    path = _path if _path is not None else _WinsorPath(x, skew_thresh, kurt_thresh)
+    y, changed = path.result(winmax)
+    orig = path.orig
     idx = np.nonzero(changed)[0]
     pts = [(x.index[i], float(orig[i]), float(y[i])) for i in idx]
-    return pd.Series(y, index=x.index, name=x.name), pts
+    return pd.Series(y.copy(), index=x.index, name=x.name), pts
 
 
 def log_ct(x: pd.Series, *, skew_aware: bool = True) -> pd.Series:
@@ -116,7 +163,8 @@ def log_ct(x: pd.Series, *, skew_aware: bool = True) -> pd.Series:
 
 def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
                  skew_thresh: float = 2.0, kurt_thresh: float = 3.5,
-                 fallback: str = "log_ct_plus") -> tuple[pd.Series, list[dict]]:
+                 fallback: str = "log_ct_plus", _path: _WinsorPath | None = None
+                 ) -> tuple[pd.Series, list[dict]]:
     """Apply the treatment rule to one indicator.
 
     Parameters
@@ -127,6 +175,10 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
         Log transform applied when winsorising ``winmax`` points is not enough:
         skew-aware (default, COINr ``log_CT_plus``) or COINr's default ``log_CT``.
         Set it through ``IndexSpec(treatment_params={"fallback": "log_ct"})``.
+
+    _path : private
+        A shared winsorisation walk (:class:`_WinsorPath`) of ``x`` with these thresholds,
+        used by the sensitivity engine so that winsorisation limits share one walk.
 
     Returns
     -------
@@ -142,17 +194,20 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
         raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
                          f"{', '.join(repr(f) for f in FALLBACKS)}")
     s0, k0 = skew_kurt(x)
-    if not _fails(x, skew_thresh, kurt_thresh):
+    if not (abs(s0) >= skew_thresh and k0 >= kurt_thresh):   # _fails(x, ...)
         return x.astype(float), []
-    y, pts = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
+    y, pts = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh,
+                       _path=_path)
     why = f"skew={s0:.2f}, kurtosis={k0:.2f} exceed ({skew_thresh}, {kurt_thresh})"
     if not _fails(y, skew_thresh, kurt_thresh):
         return y, [dict(index=i, before=b, after=a, action="winsorised", reason=why)
                    for i, b, a in pts]
-    z = log_ct(x, skew_aware=fallback == "log_ct_plus")
+    z = (_path.log(fallback == "log_ct_plus") if _path is not None
+         else log_ct(x, skew_aware=fallback == "log_ct_plus"))
     s1, k1 = skew_kurt(z)
     reason = (f"{why}; winsorising {winmax} points was not enough, {fallback} transform applied "
               f"(after: skew={s1:.2f}, kurtosis={k1:.2f})")
-    recs = [dict(index=i, before=float(x.loc[i]), after=float(z.loc[i]), action="log",
-                 reason=reason) for i in x.index if not pd.isna(x.loc[i])]
+    xv, zv = x.to_numpy(dtype=float), np.asarray(z, dtype=float)
+    recs = [dict(index=x.index[j], before=float(xv[j]), after=float(zv[j]), action="log",
+                 reason=reason) for j in np.flatnonzero(~np.isnan(xv))]
     return z, recs

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
 
-from ..errors import _fmt, check_columns, close_matches
+from ..errors import _fmt, check_columns, check_dataframe, check_numeric, close_matches
 from .framework import Framework
 
 __all__ = ["equal_weights", "pca_weights", "correlation_weights", "bod_weights", "varimax"]
@@ -44,8 +43,39 @@ def varimax(loadings: np.ndarray, *, max_iter: int = 2000, tol: float = 1e-12) -
     return L @ R
 
 
+def _check_block(x: pd.DataFrame, what: str, *, min_rows: int = 3) -> pd.DataFrame:
+    """Complete rows of one block of components, refusing components that cannot be correlated.
+
+    An all-missing component, or one that is constant over the complete rows, has no
+    correlation with anything: the weights built from correlations would be NaN or
+    silently equal (with only numpy warnings).  Each is named with its value.
+    """
+    empty = [c for c in x.columns if x[c].isna().all()]
+    if empty:
+        raise ValueError(f"{what}: component(s) {_fmt(empty)} have no observed value; drop "
+                         "them (framework.without([...])) or supply the data")
+    z = x.dropna()
+    if len(z) < min_rows:
+        raise ValueError(f"{what}: only {len(z)} complete row(s) over {_fmt(list(x.columns))}; "
+                         f"need at least {min_rows}")
+    const = [c for c in z.columns if z[c].nunique() <= 1]
+    if const:
+        vals = [float(z[c].iloc[0]) for c in const]
+        raise ValueError(f"{what}: component(s) {_fmt(const)} are constant over the {len(z)} "
+                         f"complete rows (value(s) {_fmt(vals)}), so their correlations are "
+                         "undefined; drop them or give them a fixed weight")
+    return z
+
+
+def _check_inputs(data, framework) -> None:
+    check_dataframe(data)
+    if not isinstance(framework, Framework):
+        raise TypeError(f"framework must be a Framework, got {type(framework).__name__}")
+
+
 def _pca_block(x: pd.DataFrame) -> tuple[pd.Series, dict]:
     """Handbook PCA weights for one block of indicators (complete cases)."""
+    _check_block(x, f"PCA weights for {list(x.columns)}", min_rows=1)
     z = x.dropna()
     if len(z) < x.shape[1] + 2:
         raise ValueError(f"PCA weights for {list(x.columns)} need more complete rows "
@@ -101,6 +131,7 @@ def pca_weights(data: pd.DataFrame, framework: Framework, *, codes=None) -> pd.S
     Handbook on Constructing Composite Indicators (OECD/JRC 2008), section 6.1 and the
     worked example in its Table 18.  An aggregate with one component is skipped.
     """
+    _check_inputs(data, framework)
     out = []
     targets = codes if codes is not None else framework.aggregates
     for a in targets:
@@ -135,14 +166,22 @@ def correlation_weights(data: pd.DataFrame, framework: Framework, *, target=None
     -------
     Series of weights keyed by component code.
     """
+    _check_inputs(data, framework)
+    if target is not None and not isinstance(target, Mapping):
+        raise TypeError(f"target must be a mapping code -> relative correlation, got {target!r}")
     out = []
     targets = codes if codes is not None else framework.aggregates
     for a in targets:
         kids = list(framework.children(a))
         if len(kids) < 2 or not all(k in data.columns for k in kids):
             continue
-        z = data[kids].dropna().to_numpy(dtype=float)
+        check_numeric(data, kids, name=f"data (components of {a!r})")
+        z = _check_block(data[kids].astype(float),
+                         f"correlation_weights for {a!r}").to_numpy(dtype=float)
         t = np.array([1.0 if target is None else float(target.get(k, 1.0)) for k in kids])
+        if not (np.isfinite(t).all() and (t > 0).all()):
+            raise ValueError(f"target correlations for {a!r} must be positive finite numbers, "
+                             f"got {dict(zip(kids, t, strict=True))}")
         t = t / t.sum()
 
         def loss(theta, z=z, t=t):
@@ -154,6 +193,8 @@ def correlation_weights(data: pd.DataFrame, framework: Framework, *, target=None
             r = (zc * yc[:, None]).sum(axis=0) / np.sqrt((zc ** 2).sum(axis=0) * (yc ** 2).sum())
             r = np.clip(r, 1e-9, None)
             return float(((r / r.sum() - t) ** 2).sum())
+
+        from scipy import optimize
 
         res = optimize.minimize(loss, np.zeros(len(kids)), method="Nelder-Mead",
                                 options=dict(xatol=1e-8, fatol=1e-14, maxiter=20000))
@@ -287,6 +328,8 @@ def bod_weights(data: pd.DataFrame, *, columns=None, lower: float | Mapping | No
     if (hi < lo).any():
         bad = [c for c, a, b in zip(cols, lo, hi, strict=True) if b < a]
         raise ValueError(f"share bounds are infeasible: upper < lower for {_fmt(bad)}")
+    from scipy import optimize, sparse
+
     R = _pareto_rows(Y)
     blocks, rhs = [], []
     for c in range(n):

@@ -1,0 +1,128 @@
+"""The fast paths of issue 15 §1 give the same numbers as the plain code they replace.
+
+* min-max/z-scores on one array (``build._normalise_fast``) are bitwise equal to the
+  registry's per-indicator Series functions;
+* prepare()'s step cache (shared by the sensitivity engine's variants and the nominal
+  build) gives bitwise the stages of uncached calls;
+* the framework's cached structure hands out copies (callers cannot corrupt it);
+* every draw of an uncertainty run with winsorisation limits, normalisations, weight noise
+  and aggregations (the ASEM benchmark's choices) equals a rebuild of its spec to 1e-12.
+
+Timing targets live in ``benchmarks/bench_index.py`` (not asserted here: CI machines are
+shared); ``test_import_is_light`` checks that importing polygov.index loads no SciPy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import polygov.index as pi
+from polygov.index.build import _normalise_fast, prepare
+from polygov.index.normalise import normalise
+
+
+@pytest.fixture(scope="module")
+def hfi():
+    from polygov.data import load
+
+    return load("hfi")
+
+
+@pytest.mark.parametrize("method,params", [("minmax", {}), ("minmax", {"lo": 1, "hi": 100}),
+                                           ("zscore", {}), ("zscore", {"mean": 10, "sd": 2})])
+def test_array_normalisation_is_bitwise_the_registry(hfi, method, params):
+    fw = pi.hfi_governance_framework()
+    spec = pi.IndexSpec(fw, normalisation=method, normalisation_params=params)
+    x = prepare(spec, hfi)[0]["prepared"]          # a panel with gaps
+    assert x.isna().any().any()
+    fast = _normalise_fast(spec, x)
+    assert fast is not None
+    for j, c in enumerate(fw.indicators):
+        ref = normalise(x[c], method, direction=spec.indicator_setting(c, "direction"), **params)
+        np.testing.assert_array_equal(fast[:, j], ref.to_numpy())
+
+
+def test_array_normalisation_defers_to_the_registry_for_its_errors(hfi):
+    fw = pi.hfi_governance_framework()
+    d = hfi.query("year == 2016").copy()
+    d[fw.indicators[0]] = 3.0
+    with pytest.raises(ValueError, match="all values equal"):
+        pi.build(pi.IndexSpec(fw), d)
+
+
+def test_prepare_cache_gives_the_uncached_stages(hfi):
+    fw = pi.hfi_governance_framework()
+    cache: dict = {}
+    for first in (False, True):
+        for imp in ("none", "mean"):
+            for wm in (1, 3, 5):
+                spec = pi.IndexSpec(fw, imputation=imp, treatment="winsorise",
+                                    treatment_params={"winmax": wm}, impute_first=first)
+                a, la, _ = prepare(spec, hfi, cache=cache)
+                b, lb, _ = prepare(spec, hfi)
+                for k in b:
+                    pd.testing.assert_frame_equal(a[k], b[k])
+                assert pd.DataFrame(la).equals(pd.DataFrame(lb))
+
+
+def test_framework_structure_is_cached_but_copied():
+    fw = pi.hfi_governance_framework()
+    inds = fw.indicators
+    inds.append("x")
+    w = fw.weights()
+    w["governance"] = 99.0
+    assert "x" not in fw.indicators and fw.weights()["governance"] == 1.0
+    assert fw.direction(fw.indicators[0]) in (-1, 1)
+    with pytest.raises(KeyError, match="is an aggregate"):
+        fw.direction("governance")
+
+
+def test_benchmark_choices_equal_rebuilds(hfi):
+    """The ASEM benchmark's four choices (winmax 1-5, two normalisations, weight noise, two
+    aggregations) on the bundled HFI 2016 governance index: each draw = build(spec_for(d))."""
+    d = hfi.query("year == 2016")
+    spec = pi.IndexSpec(pi.hfi_governance_framework(), treatment="winsorise",
+                        normalisation_params={"lo": 1, "hi": 100}, imputation="mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ua = pi.uncertainty(spec, d, n_draws=40, seed=5, noise_levels=[2],
+                            treatments=[("winsorise", {"winmax": k}) for k in range(1, 6)],
+                            aggregations=["arithmetic", "geometric"])
+    assert ua.draws["treatment"].nunique() == 5
+    for i in range(0, 40, 4):
+        r = pi.build(ua.spec_for(i), d).stages["aggregated"]["governance"]
+        np.testing.assert_allclose(ua.scores.iloc[i].to_numpy(), r.to_numpy(), rtol=1e-12,
+                                   atol=0)
+
+
+def test_import_is_light():
+    code = ("import sys, polygov.index; "
+            "print(sorted(m for m in ('scipy', 'SALib', 'joblib', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_shared_winsorisation_walk_equals_single_runs():
+    """One walk read for winmax 1..8 (in any order) = a fresh winsorise() per limit."""
+    from polygov.index.treat import _WinsorPath, treat_series, winsorise
+
+    rng = np.random.default_rng(3)
+    for rep in range(20):
+        x = pd.Series(np.exp(rng.normal(size=40) * (1 + rep % 3)))
+        x.iloc[rng.integers(40, size=3)] = np.nan
+        path = _WinsorPath(x, 2.0, 3.5)
+        for k in rng.permutation(np.arange(1, 9)):
+            a, pa = winsorise(x, winmax=int(k), _path=path)
+            b, pb = winsorise(x, winmax=int(k))
+            pd.testing.assert_series_equal(a, b)
+            assert pa == pb
+            ta, ra = treat_series(x, winmax=int(k), _path=path)
+            tb, rb = treat_series(x, winmax=int(k))
+            pd.testing.assert_series_equal(ta, tb)
+            assert ra == rb
