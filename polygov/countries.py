@@ -103,12 +103,29 @@ _EAP_M49 = {"Eastern Asia", "South-eastern Asia", "Australia and New Zealand", "
             "Micronesia", "Polynesia"}
 
 
+_COCO_STR = ("name_short", "name_official", "regex", "ISO2", "ISO3", "continent", "UNregion",
+             "EXIO1", "EXIO2", "EXIO3", "WIOD")
+_COCO_INT = ("ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember", "obsolete",
+             "GEOnumeric")
+
+
 @functools.lru_cache(maxsize=1)
 def _coco():
+    """coco's converter on its own table, read so that Namibia's ISO2 code "NA" stays a string.
+
+    country_converter 1.3 reads its table with pandas' default missing-value strings
+    (which include "NA") and then converts; under pandas 3 that turns Namibia's ISO2
+    code into a missing value and ``CountryConverter()`` fails.  Reading the table
+    here with only empty cells as missing gives the identical table under pandas 2.
+    """
     import country_converter as coco
+    from country_converter.country_converter import COUNTRY_DATA_FILE
 
     logging.getLogger("country_converter").setLevel(logging.ERROR)
-    return coco.CountryConverter()
+    table = pd.read_csv(COUNTRY_DATA_FILE, sep="\t", encoding="utf-8", keep_default_na=False,
+                        na_values=[""], dtype=dict.fromkeys(_COCO_STR, str))
+    table = table.astype({c: "Int64" for c in _COCO_INT if c in table.columns})
+    return coco.CountryConverter(country_data=table)
 
 
 @functools.lru_cache(maxsize=1)
