@@ -316,8 +316,11 @@ def to_iso3(names: Iterable[str] | pd.Series, *, source: str | None = None,
             DataQualityWarning,
             stacklevel=2,
         )
-    mapping = rep["iso3"].to_dict()
-    return ser.map(lambda n: mapping.get(str(n)) if not pd.isna(n) else None).astype(object).rename("iso3")
+    # None, never NaN, for a missing code, in an object Series (pandas 3's str dtype, which
+    # rep["iso3"] and Series.map give, holds NaN instead)
+    mapping = {k: v for k, v in rep["iso3"].items() if not pd.isna(v)}
+    return pd.Series([mapping.get(str(n)) if not pd.isna(n) else None for n in ser], index=ser.index,
+                     dtype=object, name="iso3")
 
 
 def validate_iso3(codes: Iterable[str], *, name: str = "iso3") -> None:

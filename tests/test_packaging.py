@@ -148,3 +148,25 @@ def test_ci_runs_the_readme_test_command():
     assert len(blocks) == 2, "README must give exactly two set-up commands"
     assert "polygov course run" in blocks[0]
     assert blocks[1] in (REPO / ".ci" / "run").read_text()
+
+
+def test_country_converter_reads_namibia_under_any_pandas():
+    """pandas 3: country_converter 1.3 reads Namibia's ISO2 code "NA" as missing and fails.
+
+    polygov reads coco's table itself (only empty cells missing); under pandas 2 the table
+    is identical to coco's own, under pandas 3 it is the one coco cannot build.
+    """
+    import pandas as pd
+
+    from polygov import countries
+
+    table = countries._coco().data
+    assert table.loc[table["ISO3"] == "NAM", "ISO2"].tolist() == ["NA"]
+    assert countries.to_iso3(["Namibia", "Cyprus"]).tolist() == ["NAM", "CYP"]
+    assert countries.country_table().set_index("iso3").loc["NAM", "country"] == "Namibia"
+    assert countries._coco().convert("NA", src="ISO2", to="ISO3") == "NAM"
+    if int(pd.__version__.split(".")[0]) < 3:
+        import country_converter as coco
+
+        pd.testing.assert_frame_equal(table.reset_index(drop=True),
+                                      coco.CountryConverter().data.reset_index(drop=True))
