@@ -146,9 +146,15 @@ def _course_open(args) -> int:
 def _course_site(args) -> int:
     from .site import build_site
 
-    res = build_site(output=args.output, executed=args.executed, folder=args.notebooks,
-                     run=not args.no_run, jobs=args.jobs)
-    print(f"site built in {res['seconds']:.1f} s: {res['index']}")
+    try:
+        res = build_site(output=args.output, executed=args.executed, folder=args.notebooks,
+                         run=not args.no_run, jobs=args.jobs, progress=True)
+    except RuntimeError as exc:  # a notebook failed: no site
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for pg in res["pages"]:
+        print(f"  {pg['status']:13s} {pg['notebook']}" + (f"  ({pg['note']})" if pg["note"] else ""))
+    print(f"site built in {res['seconds']:.1f} s: open {res['index']}")
     return 0
 
 

@@ -229,6 +229,9 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MATHJAX_FOLDER = "_static/mathjax"
 _MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 _REQUIRE_SENTINEL = "polygov-no-requirejs.js"
+_MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {availableFonts: '
+                  '["STIX-Web"], preferredFont: "STIX-Web", webFont: "STIX-Web", imageFont: null}});'
+                  '</script>\n')
 
 
 def _static_widgets(nb):
@@ -288,6 +291,11 @@ def to_html(nb, out: Path, *, mathjax: str | None = None) -> None:
         exporter.mathjax_url = f"{mathjax}?config={_MATHJAX_CONFIG}"
     body, _ = exporter.from_notebook_node(_static_widgets(nb))
     body = body.replace(f'<script src="{_REQUIRE_SENTINEL}"></script>', "")
+    if mathjax is not None:
+        # the local copy ships the STIX-Web fonts only (as the classic notebook configured it);
+        # MathJax's default TeX fonts would be looked for and a formula fail to typeset
+        tag = f'<script src="{exporter.mathjax_url}">'
+        body = body.replace(tag, _MATHJAX_FONTS + tag, 1)
     Path(out).write_text(body, encoding="utf-8")
 
 
