@@ -170,3 +170,24 @@ def test_country_converter_reads_namibia_under_any_pandas():
 
         pd.testing.assert_frame_equal(table.reset_index(drop=True),
                                       coco.CountryConverter().data.reset_index(drop=True))
+
+
+def test_binder_environment_pins_every_dependency():
+    """binder/environment.yml (repo2docker): every run-time dependency pinned exactly, within pyproject's range."""
+    from packaging.requirements import Requirement
+
+    text = (REPO / "binder" / "environment.yml").read_text()
+    pins = {}
+    for line in text[text.index("- pip:"):].splitlines()[1:]:
+        m = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)==([^\s#]+)\s*$", line)
+        assert m, f"not an exact pin: {line!r}"
+        pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    for r in [*meta["dependencies"], *meta["optional-dependencies"]["wvs"]]:
+        req = Requirement(r.split("#")[0])
+        key = req.name.lower().replace("_", "-")
+        assert key in pins, f"{req.name} is not pinned in binder/environment.yml (run binder/freeze.py)"
+        assert req.specifier.contains(pins[key], prereleases=True), (req.name, pins[key], str(req.specifier))
+    assert re.search(r"^\s+- python=3\.\d+$", text, flags=re.M)
+    post = (REPO / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps" in post and os.access(REPO / "binder" / "postBuild", os.X_OK)
