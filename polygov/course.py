@@ -299,7 +299,7 @@ def to_html(nb, out: Path, *, mathjax: str | None = None) -> None:
     Path(out).write_text(body, encoding="utf-8")
 
 
-def _run_one(p: Path, out: Path, *, inplace: bool, timeout: int, mathjax: str | None) -> NotebookRun:
+def _run_one(p: Path, out: Path, *, inplace: bool, timeout: int, mathjax: str | None = None) -> NotebookRun:
     import nbformat
 
     meta = nbformat.read(p, as_version=4).metadata.get("polygov", {})
