@@ -97,6 +97,9 @@ def notebooks_dir(folder: Path | str | None = None) -> Path:
         if not isinstance(folder, (str, os.PathLike)):
             raise TypeError(f"folder must be a path, got {type(folder).__name__}")
         folder = Path(folder)
+        if folder.is_file():
+            raise NotADirectoryError(f"course folder {folder} is a file, not a folder (name notebooks to run "
+                                     "as arguments: polygov course run NOTEBOOK.ipynb ...)")
         if not folder.is_dir():
             raise FileNotFoundError(f"course folder {folder} does not exist "
                                     f"(make it with: polygov course get {folder})")

@@ -117,6 +117,8 @@ def test_notebooks_dir_finds_the_course_folder(tmp_path, monkeypatch):
         course.notebooks_dir(tmp_path / "nowhere")
     with pytest.raises(TypeError, match="folder must be a path"):
         course.notebooks_dir(5)
+    with pytest.raises(NotADirectoryError, match=r"01_first\.ipynb is a file, not a folder"):
+        course.notebooks_dir(src / "01_first.ipynb")
 
 
 def test_student_copies_refuse_to_overwrite_the_instructor_notebooks(tmp_path):
