@@ -70,3 +70,19 @@ def pytest_configure(config):
         return
     if not getattr(nbval_kernel.start_new_kernel, "polygov_retry", False):
         nbval_kernel.start_new_kernel = _retry_kernel_start(nbval_kernel.start_new_kernel)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Skips summarised: one line per reason with its count (instead of one line per skipped test)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    counts: dict[str, int] = {}
+    for rep in skipped:
+        longrepr = getattr(rep, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        counts[reason] = counts.get(reason, 0) + 1
+    terminalreporter.section(f"{len(skipped)} skipped, by reason", sep="-")
+    for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        terminalreporter.write_line(f"{n:5d}  {reason}")

@@ -1,14 +1,20 @@
-"""Build shim: ships the top-level ``data/`` folder inside the wheel as ``polygov/_bundled``.
+"""Build shim: ships two top-level folders inside the wheel.
 
-All metadata lives in pyproject.toml; this file only maps the data folder, which
-the product layout keeps at the repository's top level.
+- ``data/`` (the bundled datasets) as ``polygov/_bundled``;
+- ``notebooks/`` (the course) as ``polygov/_course``, so that ``pip install polygov``
+  users can run it (``polygov course get DIR``).
+
+All metadata lives in pyproject.toml; this file only maps the two folders, which
+the product layout keeps at the repository's top level.  A clone keeps using
+``notebooks/`` itself (``polygov.course.packaged_course``).
 """
 
 from setuptools import find_packages, setup
 
 setup(
-    packages=[*find_packages(include=["polygov", "polygov.*"]), "polygov._bundled"],
-    package_dir={"polygov._bundled": "data"},
-    package_data={"polygov._bundled": ["*.csv", "*.csv.gz", "datapackage.json"]},
+    packages=[*find_packages(include=["polygov", "polygov.*"]), "polygov._bundled", "polygov._course"],
+    package_dir={"polygov._bundled": "data", "polygov._course": "notebooks"},
+    package_data={"polygov._bundled": ["*.csv", "*.csv.gz", "datapackage.json"],
+                  "polygov._course": ["[0-9][0-9]_*.ipynb", "*.md"]},
     include_package_data=False,
 )

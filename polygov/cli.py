@@ -4,8 +4,12 @@
     polygov data info NAME                 provenance, coverage and codebook of a dataset
     polygov data fetch NAME [--edition E]  download an official source into the cache
     polygov data import NAME PATH          register a file downloaded by hand
-    polygov course run [--inplace]         execute the course, write HTML to build/course
+    polygov course get DIR [--student]     copy the course notebooks into DIR
+    polygov course run [--notebooks DIR]   execute the course, write HTML to build/course
     polygov course student                 write student copies (solutions removed)
+    polygov course open [DIR]              start JupyterLab on the course folder
+    polygov course site                    build the course website into build/site
+    polygov monitor report --source S      early-warning report (HTML) for a country
 
 A user error (bad argument, missing or malformed file, offline, corrupt cache)
 prints one line ``polygov: error: ...`` and exits with status 2; ``polygov
@@ -121,8 +125,8 @@ def _course_run(args) -> int:
     import time
 
     t0 = time.perf_counter()
-    res = run_course(args.notebooks or None, output=args.output, inplace=args.inplace,
-                     timeout=args.timeout, jobs=args.jobs, on_result=report)
+    res = run_course(args.notebook or None, folder=args.notebooks, output=args.output,
+                     inplace=args.inplace, timeout=args.timeout, jobs=args.jobs, on_result=report)
     wall = time.perf_counter() - t0
     print()
     print(res[["notebook", "status", "seconds"]].to_string(index=False, float_format=lambda x: f"{x:.1f}"))
@@ -136,9 +140,65 @@ def _course_run(args) -> int:
 def _course_student(args) -> int:
     from .course import student_copies
 
-    res = student_copies(args.notebooks or None, output=args.output)
+    res = student_copies(args.notebook or None, folder=args.notebooks, output=args.output)
     print(res.to_string(index=False))
     return 0
+
+
+def _course_get(args) -> int:
+    from .course import get_course
+
+    res = get_course(args.dir, student=args.student, force=args.force)
+    print(res[["file", "action"]].to_string(index=False))
+    version = "student version (no solutions)" if args.student else "instructor version (with solutions)"
+    print(f"\nthe course ({version}) is in {args.dir}/; next: cd {args.dir} && polygov course open "
+          "(or polygov course run)")
+    return 0
+
+
+def _course_open(args) -> int:
+    import subprocess
+    from pathlib import Path
+
+    from .course import _is_installed_copy, notebooks_dir
+
+    folder = notebooks_dir(args.dir)
+    if _is_installed_copy(folder):
+        print("error: no course folder here; copy the course first, then open it:\n"
+              "  polygov course get polygov-course\n  polygov course open polygov-course", file=sys.stderr)
+        return 2
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={Path(folder).resolve()}"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    return subprocess.call(cmd)
+
+
+def _course_site(args) -> int:
+    from .site import build_site
+
+    try:
+        res = build_site(output=args.output, executed=args.executed, folder=args.notebooks,
+                         run=not args.no_run, jobs=args.jobs, progress=True)
+    except RuntimeError as exc:  # a notebook failed: no site
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for pg in res["pages"]:
+        print(f"  {pg['status']:13s} {pg['notebook']}" + (f"  ({pg['note']})" if pg["note"] else ""))
+    print(f"site built in {res['seconds']:.1f} s: open {res['index']}")
+    return 0
+
+
+class _DefaultsHelp(argparse.HelpFormatter):
+    """Show ``(default: X)`` after an option's help, unless it has no meaningful default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,19 +238,49 @@ def build_parser() -> argparse.ArgumentParser:
     im.set_defaults(func=_data_import)
     _with_sources_epilog(im)
 
-    c = sub.add_parser("course", help="run the course notebooks")
+    c = sub.add_parser("course", help="get, run, open and publish the course notebooks")
     csub = c.add_subparsers(dest="action", required=True)
-    run = csub.add_parser("run", help="execute every notebook and write HTML copies")
-    run.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
-    run.add_argument("--output", default="build/course")
+    fmt = _DefaultsHelp
+    folder_help = ("the course folder (default: the current folder if it holds the notebooks, "
+                   "else ./notebooks, else the course installed with polygov)")
+    get = csub.add_parser("get", formatter_class=fmt,
+                          help="copy the course notebooks into a folder of your own",
+                          description="Copy the course notebooks (shipped with polygov) into DIR. "
+                                      "Files you changed since an earlier copy are never overwritten "
+                                      "unless you pass --force.")
+    get.add_argument("dir", help="the folder to copy the course into (created)")
+    get.add_argument("--student", action="store_true", help="the student version (solutions removed)")
+    get.add_argument("--force", action="store_true", help="overwrite files you changed (changes are lost)")
+    get.set_defaults(func=_course_get)
+    run = csub.add_parser("run", formatter_class=fmt, help="execute every notebook and write HTML copies")
+    run.add_argument("notebook", nargs="*", help="notebooks to run (default: all in the course folder)")
+    run.add_argument("--notebooks", metavar="DIR", default=None, help=folder_help)
+    run.add_argument("--output", default="build/course", help="folder for the HTML copies")
     run.add_argument("--inplace", action="store_true", help="also save the executed notebooks")
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell")
-    run.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    run.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
     run.set_defaults(func=_course_run)
-    st = csub.add_parser("student", help="write student copies with solutions removed")
-    st.add_argument("notebooks", nargs="*")
-    st.add_argument("--output", default="build/student")
+    st = csub.add_parser("student", formatter_class=fmt, help="write student copies with solutions removed")
+    st.add_argument("notebook", nargs="*", help="notebooks to copy (default: all in the course folder)")
+    st.add_argument("--notebooks", metavar="DIR", default=None, help=folder_help)
+    st.add_argument("--output", default="build/student", help="folder for the student copies")
     st.set_defaults(func=_course_student)
+    op = csub.add_parser("open", formatter_class=fmt, help="start JupyterLab on the course folder",
+                         description="Start JupyterLab on the course folder (stop it with Ctrl+C).")
+    op.add_argument("dir", nargs="?", default=None, help=folder_help)
+    op.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    op.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+    op.set_defaults(func=_course_open)
+    si = csub.add_parser("site", formatter_class=fmt,
+                         help="build a static website of the executed course (Jupyter Book 2 / MyST)")
+    si.add_argument("--output", default="build/site", help="folder for the website")
+    si.add_argument("--notebooks", metavar="DIR", default=None, help=folder_help)
+    si.add_argument("--executed", metavar="DIR", default=None,
+                    help="take executed notebooks from DIR instead of running the course")
+    si.add_argument("--no-run", action="store_true",
+                    help="publish the notebooks with their saved outputs, without running them")
+    si.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+    si.set_defaults(func=_course_site)
     _monitor_cli.add_subparser(sub)
     return p
 

@@ -124,12 +124,29 @@ _EAP_M49 = {"Eastern Asia", "South-eastern Asia", "Australia and New Zealand", "
             "Micronesia", "Polynesia"}
 
 
+_COCO_STR = ("name_short", "name_official", "regex", "ISO2", "ISO3", "continent", "UNregion",
+             "EXIO1", "EXIO2", "EXIO3", "WIOD")
+_COCO_INT = ("ISOnumeric", "UNcode", "FAOcode", "GBDcode", "EURO", "UN", "UNmember", "obsolete",
+             "GEOnumeric")
+
+
 @functools.lru_cache(maxsize=1)
 def _coco():
+    """coco's converter on its own table, read so that Namibia's ISO2 code "NA" stays a string.
+
+    country_converter 1.3 reads its table with pandas' default missing-value strings
+    (which include "NA") and then converts; under pandas 3 that turns Namibia's ISO2
+    code into a missing value and ``CountryConverter()`` fails.  Reading the table
+    here with only empty cells as missing gives the identical table under pandas 2.
+    """
     import country_converter as coco
+    from country_converter.country_converter import COUNTRY_DATA_FILE
 
     logging.getLogger("country_converter").setLevel(logging.ERROR)
-    return coco.CountryConverter()
+    table = pd.read_csv(COUNTRY_DATA_FILE, sep="\t", encoding="utf-8", keep_default_na=False,
+                        na_values=[""], dtype=dict.fromkeys(_COCO_STR, str))
+    table = table.astype({c: "Int64" for c in _COCO_INT if c in table.columns})
+    return coco.CountryConverter(country_data=table)
 
 
 @functools.lru_cache(maxsize=1)
@@ -320,8 +337,11 @@ def to_iso3(names: Iterable[str] | pd.Series, *, source: str | None = None,
             DataQualityWarning,
             stacklevel=2,
         )
-    mapping = rep["iso3"].to_dict()
-    return ser.map(lambda n: mapping.get(str(n)) if not pd.isna(n) else None).astype(object).rename("iso3")
+    # None, never NaN, for a missing code, in an object Series (pandas 3's str dtype, which
+    # rep["iso3"] and Series.map give, holds NaN instead)
+    mapping = {k: v for k, v in rep["iso3"].items() if not pd.isna(v)}
+    return pd.Series([mapping.get(str(n)) if not pd.isna(n) else None for n in ser], index=ser.index,
+                     dtype=object, name="iso3")
 
 
 def validate_iso3(codes: Iterable[str], *, name: str = "iso3") -> None:

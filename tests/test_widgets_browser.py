@@ -178,7 +178,7 @@ def jupyter_lab(root: Path, started: dict):
 
 
 @contextlib.contextmanager
-def chromium(profile: Path):
+def chromium(profile: Path, extra_args: tuple[str, ...] = ()):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -187,7 +187,7 @@ def chromium(profile: Path):
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1600,1150",
-                f"--user-data-dir={profile}"):
+                f"--user-data-dir={profile}", *extra_args):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     try:

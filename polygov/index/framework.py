@@ -269,8 +269,9 @@ def framework_from_table(table: pd.DataFrame, *, code: str = "code", parent: str
             f"{_fmt(sorted(_KNOWN), 20)}. {hint + ' ' if hint else ''}Rename or drop them "
             "(a misspelt 'weight' or 'direction' column would otherwise be silently ignored)")
     t["code"] = t["code"].astype(str)
-    t["parent"] = t["parent"].where(t["parent"].notna() & (t["parent"].astype(str) != ""), None)
-    t["parent"] = t["parent"].map(lambda v: None if v is None or v is pd.NA else str(v))
+    # object dtype with None for the root (pandas 3's string dtype would turn None into NaN)
+    t["parent"] = pd.Series([None if pd.isna(v) or str(v) == "" else str(v) for v in t["parent"]],
+                            index=t.index, dtype=object)
     if "weight" not in t.columns:
         t["weight"] = 1.0
     if "direction" not in t.columns:
