@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolygovWarning, check_columns, check_dataframe, check_in, check_numeric
-from .model import EFFECTS, fit_panel
+from .panel import EFFECTS, fit_panel
 from .results import check_unit_interval
 
 __all__ = ["specification_curve", "specification_summary", "SPEC_COLUMNS"]
