@@ -86,7 +86,7 @@ def within(M: np.ndarray, fes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
         return M
     if len(fes) == 1:
         a, na = fes[0]
-        cnt = np.bincount(a, minlength=na).astype(float)
+        cnt = np.maximum(np.bincount(a, minlength=na), 1).astype(float)
         for j in range(M.shape[1]):
             M[:, j] -= _group_mean(a, cnt, M[:, j])[a]
         return M
@@ -95,7 +95,7 @@ def within(M: np.ndarray, fes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     (a, na), (b, nb) = fes
     if nb > na:
         (a, na), (b, nb) = (b, nb), (a, na)
-    cnt_a = np.bincount(a, minlength=na).astype(float)
+    cnt_a = np.maximum(np.bincount(a, minlength=na), 1).astype(float)  # unused codes: no 0/0
     cnt_b = np.bincount(b, minlength=nb).astype(float)
     if nb <= DIRECT_MAX_LEVELS:
         C = _crosstab(a, na, b, nb)
@@ -124,7 +124,7 @@ def within(M: np.ndarray, fes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
         for _ in range(AP_MAX_ITER):
             ma = _group_mean(a, cnt_a, col)
             col -= ma[a]
-            mb = _group_mean(b, cnt_b, col)
+            mb = _group_mean(b, np.maximum(cnt_b, 1), col)
             col -= mb[b]
             if max(np.abs(ma).max() if ma.size else 0, np.abs(mb).max()) <= AP_TOL * scale:
                 break
