@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolygovWarning, check_columns, check_dataframe, check_in, check_numeric
+from ._sample import panel_keys
 from .panel import EFFECTS, fit_panel
 from .results import check_unit_interval
 
@@ -162,6 +163,12 @@ def specification_curve(
         ``error``.
     """
     check_dataframe(data)
+    # the shared key step, once and up front (normalised codes and years; duplicates refused)
+    keyed, entity, time, n_key_drop = panel_keys(data, entity, time, unique=True)
+    if n_key_drop == 0:  # same rows, so boolean sample masks still line up
+        data = keyed
+    if not isinstance(on_error, str):
+        raise TypeError(f"on_error must be 'record' or 'raise', got {on_error!r}")
     check_in(on_error, ("record", "raise"), name="on_error")
     level = check_unit_interval(level, "level", 0.95)
     outcomes, treatments = list(outcomes), list(treatments)
