@@ -97,6 +97,9 @@ def _is_literal(node: ast.AST) -> bool:
 def _column(node: ast.Name) -> None:
     if node.id.startswith("__"):
         raise _Refused(node, "names starting with a double underscore are not allowed")
+    if node.id in _MODULES:
+        raise _Refused(node, f"{node.id!r} is a module, not a column; only "
+                             f"{node.id}.<function> calls of the allowed functions may use it")
 
 
 def _function_name(func: ast.AST) -> str | None:
