@@ -439,6 +439,8 @@ def _fit_fixest(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec
                               codes=codes, fixef_k=ssc_.fixef_k)
         if ssc_.adj:
             vc = vc * (n_obs - 1) / (n_obs - k_cl)
+        if ssc_ != SSC():
+            notes = (*notes, f"small-sample correction: {ssc_.label}")
     _warn_negative_variance(vc, names, spec.name)
     covm = pd.DataFrame(vc, index=names, columns=names)
     df_t = float(np.min(fit._df_t)) if fit._df_t is not None else None
@@ -498,10 +500,15 @@ def _fit_random(df, dependent, rhs, rhs_vars, entity, time, spec, clusters, n_cl
     covm = pd.DataFrame(res.cov.to_numpy(), index=names, columns=names)
     k = len(names)
     vd = res.variance_decomposition
-    theta_e = res.theta.iloc[:, 0] if isinstance(res.theta, pd.DataFrame) else res.theta
-    theta_e = pd.Series(np.asarray(theta_e, dtype=float).ravel(), name="theta")
-    if len(theta_e) == len(df):  # linearmodels gives one value per observation: keep one per entity
-        theta_e = pd.Series(theta_e.to_numpy(), index=df[entity].to_numpy()).groupby(level=0).first()
+    th = res.theta
+    if isinstance(th, pd.DataFrame) and len(th) == len(df):  # one value per observation
+        theta_e = pd.Series(th.iloc[:, 0].to_numpy(), index=df[entity].to_numpy())
+        theta_e = theta_e.groupby(level=0, sort=False).first()
+    elif isinstance(th, pd.DataFrame):
+        theta_e = th.iloc[:, 0]
+    else:  # pragma: no cover - older linearmodels
+        theta_e = pd.Series(np.asarray(th, dtype=float).ravel())
+    theta_e.index.name = entity
     theta_e = theta_e.rename("theta")
     if spec.name in ("cluster", "twoway_cluster"):
         df_t: float | None = float(min(n_clusters) - 1)
