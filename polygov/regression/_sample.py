@@ -37,10 +37,19 @@ def _normalise_shifts(spec: Mapping[str, int | Sequence[int]] | None, kind: str
                         f"e.g. {{'pf_association': [1, 2]}}; got {type(spec).__name__}")
     out: dict[str, list[int]] = {}
     for col, ks in spec.items():
-        ks = [ks] if isinstance(ks, (int, np.integer)) else list(ks)
-        bad = [k for k in ks if not isinstance(k, (int, np.integer)) or k < 1]
-        if bad:
-            raise ValueError(f"{kind} for {col!r} must be positive integers, got {bad}")
+        if not isinstance(col, str):
+            raise TypeError(f"{kind}= keys must be column names, got {col!r}")
+        if isinstance(ks, (int, np.integer)) and not isinstance(ks, (bool, np.bool_)):
+            ks = [ks]
+        elif isinstance(ks, (list, tuple, range, np.ndarray)):
+            ks = list(ks)
+        else:
+            raise TypeError(f"{kind} for {col!r} must be a positive integer or a list of them "
+                            f"(e.g. {{{col!r}: [1, 2]}}), got {ks!r}")
+        bad = [k for k in ks if isinstance(k, (bool, np.bool_))
+               or not isinstance(k, (int, np.integer)) or k < 1]
+        if bad or not ks:
+            raise ValueError(f"{kind} for {col!r} must be positive integers, got {ks!r}")
         out[str(col)] = sorted({int(k) for k in ks})
     return out
 

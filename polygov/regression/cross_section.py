@@ -137,8 +137,8 @@ def fit_cross_section(
     if min_clusters < 2:
         raise ValueError(f"min_clusters must be an integer >= 2, got {min_clusters!r}")
     for nm, v in (("weights", weights), ("cluster", cluster)):
-        if v is not None and not isinstance(v, str):
-            raise TypeError(f"{nm} must be a column name (str) or None, got {v!r}")
+        if v is not None and (not isinstance(v, str) or not v):
+            raise TypeError(f"{nm} must be a column name (a non-empty str) or None, got {v!r}")
     dependent, rhs, rhs_vars = parse_model(formula, None, None)
     if spec.n_cluster_vars and cluster is None:
         raise ValueError("cov='cluster' needs cluster= (the column identifying the clusters)")

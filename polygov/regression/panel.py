@@ -306,6 +306,10 @@ def fit_panel(
     keys = [entity, time]
     other = list(dict.fromkeys([dependent, *needed_rhs, *shift_src,
                                 *[c for c in clusters if c not in keys]]))
+    missing_shift = [c for c in shift_src if c not in data.columns]
+    if missing_shift:
+        raise KeyError(f"lags=/leads= name column(s) {missing_shift} that are not in data; "
+                       f"choose among the numeric columns, e.g. {list(data.columns)[:8]}")
     check_columns(data, [c for c in other if c not in keys])
     # the shared key step (case-insensitive key columns, normalised codes and years)
     from ..keys import resolve_key
