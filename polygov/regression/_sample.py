@@ -245,10 +245,14 @@ def _add_shifts(df: pd.DataFrame, shifts: dict[str, list[int]], sign: int, suffi
 
 def _term_sds(df: pd.DataFrame, dependent: str, terms: Sequence[str], rhs: str) -> pd.Series:
     """Sample standard deviations (ddof=1) of the dependent variable and each model term."""
-    sd = {dependent: float(df[dependent].std())}
+    def _sd(col: pd.Series) -> float:
+        v = col.to_numpy(dtype=float)
+        return float(np.std(v, ddof=1)) if not np.isnan(v).any() else float(col.std())
+
+    sd = {dependent: _sd(df[dependent])}
     plain = [t for t in terms if t in df.columns]
     for t in plain:
-        sd[t] = float(df[t].std()) if pd.api.types.is_numeric_dtype(df[t]) else np.nan
+        sd[t] = _sd(df[t]) if pd.api.types.is_numeric_dtype(df[t]) else np.nan
     other = [t for t in terms if t not in df.columns and t != "Intercept"]
     if other:
         try:
@@ -299,6 +303,8 @@ def fe_cols(effects: str, entity: str, time: str) -> list[str]:
 
 def _is_nested(f: np.ndarray, n_f: int, c: np.ndarray, n_c: int) -> bool:
     """True if every level of the fixed effect (codes ``f``) lies inside a single cluster."""
+    if n_f < n_c:  # every cluster holds at least one level of a nested effect
+        return False
     return _n_pairs(f, n_f, c, n_c) == n_f
 
 
@@ -378,9 +384,9 @@ def panel_keys(data: pd.DataFrame, entity: str, time: str, *, unique: bool, name
 
     Returns
     -------
-    (frame, entity, time, n_dropped)
-        The frame (a copy only when a key changed), the resolved key column names and the
-        number of rows dropped for a missing key.
+    (frame, entity, time, n_dropped, (entity codes, n), (time codes, n))
+        The frame (a copy only when a key changed), the resolved key column names, the
+        number of rows dropped for a missing key, and the integer codes of the keys.
     """
     from ..keys import KeyNormalisationWarning, normalise_keys, resolve_key
 
@@ -392,19 +398,27 @@ def panel_keys(data: pd.DataFrame, entity: str, time: str, *, unique: bool, name
     out = data
     if ecol != entity or tcol != time:
         out = out.rename(columns={ecol: entity, tcol: time})
-    miss = (out[entity].isna() | out[time].isna()).to_numpy()
+    raw = {}
+    for key in (entity, time):
+        col = out[key]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        raw[key] = (col, *pd.factorize(col))  # missing keys get code -1
+    miss = (raw[entity][1] < 0) | (raw[time][1] < 0)
     n_drop = int(miss.sum())
     if n_drop == len(out):
         raise ValueError(f"every row of {name} misses {entity!r} or {time!r}; nothing to fit")
     if n_drop:
         out = out.loc[~miss]
     new_cols = {}
+    final = {}
     for key, is_time in ((entity, False), (time, True)):
-        col = out[key]
-        if is_time and pd.api.types.is_integer_dtype(col) and \
-                not isinstance(col.dtype, pd.CategoricalDtype):
+        col, codes, uniq = raw[key]
+        if n_drop:
+            codes = codes[~miss]
+        if is_time and pd.api.types.is_integer_dtype(col):
+            final[key] = codes, len(uniq)
             continue
-        codes, uniq = pd.factorize(col)
         small = pd.DataFrame({key: np.asarray(uniq, dtype=object)})
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -428,6 +442,8 @@ def panel_keys(data: pd.DataFrame, entity: str, time: str, *, unique: bool, name
                                  dtype=bool)
         else:
             changed_u = np.asarray(nv != orig, dtype=bool)
+        remap, nv_unique = pd.factorize(nv)  # "chn" and "CHN" become one code
+        final[key] = remap[codes], len(nv_unique)
         if changed_u.any() or nv.dtype != col.dtype:
             new_cols[key] = nv[codes]
         if changed_u.any():
@@ -439,18 +455,21 @@ def panel_keys(data: pd.DataFrame, entity: str, time: str, *, unique: bool, name
         out = out.copy(deep=False)
         for k, v in new_cols.items():
             out[k] = v
-    if unique:
-        e, ne = pd.factorize(out[entity])
-        t, nt = pd.factorize(out[time])
-        if _n_pairs(e, len(ne), t, len(nt)) != len(out):
-            try:
-                normalise_keys(out[[entity, time]], entity=entity, time=time, name=name)
-            except ValueError as exc:
-                raise ValueError(f"{exc}. A panel needs one row per entity and period: pass the "
-                                 "right entity=/time= columns, or, for a repeated cross-section "
-                                 "such as survey respondents in country-waves, "
-                                 "pass repeated_cross_section=True") from None
-    return out, entity, time, n_drop
+    for key in (entity, time):
+        c, m = final[key]
+        if n_drop and np.bincount(c, minlength=m).min() == 0:  # levels only the dropped rows had
+            c, u = pd.factorize(c)
+            final[key] = c, len(u)
+    (e, ne), (t, nt) = final[entity], final[time]
+    if unique and _n_pairs(e, ne, t, nt) != len(out):
+        try:
+            normalise_keys(out[[entity, time]], entity=entity, time=time, name=name)
+        except ValueError as exc:
+            raise ValueError(f"{exc}. A panel needs one row per entity and period: pass the "
+                             "right entity=/time= columns, or, for a repeated cross-section "
+                             "such as survey respondents in country-waves, "
+                             "pass repeated_cross_section=True") from None
+    return out, entity, time, n_drop, final[entity], final[time]
 
 
 #: Columns looked for as the time key of a cross-section (the first present is used).

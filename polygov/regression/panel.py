@@ -317,16 +317,14 @@ def fit_panel(
     sub = data[list(dict.fromkeys([resolve_key(data, entity, role="entity key"),
                                    resolve_key(data, time, role="time key"),
                                    *[c for c in other if c not in keys]]))]
-    df, entity, time, n_key_drop = panel_keys(sub, entity, time,
-                                              unique=not repeated_cross_section)
+    df, entity, time, n_key_drop, (e_codes, n_e), (t_codes, n_t) = panel_keys(
+        sub, entity, time, unique=not repeated_cross_section)
     numeric = list(dict.fromkeys([dependent, *shift_src]))
     from ..errors import check_numeric
 
     check_numeric(df, numeric)
     check_regressor_types(df, needed_rhs, categorical_columns(rhs))
     df = df.copy(deep=False)
-    e_codes, e_uniques = pd.factorize(df[entity])
-    t_codes, t_uniques = pd.factorize(df[time])
 
     shift_cols = _add_shifts(df, lag_spec, +1, "lag", entity, time)
     shift_cols += _add_shifts(df, lead_spec, -1, "lead", entity, time)
@@ -342,11 +340,12 @@ def fit_panel(
     if n_drop:
         e_codes, e_uniques = pd.factorize(e_codes[keep])
         t_codes, t_uniques = pd.factorize(t_codes[keep])
+        n_e, n_t = len(e_uniques), len(t_uniques)
     n_drop += n_key_drop
     notes = (f"{n_drop} row(s) with missing values dropped (listwise)",) if n_drop else ()
 
-    n_entities = int(len(e_uniques))
-    n_periods = int(len(t_uniques))
+    n_entities = int(n_e)
+    n_periods = int(n_t)
     codes = {entity: (e_codes, n_entities), time: (t_codes, n_periods)}
 
     if spec.name == "driscoll_kraay":

@@ -182,7 +182,7 @@ def specification_curve(
     """
     check_dataframe(data)
     # the shared key step, once and up front (normalised codes and years; duplicates refused)
-    keyed, entity, time, n_key_drop = panel_keys(data, entity, time, unique=True)
+    keyed, entity, time, n_key_drop, _, _ = panel_keys(data, entity, time, unique=True)
     if n_key_drop == 0:  # same rows, so boolean sample masks still line up
         data = keyed
     if not isinstance(on_error, str):
