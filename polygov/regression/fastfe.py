@@ -288,15 +288,12 @@ def fit_fast(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, c
     from ._sample import (
         _check_within_variation,
         _diagnose_collinear,
-        _term_sds,
         _warn_negative_variance,
         fe_cols,
     )
     from .results import RegressionResults
 
     fes_cols = fe_cols(effects, entity, time)
-    if fes_cols:
-        _check_within_variation(df, dependent, codes[entity][0], entity)
     M, names = _design(df, dependent, rhs, with_intercept=not fes_cols)
     n, k = M.shape[0], M.shape[1] - 1
     finite = np.isfinite(M[:, 1:]).all(axis=0)
@@ -306,10 +303,13 @@ def fit_fast(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, c
                            "please report this with the formula")
     y = M[:, 0].copy()
     raw_ss = np.einsum("ij,ij->j", M[:, 1:], M[:, 1:])
+    sds = np.std(M, axis=0, ddof=1)
     with _one_blas_thread():
         # demeaned in place, fixed effect by fixed effect: no copy per fixed effect
         within(M, [codes[c] for c in fes_cols])
         yw, Xw = M[:, 0], M[:, 1:]
+        if fes_cols and float(yw @ yw) <= 1e-24 * max(float(y @ y), 1.0):
+            _check_within_variation(df, dependent, codes[entity][0], entity)
         G = Xw.T @ Xw
         bad = collinear_columns(G, raw_ss)
         if bad:
@@ -340,7 +340,8 @@ def fit_fast(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, c
         cov_type=spec.name, df_inference=df_t, nobs=int(n), r2=float(r2), r2_within=float(r2w),
         r2_adj=float(r2_adj), n_entities=n_entities, n_periods=n_periods,
         clusters=tuple(clusters), n_clusters=n_clusters, fixed_effects=tuple(fes_cols),
-        sd=_term_sds(df, dependent, names, rhs), backend="numpy (polygov fast path)",
+        sd=pd.Series(dict(zip([dependent, *names], sds.tolist(), strict=True)), dtype=float),
+        backend="numpy (polygov fast path)",
         formula=f"{dependent} ~ {rhs}", notes=notes,
         fitted_values=pd.Series(y - u, index=df.index, name="fitted"),
         residuals=pd.Series(u, index=df.index, name="residual"))

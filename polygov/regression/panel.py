@@ -314,9 +314,11 @@ def fit_panel(
     # the shared key step (case-insensitive key columns, normalised codes and years)
     from ..keys import resolve_key
 
-    sub = data[list(dict.fromkeys([resolve_key(data, entity, role="entity key"),
-                                   resolve_key(data, time, role="time key"),
-                                   *[c for c in other if c not in keys]]))]
+    used = list(dict.fromkeys([resolve_key(data, entity, role="entity key"),
+                               resolve_key(data, time, role="time key"),
+                               *[c for c in other if c not in keys]]))
+    # a narrow frame is used as it is (selecting columns would copy every one of them)
+    sub = data if len(data.columns) <= len(used) + 3 else data[used]
     df, entity, time, n_key_drop, (e_codes, n_e), (t_codes, n_t) = panel_keys(
         sub, entity, time, unique=not repeated_cross_section)
     numeric = list(dict.fromkeys([dependent, *shift_src]))
