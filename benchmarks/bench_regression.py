@@ -220,9 +220,17 @@ def main(argv=None) -> int:
         cc, uu = pd.factorize(d[c])
         codes.append((cc, len(uu)))
 
+    def floor_one_thread(cd=None):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"):
+            return numpy_floor(d, cd)
+
     fns = {
         "numpy floor (factorize + AP + lstsq + CR1)": lambda: numpy_floor(d),
+        "numpy floor, one BLAS thread": floor_one_thread,
         "numpy floor, integer codes given": lambda: numpy_floor(d, codes),
+        "numpy floor, codes given, one BLAS thread": lambda: floor_one_thread(codes),
         "polygov.fit_panel (fast path)": lambda: fit_panel(d, "y ~ x1 + x2"),
         "polygov.fit_panel(backend='pyfixest')": lambda: fit_panel(d, "y ~ x1 + x2",
                                                                   backend="pyfixest"),
@@ -250,13 +258,14 @@ def main(argv=None) -> int:
 
         t_lm, t_lm_min, out["linearmodels"] = timed(run_lm, 1)
         rows.append((f"linearmodels {linearmodels.__version__} PanelOLS", t_lm, t_lm_min))
-    floor = rows[0][1]
+    floor = min(rows[0][1], rows[1][1])  # the faster of the two floors from the DataFrame
     print(f"\n{'route':<46}{'median s':>10}{'min s':>10}{'x floor':>9}")
     for name, med, mn in rows:
         print(f"{name:<46}{med:>10.3f}{mn:>10.3f}{med / floor:>9.2f}")
     ratio = times["polygov.fit_panel (fast path)"]
     ratio = statistics.median(ratio) / floor
-    print(f"\nfit_panel / numpy floor = {ratio:.2f} (target <= 1.5): "
+    print(f"\nfit_panel / numpy floor (the faster floor from the DataFrame) = {ratio:.2f} "
+          "(target <= 1.5): "
           f"{'OK' if ratio <= 1.5 else 'MISSED'}")
 
     b_fl, se_fl = out["numpy floor (factorize + AP + lstsq + CR1)"]

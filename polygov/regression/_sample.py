@@ -150,10 +150,18 @@ def _check_finite_terms(df: pd.DataFrame, rhs: str, complete: np.ndarray,
     by the estimation library, which would then fit another sample than the one polygov
     describes.
     """
-    from formulaic import Formula, model_matrix
+    from .formula import plain_terms
 
+    plain = plain_terms(rhs)
     factors: dict[str, bool] = {}  # expression -> is a plain column lookup
-    for term in Formula(rhs):
+    if plain is not None and all(t in df.columns for t in plain):
+        factors = dict.fromkeys(plain, True)  # no formulaic import for a plain a + b + c
+        terms = []
+    else:
+        from formulaic import Formula
+
+        terms = Formula(rhs)
+    for term in terms:
         for fa in term.factors:
             method = getattr(fa.eval_method, "value", str(fa.eval_method))
             # C(...) gives 0/1 dummies (finite): skip it rather than build a dense
@@ -166,7 +174,11 @@ def _check_finite_terms(df: pd.DataFrame, rhs: str, complete: np.ndarray,
             if expr not in df.columns or not pd.api.types.is_numeric_dtype(df[expr]):
                 continue
             vals = df[expr].to_numpy(dtype=float)[:, None]
+            if np.isfinite(vals).all():
+                continue
         else:
+            from formulaic import model_matrix
+
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mm = model_matrix(f"0 + {expr}", df, na_action="ignore",

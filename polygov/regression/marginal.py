@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .results import RegressionResults, check_unit_interval
 
@@ -121,6 +120,8 @@ def marginal_effect(
     se = np.sqrt(np.maximum(var, 0.0))
     stat = est / se
     df = results.df_inference
+    from scipy import stats
+
     dist = stats.t(df) if df else stats.norm()
     p = 2 * dist.sf(np.abs(stat))
     c = dist.ppf(0.5 + level / 2)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import check_unit_interval  # noqa: F401 - re-exported for the regression modules
 
@@ -211,12 +210,16 @@ class RegressionResults:
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values from the t (or normal) reference distribution."""
+        from scipy import stats
+
         t = np.abs(self.tstats.to_numpy())
         p = 2 * (stats.t.sf(t, self.df_inference) if self.df_inference else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="p_value")
 
     def _crit(self, level: float) -> float:
         check_unit_interval(level, "level", 0.95)
+        from scipy import stats
+
         q = 0.5 + level / 2
         return float(stats.t.ppf(q, self.df_inference) if self.df_inference else stats.norm.ppf(q))
 
