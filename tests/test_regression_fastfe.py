@@ -159,3 +159,16 @@ def test_within_is_in_place_and_exact():
     D = np.column_stack([np.eye(50)[e], np.eye(7)[t]])
     resid = before - D @ np.linalg.lstsq(D, before, rcond=None)[0]
     np.testing.assert_allclose(M, resid, atol=1e-12)
+
+
+def test_sparse_count_table_route_equals_dense(monkeypatch):
+    """A sparse panel (entities x periods far above the rows) uses a sparse count table."""
+    from scipy import sparse
+
+    d = _design("unbalanced")
+    dense = fit_panel(d, "y ~ x1 + x2", cov="twoway_cluster", min_clusters=2)
+    monkeypatch.setattr(fastfe, "_crosstab", lambda a, na, b, nb: sparse.csr_matrix(
+        (np.ones(a.size), (a, b)), shape=(na, nb)))
+    sp = fit_panel(d, "y ~ x1 + x2", cov="twoway_cluster", min_clusters=2)
+    np.testing.assert_allclose(sp.params, dense.params, atol=1e-12)
+    np.testing.assert_allclose(sp.std_errors, dense.std_errors, atol=1e-12)

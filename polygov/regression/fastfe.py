@@ -63,8 +63,8 @@ def _group_mean(codes: np.ndarray, counts: np.ndarray, x: np.ndarray) -> np.ndar
 
 
 def _crosstab(a: np.ndarray, na: int, b: np.ndarray, nb: int):
-    """The na x nb table of counts, dense when small, else a scipy sparse matrix."""
-    if na * nb <= 2**22:
+    """The na x nb table of counts: dense when it is no larger than one data column, else sparse."""
+    if na * nb <= max(2**22, a.size):
         return np.bincount(a.astype(np.int64) * nb + b, minlength=na * nb).reshape(na, nb) \
             .astype(float)
     from scipy import sparse
@@ -99,12 +99,15 @@ def within(M: np.ndarray, fes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     cnt_b = np.bincount(b, minlength=nb).astype(float)
     if nb <= DIRECT_MAX_LEVELS:
         C = _crosstab(a, na, b, nb)
+        root = np.sqrt(cnt_a)
         if isinstance(C, np.ndarray):
-            A = np.diag(cnt_b) - C.T @ (C / cnt_a[:, None])
+            C /= root[:, None]  # in place: C D^-1/2, so that C'D^-1 C is one symmetric product
+            A = np.diag(cnt_b) - C.T @ C
         else:
             from scipy import sparse
 
-            A = np.diag(cnt_b) - (C.T @ sparse.diags(1 / cnt_a) @ C).toarray()
+            C = sparse.diags(1 / root) @ C
+            A = np.diag(cnt_b) - (C.T @ C).toarray()
         lam, V = np.linalg.eigh((A + A.T) / 2)
         keep = lam > 1e-11 * max(lam[-1], 1.0)
         Ainv = (V[:, keep] / lam[keep]) @ V[:, keep].T
@@ -113,7 +116,7 @@ def within(M: np.ndarray, fes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
             M[:, j] -= _group_mean(a, cnt_a, M[:, j])[a]
             R[:, j] = np.bincount(b, weights=M[:, j], minlength=nb)
         Gm = Ainv @ R                                   # nb x p
-        H = np.asarray(C @ Gm) / cnt_a[:, None]         # mean_a(g[b]), na x p
+        H = np.asarray(C @ Gm) / root[:, None]          # mean_a(g[b]), na x p
         for j in range(M.shape[1]):
             M[:, j] -= Gm[b, j]
             M[:, j] += H[a, j]
