@@ -375,12 +375,6 @@ def _diagnose_collinear(df, terms, effects, entity, time, force=False) -> str | 
     return "regressor(s) collinear with the fixed effects or each other: " + shown + "." + hint
 
 
-def _rows_text(data: pd.DataFrame, mask: np.ndarray, cols: Sequence[str]) -> str:
-    from ..keys import _rows
-
-    return _rows(data, mask, cols)
-
-
 def panel_keys(data: pd.DataFrame, entity: str, time: str, *, unique: bool, name: str = "data"
                ) -> tuple[pd.DataFrame, str, str, int]:
     """Check and normalise the panel keys with :func:`polygov.keys.normalise_keys`.

@@ -56,7 +56,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["DIRECT_MAX_LEVELS", "AP_TOL", "AP_MAX_ITER", "within", "ols_within", "cluster_meat"]
+from ._sample import (
+    _check_within_variation,
+    _cluster_dof_k,
+    _diagnose_collinear,
+    _warn_negative_variance,
+    fe_cols,
+)
+from .formula import FORMULA_NAMESPACE, plain_terms
+from .results import RegressionResults
+
+__all__ = ["DIRECT_MAX_LEVELS", "AP_TOL", "AP_MAX_ITER", "within", "ols_within", "cluster_meat",
+           "collinear_columns", "fit_fast"]
 
 #: Largest number of levels of the smaller fixed effect solved directly (an m x m system).
 DIRECT_MAX_LEVELS = 2000
@@ -206,8 +217,6 @@ def _design(df, dependent: str, rhs: str, with_intercept: bool):
     Plain column terms (``a + b``) are copied straight into ``M``; anything else is built
     by formulaic in polygov's restricted formula namespace, then copied in.
     """
-    from .formula import FORMULA_NAMESPACE, plain_terms
-
     n = len(df)
     terms = plain_terms(rhs)
     if terms is not None and all(t in df.columns for t in terms):
@@ -254,8 +263,6 @@ def _covariance(spec, Xw, u, bread, n, k, df, codes, fes_cols, clusters, ssc_):
     """Covariance of the estimates and the t degrees of freedom (fixest conventions)."""
     import pandas as pd
 
-    from ._sample import _cluster_dof_k
-
     k_fe = sum(int(codes[c][1]) for c in fes_cols) - max(len(fes_cols) - 1, 0)
     df_k = k + k_fe
     ssu = float(u @ u)
@@ -296,14 +303,6 @@ def fit_fast(df, codes, dependent, rhs, rhs_vars, entity, time, effects, spec, c
              n_clusters, n_entities, n_periods, notes, ssc_):
     """The NumPy route of :func:`polygov.regression.fit_panel` (see the module docstring)."""
     import pandas as pd
-
-    from ._sample import (
-        _check_within_variation,
-        _diagnose_collinear,
-        _warn_negative_variance,
-        fe_cols,
-    )
-    from .results import RegressionResults
 
     fes_cols = fe_cols(effects, entity, time)
     M, names = _design(df, dependent, rhs, with_intercept=not fes_cols)
