@@ -209,8 +209,9 @@ def test_missing_rows_dropped_and_reported(panel):
 
 
 def test_duplicated_keys_and_bad_formula(panel):
-    # 3 keys appear twice: all 6 rows are reported
-    with pytest.raises(ValueError, match=r"6 rows with duplicated \('iso3', 'year'\) keys"):
+    # 3 keys appear twice: all 6 rows are reported (polygov.keys' message, plus the panel hint)
+    with pytest.raises(ValueError, match=r"6 row\(s\) with duplicated keys \['iso3', 'year'\]"
+                                         r".*repeated_cross_section=True"):
         fit_panel(pd.concat([panel, panel.iloc[:3]]), "y ~ x1")
     with pytest.raises(ValueError, match="fixed effects are chosen with effects="):
         fit_panel(panel, "y ~ x1 | iso3")
@@ -754,13 +755,18 @@ def test_formula_term_infinite_rejected_naming_term_and_rows(rng):
 @pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")
 def test_library_sample_guard(rng, monkeypatch):
     """If a library ever drops rows polygov passed, fitting raises instead of mislabelling."""
-    import polygov.regression.model as model
+    import polygov.regression.cross_section as cross_section
+    import polygov.regression.panel as panel
 
     d = make_panel(rng, n=30, t=5)
     d["z"] = np.where(d.index < 10, 0.0, np.exp(d.x1))
-    monkeypatch.setattr(model, "_check_finite_terms", lambda *a, **k: None)
+    monkeypatch.setattr(panel, "_check_finite_terms", lambda *a, **k: None)
+    monkeypatch.setattr(cross_section, "_check_finite_terms", lambda *a, **k: None)
     with pytest.raises(RuntimeError, match=r"estimated the model on 140 rows but polygov "
                                            r"passed 150 complete rows"):
+        fit_panel(d, "y ~ np.log(z)", backend="pyfixest")
+    # the NumPy fast path keeps the rows and its own guard names the column
+    with pytest.raises(RuntimeError, match=r"non-finite values in column\(s\) \['np\.log\(z\)'\]"):
         fit_panel(d, "y ~ np.log(z)")
     # statsmodels keeps the -inf rows: the design-matrix guard names the column
     with pytest.raises(RuntimeError, match=r"non-finite values in column\(s\) \['np\.log\(z\)'\]"):

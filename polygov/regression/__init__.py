@@ -1,7 +1,10 @@
 """Regression helpers for testing polycentric-governance hypotheses.
 
-Split like linearmodels: :mod:`.model` (estimation: :func:`fit_panel`,
-:func:`fit_cross_section`), :mod:`.quantile` (:func:`fit_quantile`),
+Split like linearmodels: :mod:`.panel` (:func:`fit_panel`), :mod:`.fastfe`
+(its NumPy fixed-effects fast path), :mod:`.cross_section`
+(:func:`fit_cross_section`), :mod:`.formula` (formula parsing and the safety
+rule: formulas never run code), :mod:`._sample` (the estimation sample),
+:mod:`.model` (compatibility re-exports), :mod:`.quantile` (:func:`fit_quantile`),
 :mod:`.results` (frozen :class:`RegressionResults`),
 :mod:`.covariance` (one registry of covariance estimators and their
 small-sample corrections), :mod:`.table` (side-by-side tables),
@@ -11,10 +14,13 @@ small-sample corrections), :mod:`.table` (side-by-side tables),
 
 from __future__ import annotations
 
-from .covariance import COVARIANCES, covariance_names
+from ._sample import FewClustersWarning
+from .covariance import COVARIANCES, SSC, covariance_names
+from .cross_section import fit_cross_section
 from .diagnostics import hausman
+from .formula import ALLOWED_FUNCTIONS, check_formula
 from .marginal import marginal_effect
-from .model import EFFECTS, FewClustersWarning, fit_cross_section, fit_panel
+from .panel import EFFECTS, fit_panel
 from .quantile import QUANTILE_COVARIANCES, fit_quantile
 from .results import RegressionResults
 from .speccurve import specification_curve, specification_summary
@@ -27,6 +33,9 @@ __all__ = [
     "QUANTILE_COVARIANCES",
     "RegressionResults",
     "RegressionTable",
+    "SSC",
+    "ALLOWED_FUNCTIONS",
+    "check_formula",
     "covariance_names",
     "fit_cross_section",
     "fit_panel",

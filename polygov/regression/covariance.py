@@ -32,6 +32,15 @@ effects), ``G`` the number of clusters.  The sandwich is
     R ``plm``'s ``vcovHC(type = "sss")`` counts only the slopes it estimates
     (``K = k``), so its errors are smaller by ``sqrt((N-K)/(N-k))`` (both
     conversions are tested on the Grunfeld data).
+``ssc=`` (clustered errors): the choice of ``K`` and of the two factors
+    is explicit, as in fixest's ``ssc()``: ``SSC(adj=True, fixef_k="nested",
+    cluster_adj=True)`` is the default just described; ``fixef_k="none"``
+    counts the slopes only (``K = k``: R ``plm``'s ``vcovHC(type = "sss")``,
+    fixest ``ssc(fixef.K = "none")``); ``fixef_k="full"`` counts every
+    fixed-effect parameter (``K = k + K_fe``: OLS with dummies, statsmodels);
+    ``adj=False`` drops ``(N-1)/(N-K)``; ``cluster_adj=False`` drops
+    ``G/(G-1)``.  Pass ``ssc="plm"``, ``"fixest"`` (= ``"stata"``, the
+    default) or ``"dummies"`` for the three named conventions.
 ``twoway_cluster``
     Cameron, Gelbach & Miller (2011): ``V = V_a + V_b - V_ab`` (clusters by
     the first variable, by the second, and by their intersection), every term
@@ -70,11 +79,13 @@ kernel) are scaled by ``N/(N - k)``; ``cluster`` and ``twoway_cluster`` by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from ..errors import check_in
 
-__all__ = ["COVARIANCES", "CovarianceSpec", "get_covariance", "covariance_names"]
+__all__ = ["COVARIANCES", "CovarianceSpec", "SSC", "SSC_PRESETS", "get_covariance",
+           "covariance_names", "get_ssc"]
 
 
 @dataclass(frozen=True)
@@ -137,8 +148,91 @@ def get_covariance(name: str, *, model: str) -> CovarianceSpec:
         If ``name`` is not in the registry or the model does not accept it;
         the message lists the valid names for that model.
     """
+    if not isinstance(model, str) or model not in ("panel", "random", "cross_section"):
+        raise ValueError(f"model must be 'panel', 'random' or 'cross_section', got {model!r}")
     valid = covariance_names(model)
     if not isinstance(name, str):
         raise TypeError(f"cov must be a string, one of {valid}; got {type(name).__name__}")
     check_in(name, valid, name=f"covariance estimator for a {model.replace('_', '-')} model (cov=)")
     return COVARIANCES[name]
+
+
+@dataclass(frozen=True)
+class SSC:
+    """Small-sample correction of clustered standard errors (fixest's ``ssc()``).
+
+    The clustered covariance is scaled by ``G/(G-1)`` (if ``cluster_adj``) times
+    ``(N-1)/(N-K)`` (if ``adj``), with ``K`` = the slope coefficients plus, by
+    ``fixef_k``:
+
+    * ``"nested"`` (default; Stata ``xtreg, fe vce(cluster)``/``reghdfe``, fixest's
+      default): the fixed-effect parameters not nested in a cluster variable, plus
+      one for each nested fixed-effect dimension;
+    * ``"none"``: no fixed-effect parameter (R ``plm``'s ``vcovHC(type = "sss")``);
+    * ``"full"``: every fixed-effect parameter (OLS with dummies, statsmodels).
+
+    Attributes
+    ----------
+    adj : bool
+        Apply ``(N-1)/(N-K)``.
+    fixef_k : {"nested", "none", "full"}
+        How fixed effects enter ``K``.
+    cluster_adj : bool
+        Apply ``G/(G-1)`` (``G_min`` for two-way clustering).
+    """
+
+    adj: bool = True
+    fixef_k: str = "nested"
+    cluster_adj: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("adj", "cluster_adj"):
+            v = getattr(self, name)
+            if not isinstance(v, bool):
+                raise TypeError(f"ssc {name} must be True or False, got {v!r}")
+        if not isinstance(self.fixef_k, str) or self.fixef_k not in FIXEF_K:
+            raise ValueError(f"ssc fixef_k must be one of {list(FIXEF_K)}, got {self.fixef_k!r}")
+
+    @property
+    def label(self) -> str:
+        for name, preset in SSC_PRESETS.items():
+            if preset == self:
+                return name
+        return f"adj={self.adj}, fixef_k={self.fixef_k!r}, cluster_adj={self.cluster_adj}"
+
+
+FIXEF_K = ("nested", "none", "full")
+
+#: Named conventions accepted by ``ssc=``.
+SSC_PRESETS: dict[str, SSC] = {
+    "fixest": SSC(), "stata": SSC(), "plm": SSC(fixef_k="none"), "dummies": SSC(fixef_k="full"),
+}
+
+
+def get_ssc(ssc: SSC | Mapping | str | None) -> SSC:
+    """Return the :class:`SSC` for ``ssc=`` (None, a preset name, a dict or an SSC).
+
+    Raises
+    ------
+    TypeError, ValueError
+        An unknown preset or key, or a value of the wrong type; the message lists the
+        valid ones.
+    """
+    if ssc is None:
+        return SSC()
+    if isinstance(ssc, SSC):
+        return ssc
+    if isinstance(ssc, str):
+        if ssc not in SSC_PRESETS:
+            raise ValueError(f"unknown ssc preset {ssc!r}; expected one of {list(SSC_PRESETS)} "
+                             "or a dict such as {'adj': True, 'fixef_k': 'none', "
+                             "'cluster_adj': True}")
+        return SSC_PRESETS[ssc]
+    if isinstance(ssc, Mapping):
+        valid = [f.name for f in fields(SSC)]
+        bad = [k for k in ssc if k not in valid]
+        if bad:
+            raise ValueError(f"unknown ssc option(s) {bad}; valid options are {valid}")
+        return SSC(**dict(ssc))
+    raise TypeError(f"ssc must be None, a preset name {list(SSC_PRESETS)}, a dict or an SSC, "
+                    f"got {type(ssc).__name__}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .results import RegressionResults
 
@@ -64,5 +63,7 @@ def hausman(fixed: RegressionResults, random: RegressionResults) -> pd.DataFrame
     v = fixed.cov.loc[terms, terms].to_numpy() - random.cov.loc[terms, terms].to_numpy()
     h = float(d @ np.linalg.pinv(v) @ d)
     k = len(terms)
+    from scipy import stats
+
     return pd.DataFrame([{"statistic": h, "df": k, "p_value": float(stats.chi2.sf(h, k)),
                           "terms": ", ".join(terms)}])

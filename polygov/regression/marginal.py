@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .results import RegressionResults, check_unit_interval
 
@@ -94,6 +93,13 @@ def marginal_effect(
     if not isinstance(results, RegressionResults):
         raise TypeError(f"results must be a RegressionResults, got {type(results).__name__}")
     level = check_unit_interval(level, "level", 0.95)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be an integer >= 2 (grid size), got {n!r}")
+    if n < 2:
+        raise ValueError(f"n must be an integer >= 2 (grid size), got {n!r}")
+    for nm, v in (("x", x), ("z", z)):
+        if not isinstance(v, str):
+            raise TypeError(f"{nm} must be a term name (str), got {v!r}")
     params = results.params
     if x not in params.index:
         raise ValueError(f"{x!r} is not a term of the model; terms are {list(params.index)}")
@@ -114,6 +120,8 @@ def marginal_effect(
     se = np.sqrt(np.maximum(var, 0.0))
     stat = est / se
     df = results.df_inference
+    from scipy import stats
+
     dist = stats.t(df) if df else stats.norm()
     p = 2 * dist.sf(np.abs(stat))
     c = dist.ppf(0.5 + level / 2)

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConvergenceWarning, check_columns, check_dataframe, check_in, check_numeric
-from .model import _collinear_exog_message, _listwise, _parse_model
+from ._sample import _listwise, check_regressor_types, cross_section_keys
+from .cross_section import _collinear_exog_message
+from .formula import FORMULA_NAMESPACE, categorical_columns, parse_model
 from .results import RegressionResults
 
 __all__ = ["fit_quantile", "QUANTILE_COVARIANCES"]
@@ -24,6 +26,7 @@ def fit_quantile(
     q: float = 0.5,
     cov: str = "robust",
     max_iter: int = 1000,
+    keys: str | list | None = "auto",
 ) -> RegressionResults:
     """Fit a linear quantile regression (Koenker & Bassett 1978) on a cross-section.
 
@@ -49,6 +52,8 @@ def fit_quantile(
     max_iter : int, default 1000
         Iterations of the iteratively reweighted least-squares solver; if they
         run out a :class:`polygov.errors.ConvergenceWarning` is emitted.
+    keys : "auto", list of str or None
+        Key check, as in :func:`fit_cross_section`.
 
     Returns
     -------
@@ -82,21 +87,29 @@ def fit_quantile(
     from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
     check_dataframe(data)
-    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating)) or not 0 < q < 1:
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)):
+        raise TypeError(f"q must be a number strictly between 0 and 1, got {q!r}")
+    if not 0 < q < 1:
         raise ValueError(f"q must be a quantile strictly between 0 and 1 (e.g. q=0.5 for the "
                          f"median, q=0.1 for a lower envelope), got {q!r}")
+    if not isinstance(cov, str):
+        raise TypeError(f"cov must be a string, one of {list(QUANTILE_COVARIANCES)}; got {cov!r}")
     check_in(cov, QUANTILE_COVARIANCES, name="quantile-regression covariance (cov)")
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
+        raise TypeError(f"max_iter must be a positive integer, got {max_iter!r}")
+    if max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    dependent, rhs, rhs_vars = _parse_model(formula, None, None)
+    dependent, rhs, rhs_vars = parse_model(formula, None, None)
     cols = list(dict.fromkeys([dependent, *rhs_vars]))
     check_columns(data, cols)
+    data = cross_section_keys(data, keys)
     check_numeric(data, [dependent])
+    check_regressor_types(data, rhs_vars, categorical_columns(rhs))
     df, n_drop = _listwise(data[cols].copy(), cols, "data")
     notes: tuple[str, ...] = ((f"{n_drop} row(s) with missing values dropped (listwise)",)
                               if n_drop else ())
     f = f"{dependent} ~ {rhs}"
-    model = smf.quantreg(f, data=df)
+    model = smf.quantreg(f, data=df, eval_env=dict(FORMULA_NAMESPACE))
     names = [str(n) for n in model.exog_names]
     X = np.asarray(model.exog, dtype=float)
     if X.shape[1] > X.shape[0] or np.linalg.matrix_rank(X) < X.shape[1]:

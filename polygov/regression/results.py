@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import check_unit_interval  # noqa: F401 - re-exported for the regression modules
 
@@ -69,6 +68,15 @@ class RegressionResults:
         Library that did the estimation.
     formula : str
         The model formula (dependent ~ regressors).
+    theta, sigma2_u, sigma2_e : float
+        Random effects only (NaN otherwise): the quasi-demeaning weight
+        ``theta = 1 - sqrt(sigma2_e / (sigma2_e + T_i sigma2_u))`` (its mean over
+        entities in an unbalanced panel, where it varies with ``T_i``), and the
+        Swamy-Arora estimates of the variance of the entity effect (``sigma2_u``)
+        and of the idiosyncratic error (``sigma2_e``), as linearmodels'
+        ``variance_decomposition``/``theta`` and R plm's ``ercomp``.
+    theta_by_entity : pandas.Series or None
+        Random effects only: ``theta`` of every entity.
     fitted_values, residuals : pandas.Series or None
         Fitted values ``y_hat`` and residuals ``y - y_hat`` of every
         observation in the estimation sample, indexed like the rows of the
@@ -101,6 +109,10 @@ class RegressionResults:
     notes: tuple[str, ...] = ()
     fitted_values: pd.Series | None = None
     residuals: pd.Series | None = None
+    theta: float = float("nan")
+    sigma2_u: float = float("nan")
+    sigma2_e: float = float("nan")
+    theta_by_entity: pd.Series | None = None
     #: patsy DesignInfo of the right-hand side (cross-section models), used by predict();
     #: not pickled (patsy cannot pickle it), so predict() needs the original object
     _design_info: object = field(default=None, repr=False, compare=False)
@@ -162,10 +174,10 @@ class RegressionResults:
         check_dataframe(newdata, name="newdata")
         import patsy
 
-        from .model import _parse_model
+        from .formula import parse_model
 
         di = self._design_info
-        check_columns(newdata, _parse_model(self.formula, None, None)[2], name="newdata")
+        check_columns(newdata, parse_model(self.formula, None, None)[2], name="newdata")
         try:
             if isinstance(di, patsy.DesignInfo):
                 (X,) = patsy.build_design_matrices([di], newdata,
@@ -198,12 +210,16 @@ class RegressionResults:
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values from the t (or normal) reference distribution."""
+        from scipy import stats
+
         t = np.abs(self.tstats.to_numpy())
         p = 2 * (stats.t.sf(t, self.df_inference) if self.df_inference else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="p_value")
 
     def _crit(self, level: float) -> float:
         check_unit_interval(level, "level", 0.95)
+        from scipy import stats
+
         q = 0.5 + level / 2
         return float(stats.t.ppf(q, self.df_inference) if self.df_inference else stats.norm.ppf(q))
 

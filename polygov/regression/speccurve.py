@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolygovWarning, check_columns, check_dataframe, check_in, check_numeric
-from .model import EFFECTS, fit_panel
+from ._sample import panel_keys
+from .panel import EFFECTS, fit_panel
 from .results import check_unit_interval
 
 __all__ = ["specification_curve", "specification_summary", "SPEC_COLUMNS"]
@@ -41,6 +42,17 @@ def _control_column(term: str, set_name: str) -> tuple[str, bool]:
         f"control {term!r} in control set {set_name!r} is neither a column name nor a "
         "categorical term 'C(column)'; create a column for other transformations first "
         "(e.g. data.assign(log_pop=np.log(data['pop'])))")
+
+
+def _names(value, name: str) -> list[str]:
+    """A list of column names (a single string is refused: it is usually a forgotten list)."""
+    if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray, pd.Index)):
+        raise TypeError(f"{name} must be a list of column names, got {value!r}")
+    out = list(value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"{name} must be a list of column names (str), got {bad}")
+    return out
 
 
 def _estimators(estimators) -> dict[str, dict]:
@@ -69,11 +81,18 @@ def _estimators(estimators) -> dict[str, dict]:
 def _sample(data: pd.DataFrame, name: str, spec) -> pd.DataFrame:
     if spec is None:
         return data
+    if isinstance(spec, (bool, int, float, np.number)):
+        raise TypeError(f"sample {name!r} must be None, a query string or a boolean mask, "
+                        f"got {spec!r}")
     if isinstance(spec, str):
         try:
-            return data.query(spec)
+            out = data.query(spec)
         except Exception as exc:
             raise ValueError(f"sample {name!r}: query {spec!r} failed: {exc}") from exc
+        if not isinstance(out, pd.DataFrame):
+            raise ValueError(f"sample {name!r}: query {spec!r} is not a condition on rows "
+                             "(e.g. 'year >= 2010')")
+        return out
     mask = spec
     if isinstance(mask, pd.Series):
         if not mask.index.equals(data.index):
@@ -162,13 +181,32 @@ def specification_curve(
         ``error``.
     """
     check_dataframe(data)
+    # the shared key step, once and up front (normalised codes and years; duplicates refused)
+    keyed, entity, time, n_key_drop, _, _ = panel_keys(data, entity, time, unique=True)
+    if n_key_drop == 0:  # same rows, so boolean sample masks still line up
+        data = keyed
+    if not isinstance(on_error, str):
+        raise TypeError(f"on_error must be 'record' or 'raise', got {on_error!r}")
     check_in(on_error, ("record", "raise"), name="on_error")
     level = check_unit_interval(level, "level", 0.95)
-    outcomes, treatments = list(outcomes), list(treatments)
+    outcomes = _names(outcomes, "outcomes")
+    treatments = _names(treatments, "treatments")
     if not outcomes or not treatments:
         raise ValueError("outcomes= and treatments= each need at least one column")
-    controls = {"none": []} if controls is None else {k: list(v) for k, v in controls.items()}
+    if controls is not None and not isinstance(controls, Mapping):
+        raise TypeError(f"controls must be a dict {{name: list of terms}}, e.g. "
+                        f"{{'income': ['log_gdppc']}}; got {controls!r}")
+    controls = ({"none": []} if controls is None else
+                {str(k): _names(v, f"controls[{k!r}]") for k, v in controls.items()})
+    if samples is not None and not isinstance(samples, Mapping):
+        raise TypeError(f"samples must be a dict {{name: None | query string | boolean mask}}, "
+                        f"got {samples!r}")
     samples = {"all": None} if samples is None else dict(samples)
+    if not isinstance(standardise, (bool, np.bool_)):
+        raise TypeError(f"standardise must be True or False, got {standardise!r}")
+    if isinstance(estimators, (str, Mapping)) or not isinstance(estimators, Sequence):
+        raise TypeError(f"estimators must be a list of effects names or dicts, e.g. "
+                        f"['twoway', 'random']; got {estimators!r}")
     est = _estimators(estimators)
     control_cols = {name: [_control_column(c, name) for c in cs] for name, cs in controls.items()}
     plain = {c for v in control_cols.values() for c, cat in v if not cat}
