@@ -64,7 +64,10 @@ class KeyNormalisationWarning(DataQualityWarning):
 def _rows(data: pd.DataFrame, mask: np.ndarray, cols: Sequence[str], limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
     shown = data.iloc[idx[:limit]][list(cols)]
-    recs = [f"row {data.index[i]!r}: " + ", ".join(f"{c}={shown.iloc[j][c]!r}" for c in cols)
+    def py(v):
+        return v.item() if isinstance(v, np.generic) else v
+
+    recs = [f"row {py(data.index[i])!r}: " + ", ".join(f"{c}={py(shown.iloc[j][c])!r}" for c in cols)
             for j, i in enumerate(idx[:limit])]
     more = f" … ({len(idx) - limit} more)" if len(idx) > limit else ""
     return "; ".join(recs) + more
@@ -117,10 +120,11 @@ def _normalise_time(col: pd.Series, name: str, data: pd.DataFrame) -> tuple[pd.S
         raise ValueError(f"time key {name!r} is boolean; expected whole-number years such as 2016")
     if pd.api.types.is_integer_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
         return col.astype("int64"), 0
-    values = col.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    values = np.asarray(uniques, dtype=object)
     out = np.empty(len(values), dtype="int64")
     bad = np.zeros(len(values), dtype=bool)
-    changed = 0
+    changed_u = np.zeros(len(values), dtype=bool)
     for i, v in enumerate(values):
         if isinstance(v, (bool, np.bool_)):
             bad[i] = True
@@ -128,40 +132,46 @@ def _normalise_time(col: pd.Series, name: str, data: pd.DataFrame) -> tuple[pd.S
             out[i] = int(v)
         elif isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
             out[i] = int(v)
-            changed += 1
+            changed_u[i] = True
         elif isinstance(v, str) and v.strip().lstrip("-").isdigit():
             out[i] = int(v.strip())
-            changed += 1
+            changed_u[i] = True
         else:
             bad[i] = True
     if bad.any():
+        rows = bad[codes]
         raise ValueError(
             f"time key {name!r} must hold whole-number years (integers, 2016.0 or '2016'); "
-            f"{int(bad.sum())} row(s) do not: {_rows(data, bad, [name])}")
-    if pd.api.types.is_float_dtype(col):
-        changed = 0  # a float column of whole numbers is a storage choice, not a slip
-    return pd.Series(out, index=col.index, name=col.name), changed
+            f"{int(rows.sum())} row(s) do not: {_rows(data, rows, [name])}")
+    # a float column of whole numbers is a storage choice, not a slip
+    changed = 0 if pd.api.types.is_float_dtype(col) else int(changed_u[codes].sum())
+    return pd.Series(out[codes], index=col.index, name=col.name), changed
 
 
 def _normalise_entity(col: pd.Series, name: str, data: pd.DataFrame, iso: bool
                       ) -> tuple[pd.Series, int]:
-    values = col.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    values = np.asarray(uniques, dtype=object)
     is_str = np.array([isinstance(v, str) for v in values], dtype=bool)
     if not is_str.any():
         return col, 0
     if not is_str.all():
+        rows = ~is_str[codes]
         raise ValueError(
-            f"entity key {name!r} mixes strings and other types ({int((~is_str).sum())} non-string "
-            f"row(s): {_rows(data, ~is_str, [name])}); use one type for every row")
+            f"entity key {name!r} mixes strings and other types ({int(rows.sum())} non-string "
+            f"row(s): {_rows(data, rows, [name])}); use one type for every row")
     new = np.array([v.strip() for v in values], dtype=object)
     empty = np.array([v == "" for v in new], dtype=bool)
     if empty.any():
-        raise ValueError(f"entity key {name!r} has {int(empty.sum())} empty value(s): "
-                         f"{_rows(data, empty, [name])}")
+        rows = empty[codes]
+        raise ValueError(f"entity key {name!r} has {int(rows.sum())} empty value(s): "
+                         f"{_rows(data, rows, [name])}")
     if iso:
         new = np.array([v.upper() for v in new], dtype=object)
-    changed = int((new != values).sum())
-    return pd.Series(new, index=col.index, name=col.name), changed
+    changed = int((new != values)[codes].sum())
+    if not changed:
+        return col, 0
+    return pd.Series(new[codes], index=col.index, name=col.name), changed
 
 
 def normalise_keys(data: pd.DataFrame, *, entity: str | None = "iso3", time: str | None = "year",
