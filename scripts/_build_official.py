@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from polygov import countries
+from polygov.data.parsers._common import CSV_EXACT_FLOATS
 
 # --------------------------------------------------------------------- inputs
 
@@ -316,7 +317,7 @@ def build_vdem(src: Sources, write, field) -> dict:
     variables = [v for vs in VDEM_GROUPS.values() for v in vs]
     raw = pd.read_csv(src.path(rel), usecols=["country_name", "country_text_id", "country_id", "year", *variables],
                       dtype={"country_name": str, "country_text_id": str}, keep_default_na=False,
-                      na_values=[""], encoding="utf-8", float_precision="round_trip")
+                      na_values=[""], encoding="utf-8", **CSV_EXACT_FLOATS)
     df = raw.rename(columns={"country_text_id": "iso3"})
     df = df[["iso3", "year", "country_name", "country_id", *variables]]
     df["year"] = df["year"].astype(int)
@@ -434,7 +435,7 @@ def _ert_label(col: str) -> tuple[str, str]:
 def build_vdem_ert(src: Sources, write, field) -> dict:
     rel = "vdem/ert_v15/ert.csv"
     raw = pd.read_csv(src.path(rel), keep_default_na=False, na_values=["NA"], encoding="utf-8",
-                      float_precision="round_trip", dtype={"country_text_id": str, "country_name": str, "reg_id": str,
+                      **CSV_EXACT_FLOATS, dtype={"country_text_id": str, "country_name": str, "reg_id": str,
                              "dem_ep_id": str, "aut_ep_id": str})
     raw = raw.drop(columns=[raw.columns[0]])  # R row names (1..19678)
     df = raw.rename(columns={"country_text_id": "iso3"})
@@ -505,7 +506,7 @@ EGDI_COLS = {"E-Government Index": "egdi", "Online Service Index": "osi", "Human
 
 def read_egdi_edition(path: Path) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype={"Country Name": str}, keep_default_na=False, na_values=[""],
-                      encoding="utf-8", float_precision="round_trip")
+                      encoding="utf-8", **CSV_EXACT_FLOATS)
     raw["Country Name"] = raw["Country Name"].str.strip()
     return raw
 
@@ -656,7 +657,7 @@ HDR_META = {
 def read_hdr(path: Path) -> pd.DataFrame:
     """The HDR composite-indices CSV, long: iso3, year, one column per HDR_META prefix (countries only)."""
     raw = pd.read_csv(path, encoding="latin-1", dtype={"iso3": str}, keep_default_na=False,
-                      na_values=["", "NaN"], float_precision="round_trip")
+                      na_values=["", "NaN"], **CSV_EXACT_FLOATS)
     rows = raw[~raw["iso3"].str.startswith("ZZ")]
     parts = []
     for p in HDR_META:
@@ -798,7 +799,7 @@ def build_wdi(src: Sources, write, field) -> dict:
     # the values: read here with correctly rounded float parsing (the parser's pandas
     # default parser lands some long decimals one ulp off)
     raw = pd.read_csv(src.path(rel), encoding="utf-8-sig", keep_default_na=False, na_values={"value": ["NA"]},
-                      dtype={"cty_iso": str, "ind_id": str}, float_precision="round_trip")
+                      dtype={"cty_iso": str, "ind_id": str}, **CSV_EXACT_FLOATS)
     sub = raw[raw["cty_iso"].isin(keep)]
     df = sub.pivot(index=["cty_iso", "date"], columns="ind_id", values="value").rename(columns=WDI_IDS)
     df = df.rename_axis(["iso3", "year"]).reset_index()[["iso3", "year", *WDI_META]]
@@ -860,7 +861,7 @@ def build_asem(src: Sources, write, field) -> list[dict]:
     }
     out = []
     rel = "asem/asem_iData.csv"
-    d = pd.read_csv(src.path(rel), dtype={"uName": str, "uCode": str}, float_precision="round_trip")
+    d = pd.read_csv(src.path(rel), dtype={"uName": str, "uCode": str}, **CSV_EXACT_FLOATS)
     d = d.sort_values("uCode", ignore_index=True)
     fields = [field(c, d[c], {"uName": "Country name", "uCode": "ISO 3166-1 alpha-3 code",
                               "Time": "Year of the data"}.get(c, c)) for c in d.columns]
@@ -876,7 +877,7 @@ def build_asem(src: Sources, write, field) -> list[dict]:
                 "cannot_say": "A teaching example: one year, 51 countries; not a governance measure.",
                 "coverage": None, "schema": {"fields": fields, "primaryKey": ["uCode"]}})
     rel = "asem/asem_iMeta.csv"
-    m = pd.read_csv(src.path(rel), float_precision="round_trip", dtype={"iCode": str, "iName": str, "Parent": str, "Type": str,
+    m = pd.read_csv(src.path(rel), **CSV_EXACT_FLOATS, dtype={"iCode": str, "iName": str, "Parent": str, "Type": str,
                                            "Unit": str, "Denominator": str})
     fields = [field(c, m[c], c) for c in m.columns]
     fname, sha = write(m, "asem_meta")

@@ -84,9 +84,8 @@ def test_duplicated_panel_rows_are_refused_naming_rows(hfi):
     with pytest.raises(ValueError, match=r"duplicated keys \['iso3', 'year'\].*iso3='\w{3}', "
                                          r"year=.*2012"):
         fit_panel(d, F)
-    d2 = hfi.copy()
+    d2 = hfi.astype({"year": float})
     d2.loc[d2.index[0], "year"] = 2016.5
-    d2 = d2.astype({"year": float})
     with pytest.raises(ValueError, match=r"time key 'year' must hold whole-number years"):
         fit_panel(d2, F)
 

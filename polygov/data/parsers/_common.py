@@ -29,6 +29,13 @@ class ParseError(ValueError):
     """
 
 
+
+#: ``pd.read_csv`` options that read numbers correctly rounded, as ``float()`` does. pandas 2's
+#: default converter lands some long decimals one ulp off, so it needs
+#: ``float_precision="round_trip"``; pandas 3 rounds correctly by default and deprecates the option.
+CSV_EXACT_FLOATS: dict = ({"float_precision": "round_trip"}
+                          if int(pd.__version__.split(".")[0]) < 3 else {})
+
 def fail(path: str | Path, msg: str) -> None:
     """Raise :class:`ParseError` prefixed with the file name."""
     raise ParseError(f"{Path(path).name}: {msg}")
@@ -187,13 +194,12 @@ def read_csv(path: str | Path, what: str, *, encodings: Iterable[str] = ("utf-8-
     The encoding is checked (:func:`sniff_text`), the last record must be
     complete (:func:`check_csv_complete`), and any error of the CSV reader is
     reported by :func:`reading`. ``kwargs`` go to :func:`pandas.read_csv`;
-    numbers are read with ``float_precision="round_trip"`` (correctly rounded;
-    pandas' default converter is one ulp off for some long decimals).
+    numbers are read correctly rounded, as ``float()`` does (:data:`CSV_EXACT_FLOATS`).
     """
     path = Path(path)
     enc = sniff_text(path, what, encodings)
     check_csv_complete(path, encoding=enc)
-    kwargs.setdefault("float_precision", "round_trip")  # correctly rounded, as float()
+    kwargs.update(CSV_EXACT_FLOATS)
     with reading(path, what):
         return pd.read_csv(path, encoding=enc, **kwargs)
     raise AssertionError  # pragma: no cover
@@ -276,7 +282,9 @@ def names_to_iso3(names: pd.Series, exceptions: dict[str, str | None]) -> tuple[
     mapping: dict[str, str | None] = dict(used)
     if rest:
         mapping.update(_convert(rest))
-    return names.map(lambda n: mapping.get(str(n)) if pd.notna(n) else None), used
+    # object dtype with None for unmapped names (pandas 3 would otherwise give a str column with NaN)
+    return pd.Series([mapping.get(str(n)) if pd.notna(n) else None for n in names],
+                     index=names.index, name=names.name, dtype=object), used
 
 
 def _convert(names: list[str]) -> dict[str, str | None]:
@@ -291,7 +299,8 @@ def _convert(names: list[str]) -> dict[str, str | None]:
         return {n: (c if isinstance(c, str) and _ISO3.match(c) else None)
                 for n, c in zip(names, out, strict=True)}
     rep = mapping_report(names)
-    return dict(zip(rep["name"], rep["iso3"].where(rep["iso3"].notna(), None), strict=True))
+    return {n: (c if isinstance(c, str) else None)  # None, never NaN, for unmapped names
+            for n, c in zip(rep["name"], rep["iso3"], strict=True)}
 
 
 def check_csv_complete(path, encoding: str = "utf-8-sig") -> None:

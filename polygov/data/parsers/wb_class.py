@@ -70,7 +70,8 @@ def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     df = df[list(cols)].rename(columns=cols)
     df = df[df["iso3"].notna()]
     for c in df.columns:
-        df[c] = df[c].map(lambda v: str(v).strip() if v is not None else None)
+        df[c] = pd.Series([None if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+                           for v in df[c]], index=df.index, dtype=object)
         df[c] = df[c].replace({"": None, "..": None})
     df = df[df["region"].notna()]
     if df.empty:
