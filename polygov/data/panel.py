@@ -157,7 +157,9 @@ def panel(sources: Sequence[str] = DEFAULT_SOURCES, *,
             raise ValueError(f"no country-year of {sources} falls in years {years}")
     out = out.sort_values(["iso3", "year"], ignore_index=True)
     check_keys(out, name="joined panel")
-    out.insert(2, "country", country_names(out["iso3"]).to_numpy())
+    # one new block (insert into a frame merged from many sources is fragmented: PerformanceWarning)
+    names = pd.DataFrame({"country": country_names(out["iso3"]).to_numpy()}, index=out.index)
+    out = pd.concat([out[["iso3", "year"]], names, out.iloc[:, 2:]], axis=1)
     out.attrs["renamed"] = renamed
     out.attrs["sources"] = origin
     out.attrs["coverage"] = _source_coverage(out, frames)
