@@ -52,7 +52,7 @@ def pages(tmp_path_factory):
     res = course.run_course([toy], output=out, progress=False)
     assert res["status"].tolist() == ["ok"], res["message"].tolist()
     mathjax = course.MATHJAX_FOLDER + "/MathJax.js"
-    for name in ("02_measuring_governance_capacity", "11_interactive_lab"):
+    for name in ("02_measuring_governance_capacity", "13_interactive_lab"):
         course.to_html(nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4), out / f"{name}.html",
                        mathjax=mathjax)
     return out
@@ -105,7 +105,7 @@ def test_html_copies_render_offline_in_chromium(pages, tmp_path):
             images: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length,
         }));
     """
-    expect_notes = {"01_toy.html": 1, "02_measuring_governance_capacity.html": 0, "11_interactive_lab.html": 3}
+    expect_notes = {"01_toy.html": 1, "02_measuring_governance_capacity.html": 0, "13_interactive_lab.html": 3}
     with chromium(tmp_path / "profile", OFFLINE) as driver:
         driver.set_script_timeout(60)
         for name, notes in expect_notes.items():
@@ -118,7 +118,7 @@ def test_html_copies_render_offline_in_chromium(pages, tmp_path):
             assert got["notes"] == notes, (name, got)
             if name == "01_toy.html":
                 assert got["formulas"] == 2, got  # one inline, one display formula
-            if name != "11_interactive_lab.html":
+            if name != "13_interactive_lab.html":
                 assert got["formulas"] > 0 and got["rendered"] >= got["formulas"], (name, got)
             if name == "02_measuring_governance_capacity.html":
                 driver.save_screenshot(str(tmp_path / "nb02.png"))

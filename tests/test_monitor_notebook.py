@@ -1,4 +1,4 @@
-"""Run every code cell of notebooks/13_early_warning_monitor.ipynb (solutions included) on the
+"""Run every code cell of notebooks/12_early_warning_monitor.ipynb (solutions included) on the
 official files.
 
 The notebook reads the bundled ``wgi`` and ``vdem_ert`` datasets.  Here
@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
-NB = Path(__file__).resolve().parents[1] / "notebooks" / "13_early_warning_monitor.ipynb"
+NB = Path(__file__).resolve().parents[1] / "notebooks" / "12_early_warning_monitor.ipynb"
 
 
 def _frames(shared_data):
@@ -31,7 +31,7 @@ def _frames(shared_data):
     return {"wgi": w.reset_index(), "vdem_ert": e}
 
 
-def test_notebook_13_code_paths(shared_data, monkeypatch):
+def test_notebook_12_code_paths(shared_data, monkeypatch):
     import polygov.data as pdata
 
     frames = _frames(shared_data)

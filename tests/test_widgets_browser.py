@@ -2,7 +2,7 @@
 
 The test starts ``python -m jupyter lab`` on 127.0.0.1 (a free port, a random
 token) in a temporary directory holding a copy of
-``notebooks/11_interactive_lab.ipynb``, opens the notebook with Selenium and
+``notebooks/13_interactive_lab.ipynb``, opens the notebook with Selenium and
 ``/usr/bin/chromedriver``, runs all cells, moves a weight slider of the index
 builder, checks that the ranking output changes and that the other weights
 follow (the five readouts sum to 1), saves a screenshot to
@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "notebooks" / "11_interactive_lab.ipynb"
+NOTEBOOK = REPO / "notebooks" / "13_interactive_lab.ipynb"
 SCREENSHOT = REPO / "build" / "lab_screenshot.png"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
