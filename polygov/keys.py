@@ -171,7 +171,9 @@ def _normalise_entity(col: pd.Series, name: str, data: pd.DataFrame, iso: bool
     changed = int((new != values)[codes].sum())
     if not changed:
         return col, 0
-    return pd.Series(new[codes], index=col.index, name=col.name), changed
+    out = pd.Series(new[codes], index=col.index, name=col.name)
+    # keep the column's own dtype (pandas 3 string dtypes differ only in their missing marker)
+    return (out if col.dtype == object else out.astype(col.dtype)), changed
 
 
 def normalise_keys(data: pd.DataFrame, *, entity: str | None = "iso3", time: str | None = "year",
@@ -236,7 +238,7 @@ def normalise_keys(data: pd.DataFrame, *, entity: str | None = "iso3", time: str
         if changed or new.dtype != out[key].dtype:
             if out is data:
                 out = data.copy()
-            out[key] = new.to_numpy()
+            out[key] = new
         if changed:
             warnings.warn(f"{name}: normalised {changed} value(s) of key {key!r} "
                           f"({'to integer years' if key == time else 'white space/case of codes'})",
