@@ -126,3 +126,42 @@ def test_shared_winsorisation_walk_equals_single_runs():
             tb, rb = treat_series(x, winmax=int(k))
             pd.testing.assert_series_equal(ta, tb)
             assert ra == rb
+
+
+def test_normalisation_column_cache_is_bitwise_the_uncached(hfi):
+    """Columns taken from the engine's cache (shared across winsorisation limits) equal fresh ones."""
+    fw = pi.hfi_governance_framework()
+    d = hfi.query("year == 2016")
+    cache: dict = {}
+    hits = 0
+    for method, params in (("minmax", {"lo": 1, "hi": 100}), ("zscore", {"mean": 10, "sd": 2}),
+                           ("minmax", {})):
+        for wm in (1, 3, 5, 1):
+            spec = pi.IndexSpec(fw, treatment="winsorise", treatment_params={"winmax": wm},
+                                normalisation=method, normalisation_params=params)
+            x = prepare(spec, d)[0]["prepared"]
+            before = len(cache)
+            a = _normalise_fast(spec, x, cache)
+            hits += len(fw.indicators) - (len(cache) - before)
+            np.testing.assert_array_equal(a, _normalise_fast(spec, x))
+    assert hits > 0 and len(cache) > 0
+
+
+def test_uncertainty_nominal_equals_build(hfi):
+    """summary's nominal_score/nominal_rank (built from the engine's caches) = build()."""
+    d = hfi.query("year == 2016")
+    spec = pi.IndexSpec(pi.hfi_governance_framework(), treatment="winsorise",
+                        treatment_params={"winmax": 3}, normalisation="zscore",
+                        normalisation_params={"mean": 10, "sd": 2}, imputation="mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ua = pi.uncertainty(spec, d, n_draws=5, seed=2,
+                            treatments=[("winsorise", {"winmax": k}) for k in range(1, 6)])
+        for code in ("governance", spec.framework.indicators[0]):
+            u = pi.uncertainty(spec, d, n_draws=3, seed=1, code=code) if code != "governance" else ua
+            res = pi.build(spec, d)
+            s = u.summary.set_index([k for k in ("iso3", "year") if k in u.summary])
+            np.testing.assert_array_equal(s["nominal_score"].to_numpy(),
+                                          res.stages["aggregated"][code].reindex(s.index).to_numpy())
+            np.testing.assert_array_equal(s["nominal_rank"].to_numpy(),
+                                          res.ranks[code].reindex(s.index).to_numpy())

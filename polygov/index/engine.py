@@ -180,6 +180,9 @@ class _Engine:
         # computed once and shared by the variants (and by the nominal build of the summary)
         self.prep_cache: dict = {}
         self.M: dict[int, np.ndarray] = {}
+        # normalised columns by (method, parameters, values): variants that differ in a few
+        # indicators (winsorisation limits) share the normalisation of the others
+        self.norm_cache: dict = {}
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         prepared = []
         for imp, (tname, tparams) in variants:
@@ -206,7 +209,7 @@ class _Engine:
             self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
                 s = spec.replace(normalisation=name, normalisation_params=params)
-                N = normalise_matrix(s, x)
+                N = normalise_matrix(s, x, self.norm_cache)
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
@@ -447,9 +450,13 @@ class _Engine:
         return out
 
 
-def normalise_matrix(spec: IndexSpec, x: pd.DataFrame) -> np.ndarray:
-    """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array)."""
-    fast = _normalise_fast(spec, x)
+def normalise_matrix(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+    """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array).
+
+    ``cache``: columns already normalised with the same method and parameters (see
+    :func:`polygov.index.build._normalise_fast`).
+    """
+    fast = _normalise_fast(spec, x, cache)
     if fast is not None:
         return fast
     return normalise_frame(spec, x)[spec.framework.indicators].to_numpy(dtype=float)

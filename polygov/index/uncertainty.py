@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import PolygovWarning
 from ._check import check_bool, check_int
-from .build import _build
+from .build import _stages, rank_frame
 from .engine import (
     _agg_label,
     _check_levels,
@@ -124,9 +124,13 @@ def _nominal_norm_id(eng, spec) -> int | None:
 
 
 def _summarise(eng, spec, data, scores, ranks, code, norm, variant):
-    nominal = _build(spec, data, cache=eng.prep_cache)
-    nom = nominal.stages["aggregated"][code].reindex(eng.index)
-    nom_rank = nominal.ranks[code].reindex(eng.index)
+    # the nominal index: build()'s stages (sharing the engine's prepared data and normalised
+    # columns), without build's tidy table; only the analysed code is ranked (rank_frame
+    # ranks each column on its own)
+    stages = _stages(spec, data, cache=eng.prep_cache, norm_cache=eng.norm_cache)[0]
+    agg = stages["aggregated"][[code]]
+    nom = agg[code].reindex(eng.index)
+    nom_rank = rank_frame(agg)[code].reindex(eng.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         summ = pd.DataFrame({
