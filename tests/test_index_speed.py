@@ -113,6 +113,7 @@ def test_shared_winsorisation_walk_equals_single_runs():
     from polygov.index.treat import _WinsorPath, treat_series, winsorise
 
     rng = np.random.default_rng(3)
+    n_log = 0
     for rep in range(20):
         x = pd.Series(np.exp(rng.normal(size=40) * (1 + rep % 3)))
         x.iloc[rng.integers(40, size=3)] = np.nan
@@ -122,10 +123,13 @@ def test_shared_winsorisation_walk_equals_single_runs():
             b, pb = winsorise(x, winmax=int(k))
             pd.testing.assert_series_equal(a, b)
             assert pa == pb
-            ta, ra = treat_series(x, winmax=int(k), _path=path)
-            tb, rb = treat_series(x, winmax=int(k))
-            pd.testing.assert_series_equal(ta, tb)
-            assert ra == rb
+            for fb in ("log_ct_plus", "log_ct"):
+                ta, ra = treat_series(x, winmax=int(k), fallback=fb, _path=path)
+                tb, rb = treat_series(x, winmax=int(k), fallback=fb)
+                pd.testing.assert_series_equal(ta, tb)
+                assert ra == rb
+                n_log += any(r["action"] == "log" for r in ra)
+    assert n_log > 0          # the log fallback (its cached skewness) was reached
 
 
 def test_normalisation_column_cache_is_bitwise_the_uncached(hfi):

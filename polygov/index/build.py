@@ -308,7 +308,8 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
                     if wkey not in cache:
                         cache[wkey] = _WinsorPath(d[c], *sk)
                     extra["_path"] = cache[wkey]
-                y, recs = treat_series(d[c], method=method, **dict(params), **extra)
+                xc = extra["_path"].x if extra else d[c]     # the walk holds d[c] already
+                y, recs = treat_series(xc, method=method, **dict(params), **extra)
                 hit = (y.to_numpy(dtype=float),
                        _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
             cache[key] = hit
