@@ -169,3 +169,26 @@ def test_uncertainty_nominal_equals_build(hfi):
                                           res.stages["aggregated"][code].reindex(s.index).to_numpy())
             np.testing.assert_array_equal(s["nominal_rank"].to_numpy(),
                                           res.ranks[code].reindex(s.index).to_numpy())
+
+
+@pytest.mark.parametrize("method,by", [("mean", None), ("group_mean", "region"),
+                                       ("group_median", "region"), ("none", None)])
+def test_impute_builds_the_frame_of_column_assignment(method, by):
+    """impute() assembles its output at once; it equals ``data.copy(); out[cols] = filled``."""
+    from polygov.index.impute import IMPUTERS, impute
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"z_first": rng.normal(size=12), "a": rng.normal(size=12),
+                      "n": np.arange(12), "region": list("xyz") * 4,
+                      "b": rng.normal(size=12)}, index=pd.Index([f"U{i}" for i in range(12)],
+                                                                  name="iso3"))
+    d.loc[["U1", "U5"], "a"] = np.nan
+    d.loc["U7", "b"] = np.nan
+    cols = ["a", "n", "b"]
+    out, recs = impute(d, columns=cols, method=method, by=by)
+    kw = {"by": by} if by else {}
+    filled = IMPUTERS[method](d, cols, **kw)
+    ref = d.copy()
+    ref[cols] = d[cols].where(d[cols].notna(), filled)
+    pd.testing.assert_frame_equal(out, ref, check_exact=True)
+    assert len(recs) == (0 if method == "none" else 3)

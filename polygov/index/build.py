@@ -219,6 +219,10 @@ def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
     log: list[dict] = []
     if spec.denominators:
         d, recs = denominate(d, denominators=dict(spec.denominators))
+        # denominate() assigns the divided columns one by one, leaving a block per column;
+        # a copy consolidates them (same values), so every later stage works on a few
+        # blocks instead of dozens (imputation's where/fillna were ~10x slower)
+        d = d.copy()
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
     stages["denominated"] = d[inds].astype(float)
