@@ -84,6 +84,13 @@ class _WinsorPath:
         self._sk: dict = {}
         self._end: int | None = None           # index of the last state (nothing left to clip)
         self._log: dict[bool, pd.Series] = {}
+        self._labels: dict[int, object] = {}
+
+    def label(self, j: int):
+        """``self.x.index[j]``, looked up once (the records of every winmax use it)."""
+        if j not in self._labels:
+            self._labels[j] = self.x.index[j]
+        return self._labels[j]
 
     def _skew_kurt(self, i: int) -> tuple[float, float]:
         if i not in self._sk:
@@ -152,7 +159,8 @@ def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
     y, changed = path.result(winmax)
     orig = path.orig
     idx = np.nonzero(changed)[0]
-    pts = [(x.index[i], float(orig[i]), float(y[i])) for i in idx]
+    label = path.label if _path is not None else x.index.__getitem__
+    pts = [(label(i), float(orig[i]), float(y[i])) for i in idx]
     return pd.Series(y.copy(), index=x.index, name=x.name), pts
 
 
@@ -224,6 +232,7 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
     reason = (f"{why}; winsorising {winmax} points was not enough, {fallback} transform applied "
               f"(after: skew={s1:.2f}, kurtosis={k1:.2f})")
     xv, zv = x.to_numpy(dtype=float), np.asarray(z, dtype=float)
-    recs = [dict(index=x.index[j], before=float(xv[j]), after=float(zv[j]), action="log",
+    label = _path.label if _path is not None else x.index.__getitem__
+    recs = [dict(index=label(j), before=float(xv[j]), after=float(zv[j]), action="log",
                  reason=reason) for j in np.flatnonzero(~np.isnan(xv))]
     return z, recs
