@@ -327,9 +327,9 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
             # one float block for the indicators (column-by-column assignment would split
             # the frame into a block per column and slow every later selection)
             new = pd.DataFrame(T, index=d.index, columns=inds)
-            for e in d.columns:
-                if e not in new.columns:
-                    new[e] = d[e]
+            rest = [e for e in d.columns if e not in new.columns]
+            if rest:       # the other columns joined at once (not one setitem each)
+                new = pd.concat([new, d[rest]], axis=1)
             d = new[list(d.columns)]
         return d, {"treated": d[inds].astype(float)}, out_log
 
