@@ -192,3 +192,23 @@ def test_impute_builds_the_frame_of_column_assignment(method, by):
     ref[cols] = d[cols].where(d[cols].notna(), filled)
     pd.testing.assert_frame_equal(out, ref, check_exact=True)
     assert len(recs) == (0 if method == "none" else 3)
+
+
+def test_quantiles_in_one_call_equal_one_by_one():
+    """The summary's rank/score quantiles, taken together, are bitwise those taken singly."""
+    from polygov.index.uncertainty import _q
+
+    rng = np.random.default_rng(4)
+    for a in (rng.integers(1, 60, size=(997, 31)).astype(float), rng.normal(size=(500, 20))):
+        b = a.copy()
+        b[rng.random(a.shape) < 0.05] = np.nan
+        b[:, 3] = np.nan
+        for x in (a, b):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                together = _q(x, [0.5, 0.05, 0.95])
+                for row, q in zip(together, (0.5, 0.05, 0.95), strict=True):
+                    single = np.quantile(x, q, axis=0)
+                    cols = np.isnan(x).any(axis=0)
+                    single[cols] = np.nanquantile(x[:, cols], q, axis=0)
+                    np.testing.assert_array_equal(row, single)

@@ -133,20 +133,23 @@ def _summarise(eng, spec, data, scores, ranks, code, norm, variant):
     nom_rank = rank_frame(agg)[code].reindex(eng.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        # the three rank quantiles from one partition of the ranks (each quantile is the
+        # same interpolation between the same order statistics as when asked alone)
+        r50, r05, r95 = _q(ranks, [0.5, 0.05, 0.95])
         summ = pd.DataFrame({
             "nominal_score": nom.to_numpy(),
             "nominal_rank": nom_rank.to_numpy(),
-            "median_rank": _q(ranks, 0.5),
+            "median_rank": r50,
             "mean_rank": np.nanmean(ranks, axis=0),
-            "rank_q05": _q(ranks, 0.05),
-            "rank_q95": _q(ranks, 0.95),
+            "rank_q05": r05,
+            "rank_q95": r95,
         }, index=eng.index).reset_index()
         # scores are comparable only between draws normalised the same way: quantiles over the
         # draws that used the nominal normalisation (NaN if none did)
         k = _nominal_norm_id(eng, spec)
         same = scores[norm == k] if k is not None else scores[:0]
-        for name, q in (("score_q05", 0.05), ("score_q95", 0.95)):
-            summ[name] = _q(same, q) if len(same) else np.nan
+        s05, s95 = _q(same, [0.05, 0.95]) if len(same) else (np.nan, np.nan)
+        summ["score_q05"], summ["score_q95"] = s05, s95
     # units screened out under a draw's imputation/treatment do not exist in that draw
     exists = np.ones(scores.shape, dtype=bool)
     for m, rows in eng.rows.items():
@@ -166,14 +169,15 @@ def _summarise(eng, spec, data, scores, ranks, code, norm, variant):
     return summ.sort_values(["nominal_rank"], kind="stable").reset_index(drop=True)
 
 
-def _q(a: np.ndarray, q: float) -> np.ndarray:
-    """Column quantiles ignoring NaN (fast path when there is none)."""
+def _q(a: np.ndarray, q) -> np.ndarray:
+    """Column quantiles ignoring NaN (fast path when there is none); ``q`` a float or a list
+    (then one row per quantile)."""
     bad = np.isnan(a)
     if not bad.any():
         return np.quantile(a, q, axis=0)
     out = np.quantile(np.where(bad, np.nan, a), q, axis=0)
     cols = bad.any(axis=0)
-    out[cols] = np.nanquantile(a[:, cols], q, axis=0)
+    out[..., cols] = np.nanquantile(a[:, cols], q, axis=0)
     return out
 
 
