@@ -199,6 +199,9 @@ class _Engine:
                 index = index.union(x.index).sort_values()
         # row positions (in the union) of the units each variant kept; None = all of them
         self.rows: dict[int, np.ndarray | None] = {}
+        # one spec per normalisation alternative (validated once, shared by the variants)
+        norm_specs = [spec.replace(normalisation=name, normalisation_params=params)
+                      for name, params in normalisations]
         for m, x in enumerate(prepared):
             imp, (tname, tparams) = variants[m]
             full = x.index.equals(index)
@@ -208,8 +211,7 @@ class _Engine:
                 Mx = self._expand(Mx, m, len(index), fill=False)
             self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
-                s = spec.replace(normalisation=name, normalisation_params=params)
-                N = normalise_matrix(s, x, self.norm_cache)
+                N = normalise_matrix(norm_specs[k], x, self.norm_cache)
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
