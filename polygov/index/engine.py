@@ -180,6 +180,9 @@ class _Engine:
         # computed once and shared by the variants (and by the nominal build of the summary)
         self.prep_cache: dict = {}
         self.M: dict[int, np.ndarray] = {}
+        # normalised columns by (method, parameters, values): variants that differ in a few
+        # indicators (winsorisation limits) share the normalisation of the others
+        self.norm_cache: dict = {}
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         prepared = []
         for imp, (tname, tparams) in variants:
@@ -196,6 +199,9 @@ class _Engine:
                 index = index.union(x.index).sort_values()
         # row positions (in the union) of the units each variant kept; None = all of them
         self.rows: dict[int, np.ndarray | None] = {}
+        # one spec per normalisation alternative (validated once, shared by the variants)
+        norm_specs = [spec.replace(normalisation=name, normalisation_params=params)
+                      for name, params in normalisations]
         for m, x in enumerate(prepared):
             imp, (tname, tparams) = variants[m]
             full = x.index.equals(index)
@@ -205,8 +211,7 @@ class _Engine:
                 Mx = self._expand(Mx, m, len(index), fill=False)
             self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
-                s = spec.replace(normalisation=name, normalisation_params=params)
-                N = normalise_matrix(s, x)
+                N = normalise_matrix(norm_specs[k], x, self.norm_cache)
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
@@ -447,19 +452,46 @@ class _Engine:
         return out
 
 
-def normalise_matrix(spec: IndexSpec, x: pd.DataFrame) -> np.ndarray:
-    """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array)."""
-    fast = _normalise_fast(spec, x)
+def normalise_matrix(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+    """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array).
+
+    ``cache``: columns already normalised with the same method and parameters (see
+    :func:`polygov.index.build._normalise_fast`).
+    """
+    fast = _normalise_fast(spec, x, cache)
     if fast is not None:
         return fast
     return normalise_frame(spec, x)[spec.framework.indicators].to_numpy(dtype=float)
 
 
 def _rank_rows(scores: np.ndarray) -> np.ndarray:
+    nan = np.isnan(scores)
+    if scores.ndim == 2 and scores.shape[1] > 0 and not nan.any():
+        return _min_ranks(-scores)
     from scipy import stats
 
     r = stats.rankdata(-scores, axis=1, method="min", nan_policy="omit")
-    return np.where(np.isnan(scores), np.nan, r)
+    return np.where(nan, np.nan, r)
+
+
+def _min_ranks(x: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(x, axis=1, method="min")`` as floats, for rows without NaN.
+
+    Each row is sorted once; a value's rank is 1 + the position of the first of its ties
+    in the sorted row (ties found with ``!=`` between neighbours, as scipy does), so the
+    ranks are the same whole numbers (tested against scipy, with ties).
+    """
+    order = np.argsort(x, axis=1)       # the order within ties does not change min-ranks
+    y = np.take_along_axis(x, order, axis=1)
+    n = x.shape[1]
+    first = np.empty(x.shape, dtype=np.intp)
+    first[:, 0] = 1
+    pos = np.arange(2, n + 1)
+    first[:, 1:] = np.where(y[:, 1:] != y[:, :-1], pos, 0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    out = np.empty(x.shape, dtype=float)
+    np.put_along_axis(out, order, first, axis=1)
+    return out
 
 
 

@@ -219,8 +219,16 @@ def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None,
     before = data[columns]
     # never alter observed values, whatever the method did
     filled = before.where(before.notna(), filled)
-    out = data.copy()
-    out[columns] = filled
+    if data.columns.is_unique and data.index.is_unique and len(set(columns)) == len(columns):
+        # the same frame as ``out = data.copy(); out[columns] = filled``, built at once:
+        # assigning 49 columns one by one splits the frame into a block per column, which
+        # slows every later stage (each column keeps its values and dtype)
+        keep = set(columns)
+        rest = [c for c in data.columns if c not in keep]
+        out = pd.concat([filled, data[rest]], axis=1)[list(data.columns)]
+    else:
+        out = data.copy()
+        out[columns] = filled
     recs = []
     was = before.isna().to_numpy()
     now = filled.notna().to_numpy()

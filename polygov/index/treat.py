@@ -81,9 +81,16 @@ class _WinsorPath:
         orig = x.to_numpy(dtype=float)
         self.orig = orig
         self.states = [(orig.copy(), np.zeros(len(orig), dtype=bool))]
-        self._sk: dict[int, tuple[float, float]] = {}
+        self._sk: dict = {}
         self._end: int | None = None           # index of the last state (nothing left to clip)
         self._log: dict[bool, pd.Series] = {}
+        self._labels: dict[int, object] = {}
+
+    def label(self, j: int):
+        """``self.x.index[j]``, looked up once (the records of every winmax use it)."""
+        if j not in self._labels:
+            self._labels[j] = self.x.index[j]
+        return self._labels[j]
 
     def _skew_kurt(self, i: int) -> tuple[float, float]:
         if i not in self._sk:
@@ -92,19 +99,23 @@ class _WinsorPath:
 
     def result(self, winmax) -> tuple[np.ndarray, np.ndarray]:
         """``(values, changed mask)`` of ``winsorise(x, winmax=winmax)``."""
+        return self.states[self.index(winmax)]
+
+    def index(self, winmax) -> int:
+        """Position in ``self.states`` of the state ``winsorise(x, winmax=winmax)`` stops at."""
         skew_thresh, kurt_thresh = self.thresh
         i = 0
         while True:
             y, changed = self.states[i]
             # COINr winsorise(): step while failing and fewer than winmax points changed
             if not int(changed.sum()) < winmax:
-                return y, changed
+                return i
             s, k = self._skew_kurt(i)
             if not (abs(s) >= skew_thresh and k >= kurt_thresh):   # _fails, sharing skew_kurt
-                return y, changed
+                return i
             if i + 1 == len(self.states):
                 if self._end == i:
-                    return y, changed
+                    return i
                 ok = ~np.isnan(y)
                 high = s >= 0
                 ext = np.max(y[ok]) if high else np.min(y[ok])
@@ -112,7 +123,7 @@ class _WinsorPath:
                 rest = y[ok & ~hit]
                 if rest.size == 0:
                     self._end = i
-                    return y, changed
+                    return i
                 y2 = y.copy()
                 y2[hit] = rest.max() if high else rest.min()
                 self.states.append((y2, changed | hit))
@@ -122,6 +133,13 @@ class _WinsorPath:
         if skew_aware not in self._log:
             self._log[skew_aware] = log_ct(self.x, skew_aware=skew_aware)
         return self._log[skew_aware]
+
+    def log_skew_kurt(self, skew_aware: bool) -> tuple[float, float]:
+        """``skew_kurt(self.log(skew_aware))``, computed once."""
+        key = ("sk", skew_aware)
+        if key not in self._sk:
+            self._sk[key] = skew_kurt(self.log(skew_aware))
+        return self._sk[key]
 
 
 def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
@@ -141,7 +159,8 @@ def winsorise(x: pd.Series, *, winmax: int = 5, skew_thresh: float = 2.0,
     y, changed = path.result(winmax)
     orig = path.orig
     idx = np.nonzero(changed)[0]
-    pts = [(x.index[i], float(orig[i]), float(y[i])) for i in idx]
+    label = path.label if _path is not None else x.index.__getitem__
+    pts = [(label(i), float(orig[i]), float(y[i])) for i in idx]
     return pd.Series(y.copy(), index=x.index, name=x.name), pts
 
 
@@ -193,21 +212,27 @@ def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
     if fallback not in FALLBACKS:
         raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
                          f"{', '.join(repr(f) for f in FALLBACKS)}")
-    s0, k0 = skew_kurt(x)
+    # with a shared walk, the skewness/kurtosis of its states (the same arrays) are reused
+    s0, k0 = _path._skew_kurt(0) if _path is not None else skew_kurt(x)
     if not (abs(s0) >= skew_thresh and k0 >= kurt_thresh):   # _fails(x, ...)
         return x.astype(float), []
     y, pts = winsorise(x, winmax=winmax, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh,
                        _path=_path)
     why = f"skew={s0:.2f}, kurtosis={k0:.2f} exceed ({skew_thresh}, {kurt_thresh})"
-    if not _fails(y, skew_thresh, kurt_thresh):
+    s, k = (_path._skew_kurt(_path.index(winmax)) if _path is not None else skew_kurt(y))
+    if not (abs(s) >= skew_thresh and k >= kurt_thresh):     # not _fails(y, ...)
         return y, [dict(index=i, before=b, after=a, action="winsorised", reason=why)
                    for i, b, a in pts]
-    z = (_path.log(fallback == "log_ct_plus") if _path is not None
-         else log_ct(x, skew_aware=fallback == "log_ct_plus"))
-    s1, k1 = skew_kurt(z)
+    skew_aware = fallback == "log_ct_plus"
+    if _path is not None:
+        z, (s1, k1) = _path.log(skew_aware), _path.log_skew_kurt(skew_aware)
+    else:
+        z = log_ct(x, skew_aware=skew_aware)
+        s1, k1 = skew_kurt(z)
     reason = (f"{why}; winsorising {winmax} points was not enough, {fallback} transform applied "
               f"(after: skew={s1:.2f}, kurtosis={k1:.2f})")
     xv, zv = x.to_numpy(dtype=float), np.asarray(z, dtype=float)
-    recs = [dict(index=x.index[j], before=float(xv[j]), after=float(zv[j]), action="log",
+    label = _path.label if _path is not None else x.index.__getitem__
+    recs = [dict(index=label(j), before=float(xv[j]), after=float(zv[j]), action="log",
                  reason=reason) for j in np.flatnonzero(~np.isnan(xv))]
     return z, recs
