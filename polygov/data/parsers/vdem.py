@@ -174,17 +174,37 @@ def variables() -> pd.DataFrame:
                         columns=["code", "label", "scale", "direction"])
 
 
-def _check_complete(path: Path, df: pd.DataFrame, version: int) -> None:
-    """Refuse a file missing units in its last year (truncated at a line break, or filtered)."""
+def check_last_year_units(path: Path, df: pd.DataFrame, version: int, need: int, what: str, *,
+                          at_least: bool = True) -> None:
+    """Refuse a V-Dem-layout file missing units in its last year (truncated at a line break, or
+    filtered): ``need`` units must have data in the last year. Shared by V-Dem and ERT."""
     last = int(df["year"].max())
     n_last = df.loc[df["year"] == last, "country_text_id"].nunique()
-    need = UNITS_LAST_YEAR.get(version, MIN_UNITS_LAST_YEAR)
     if n_last < need:
         end = df.iloc[-1]
-        fail(path, f"incomplete V-Dem file: only {n_last} unit(s) have data for {last}, the last "
-                   f"year, but V-Dem v{version} covers at least {need}. The file ends with "
+        fail(path, f"incomplete {what} file: only {n_last} unit(s) have data for {last}, the last "
+                   f"year, but {what} v{version} covers {'at least ' if at_least else ''}{need}. "
+                   "The file ends with "
                    f"{end['country_name']} ({end['country_text_id']}) in {int(end['year'])}: it "
                    "is truncated or filtered. Download it again")
+
+
+def read_rdata(path: Path, what: str) -> dict:
+    """The objects of an R data file (``.rda``/``.RData``) via pyreadr, or a clear error.
+
+    A missing pyreadr raises ``ImportError`` naming the package and the CSV alternative; an
+    unreadable file raises :class:`ParseError` naming it. Shared by the V-Dem readers.
+    """
+    try:
+        import pyreadr
+    except ImportError as exc:
+        raise ImportError(f"reading {what} from an R data file needs pyreadr: pip install pyreadr "
+                          "(or read the CSV instead)") from exc
+    try:
+        return pyreadr.read_r(str(path))
+    except Exception as exc:
+        fail(path, f"cannot be read as an R data file ({type(exc).__name__}: {exc})")
+    raise AssertionError  # pragma: no cover - fail() raises
 
 
 def unit_codes(units: pd.Series) -> pd.DataFrame:
@@ -304,15 +324,7 @@ def parse(path: str | Path, *, edition: str | None = None,
 def _parse(path: Path, edition: str | None, extra: list[str]) -> pd.DataFrame:
     wanted = set(_ID) | set(VARIABLES) | set(extra)
     if path.suffix.lower() == ".rda":
-        try:
-            import pyreadr
-        except ImportError as exc:
-            raise ImportError("reading V-Dem .rda files needs pyreadr: pip install pyreadr "
-                              "(or import the CSV instead)") from exc
-        try:
-            objs = pyreadr.read_r(str(path))
-        except Exception as exc:
-            fail(path, f"cannot be read as an R data file ({type(exc).__name__}: {exc})")
+        objs = read_rdata(path, "V-Dem")
         if not objs:
             fail(path, "the R data file holds no data frame")
         raw = next(iter(objs.values()))
@@ -352,7 +364,9 @@ def _parse(path: Path, edition: str | None, extra: list[str]) -> pd.DataFrame:
             if bad.any():
                 fail(path, f"{c} should lie in [0, 1] but has {int(bad.sum())} value(s) outside, "
                            f"e.g. {df.loc[bad, c].head(3).tolist()}")
-    _check_complete(path, df, int(m.group(1)) if m else int(df["year"].max()) - 2009)
+    version = int(m.group(1)) if m else int(df["year"].max()) - 2009
+    check_last_year_units(path, df, version, UNITS_LAST_YEAR.get(version, MIN_UNITS_LAST_YEAR),
+                          "V-Dem")
     df = key_units(path, df, "V-Dem")
     mapping = df.attrs.pop("code_mapping")
     df = df.rename(columns={"country_name": "country", "country_text_id": "vdem_code"})

@@ -199,15 +199,9 @@ def read(path: str | Path, *, version: int | None = None) -> pd.DataFrame:
 
 def _read(path: Path, version: int | None) -> pd.DataFrame:
     if path.suffix.lower() in (".rdata", ".rda"):
-        try:
-            import pyreadr
-        except ImportError as exc:
-            raise ImportError("reading codebook.RData needs pyreadr: pip install pyreadr (or "
-                              "read the CSV conversion)") from exc
-        try:
-            objs = pyreadr.read_r(str(path))
-        except Exception as exc:
-            fail(path, f"cannot be read as an R data file ({type(exc).__name__}: {exc})")
+        from .vdem import read_rdata
+
+        objs = read_rdata(path, "the V-Dem codebook")
         if "codebook" not in objs:
             fail(path, f"the R data file has no object 'codebook' (it has {list(objs)})")
         raw = objs["codebook"]

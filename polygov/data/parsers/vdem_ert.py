@@ -186,15 +186,10 @@ def _parse(path: Path, edition: str | None) -> pd.DataFrame:
     check_edition_years(path, df["year"], edition, 2009 + int(m.group(1)) if m else None,
                         "V-Dem ERT (version N covers data to 2009+N)")
     version = int(m.group(1)) if m else int(df["year"].max()) - 2009
-    last = int(df["year"].max())
-    n_last = df.loc[df["year"] == last, "country_text_id"].nunique()
-    need = UNITS_LAST_YEAR.get(version, MIN_UNITS_LAST_YEAR)
-    if n_last < need:
-        end = df.iloc[-1]
-        fail(path, f"incomplete ERT file: only {n_last} unit(s) have data for {last}, the last "
-                   f"year, but ERT v{version} covers {need}. The file ends with "
-                   f"{end['country_name']} ({end['country_text_id']}) in {int(end['year'])}: it "
-                   "is truncated or filtered. Download it again")
+    from .vdem import check_last_year_units
+
+    check_last_year_units(path, df, version, UNITS_LAST_YEAR.get(version, MIN_UNITS_LAST_YEAR),
+                          "ERT", at_least=False)
     dup = df.duplicated(["country_text_id", "year"])
     if dup.any():
         fail(path, f"{int(dup.sum())} duplicated unit-year rows, e.g. "
