@@ -31,6 +31,6 @@ setup(
     packages=[*find_packages(include=["polygov", "polygov.*"]), "polygov._bundled", "polygov._course"],
     package_dir={"polygov._bundled": "data", "polygov._course": "notebooks"},
     package_data={"polygov._bundled": ["*.csv", "*.csv.gz", "datapackage.json"],
-                  "polygov._course": ["[0-9][0-9]_*.ipynb", "*.md"]},
+                  "polygov._course": ["[0-9][0-9]_*.ipynb", "*.md", "*.bib"]},
     include_package_data=False,
 )

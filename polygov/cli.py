@@ -181,13 +181,18 @@ def _course_site(args) -> int:
 
     try:
         res = build_site(output=args.output, executed=args.executed, folder=args.notebooks,
-                         run=not args.no_run, jobs=args.jobs, progress=True)
-    except RuntimeError as exc:  # a notebook failed: no site
+                         run=not args.no_run, jobs=args.jobs, progress=True, engine=args.engine)
+    except RuntimeError as exc:  # a notebook or the Jupyter Book build failed: no site
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for pg in res["pages"]:
         print(f"  {pg['status']:13s} {pg['notebook']}" + (f"  ({pg['note']})" if pg["note"] else ""))
-    print(f"site built in {res['seconds']:.1f} s: open {res['index']}")
+    for w in res["warnings"]:
+        print(f"  warning: {w}")
+    engine = "Jupyter Book 2 (MyST)" if res["engine"] == "jupyter-book" else "nbconvert"
+    print(f"site built with {engine} in {res['seconds']:.1f} s: open {res['index']}")
+    if res["why"]:
+        print(f"  (not Jupyter Book 2: {res['why']})")
     return 0
 
 
@@ -280,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--no-run", action="store_true",
                     help="publish the notebooks with their saved outputs, without running them")
     si.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+    si.add_argument("--engine", choices=("auto", "jupyter-book", "nbconvert"), default="auto",
+                    help="Jupyter Book 2 (needs polygov[site] and Node.js 18+), nbconvert pages, or "
+                         "auto: Jupyter Book when it can run here")
     si.set_defaults(func=_course_site)
     _monitor_cli.add_subparser(sub)
     return p

@@ -47,7 +47,7 @@ __all__ = ["KernelStartError", "NotebookRun", "find_notebooks", "get_course", "n
 SOLUTION_TAG = "solution"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 #: Course files other than the notebooks that ``course get`` copies when present.
-EXTRA_FILES = ("GLOSSARY.md", "README.md")
+EXTRA_FILES = ("GLOSSARY.md", "README.md", "references.bib")
 #: Written by :func:`get_course`: what it copied, with each file's sha256 as written.
 MANIFEST = ".polygov-course.json"
 STUDENT_PLACEHOLDER = {"code": "# Your solution here\n", "markdown": "*Write your answer here.*"}

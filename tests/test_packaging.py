@@ -117,7 +117,8 @@ def test_wheel_carries_the_course_and_runs_it_without_a_clone(wheel_venv, tmp_pa
     in_wheel = sorted(n.split("/")[-1] for n in zipfile.ZipFile(wheel).namelist() if n.startswith("polygov/_course/"))
     in_repo = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     in_repo += sorted(p.name for p in (REPO / "notebooks").glob("*.md"))
-    assert sorted(in_wheel) == sorted(in_repo) and len(in_repo) >= 13
+    in_repo += sorted(p.name for p in (REPO / "notebooks").glob("*.bib"))  # the site's citations
+    assert sorted(in_wheel) == sorted(in_repo) and len(in_repo) >= 13 and "references.bib" in in_wheel
     cli = [str(py), "-m", "polygov.cli"]
     # the dependencies' data files (nbconvert's templates, ipykernel's kernelspec) are where a
     # real install puts them: share/jupyter of the environment they come from
@@ -128,6 +129,7 @@ def test_wheel_carries_the_course_and_runs_it_without_a_clone(wheel_venv, tmp_pa
     got = subprocess.run([*cli, "course", "get", "my-course", "--student"], capture_output=True, text=True,
                          cwd=tmp_path, env=env)
     assert got.returncode == 0, got.stderr
+    assert (tmp_path / "my-course" / "references.bib").is_file()  # so `polygov course site` builds offline there
     assert sorted(p.name for p in (tmp_path / "my-course").glob("[0-9][0-9]_*.ipynb")) == \
         [n for n in in_repo if n.endswith(".ipynb")]
     # --inplace on the installed copy is refused (it is not the user's to rewrite)

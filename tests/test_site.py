@@ -1,14 +1,19 @@
 """``polygov course site``: the course website, end to end in headless Chromium.
 
-The site is built from the course's saved (executed) outputs, then every page is
-opened offline in Debian's Chromium (network requests go to a dead proxy) and
-checked: it renders (a title, the navigation, MathJax without errors), no link
-is broken (every relative link and every #anchor resolves to a file or an
-element), and every figure loads.  Build time is printed (``-s``).
+The site is built from the course's saved (executed) outputs twice: with Jupyter
+Book 2 (MyST and polygov's offline theme; skipped with the reason when
+``jupyter-book`` or Node.js is missing) and with nbconvert. Every page of each is
+then opened offline in Debian's Chromium (network requests go to a dead proxy)
+and checked: it renders (a title, the navigation, its math without errors), no
+link is broken (every relative link and every #anchor resolves to a file or an
+element), and every figure loads.  Build times are printed (``-s``).
 """
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -17,7 +22,8 @@ import nbformat
 import pytest
 
 from polygov import cli, course
-from polygov.site import GLOSSARY_STUB, build_site, write_myst_project
+from polygov.site import GLOSSARY_STUB, build_site, jupyter_book_missing, write_myst_project
+from polygov.site_theme import UnknownNodeError, render_page
 
 REPO = Path(__file__).resolve().parents[1]
 OFFLINE = ("--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>")
@@ -27,9 +33,128 @@ OFFLINE = ("--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "site"
     t0 = time.perf_counter()
-    res = build_site(out, folder=REPO / "notebooks", run=False)
-    print(f"\nsite built from saved outputs in {time.perf_counter() - t0:.1f} s")
+    res = build_site(out, folder=REPO / "notebooks", run=False, engine="nbconvert")
+    print(f"\nnbconvert site built from saved outputs in {time.perf_counter() - t0:.1f} s")
     return out, res
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    missing = jupyter_book_missing()
+    if missing:
+        pytest.skip(f"the Jupyter Book 2 site needs jupyter-book and Node.js: {missing}")
+    out = tmp_path_factory.mktemp("book") / "site"
+    t0 = time.perf_counter()
+    res = build_site(out, folder=REPO / "notebooks", run=False, engine="jupyter-book")
+    print(f"\nJupyter Book 2 site built from saved outputs in {time.perf_counter() - t0:.1f} s")
+    return out, res
+
+
+def test_book_layout_and_a_clean_build(book):
+    out, res = book
+    assert res["engine"] == "jupyter-book" and res["why"] == ""
+    assert res["warnings"] == []  # MyST parsed every page and resolved every link and citation offline
+    names = [p.name for p in course.find_notebooks(REPO / "notebooks")]
+    assert [p["notebook"] for p in res["pages"]] == names
+    for pg in res["pages"]:
+        page = (out / pg["page"]).read_text(encoding="utf-8")
+        # MyST typesets quotes (citizens’ rights); the title is otherwise the notebook's first heading
+        assert f"<h1>{pg['title']}" in html.unescape(page).replace("\u2019", "'"), pg["notebook"]
+        assert f'href="../notebooks/{pg["notebook"]}"' in page and f'href="../student/{pg["notebook"]}"' in page
+        assert (out / "notebooks" / pg["notebook"]).is_file()
+        student = nbformat.read(out / "student" / pg["notebook"], as_version=4)
+        assert course.strip_solutions(student)[0] == student
+    index = (out / "index.html").read_text(encoding="utf-8")
+    downloads = re.findall(r'<a href="(build/[^"]+)" download="([^"]+)">(notebook|student version)</a>', index)
+    assert sorted(name for _, name, _ in downloads) == sorted(names * 2)  # each chapter, twice
+    for href, name, kind in downloads:  # MyST's {download} copies, equal to the site's folders
+        folder = "notebooks" if kind == "notebook" else "student"
+        assert nbformat.reads((out / href).read_text("utf-8"), as_version=4) == \
+            nbformat.read(out / folder / name, as_version=4)
+    assert ">Glossary<" in (out / "glossary" / "index.html").read_text(encoding="utf-8")
+    for page in out.rglob("index.html"):  # the engine's redirect script would send file:// readers to a folder
+        assert "location.replace" not in page.read_text(encoding="utf-8"), page
+
+
+def test_book_theme_renders_every_node_myst_wrote(book):
+    """Every node type in every page the engine wrote has a renderer (strict mode raises otherwise)."""
+    out, _ = book
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    slugs = [config["projects"][0]["index"]] + [p["slug"] for p in config["projects"][0]["pages"]]
+    for slug in slugs:
+        page = json.loads((out / f"{slug}.json").read_text(encoding="utf-8"))
+        text = render_page(page, config, strict=True)
+        assert "math-error" not in text, slug
+
+
+def test_every_doi_the_course_cites_is_in_its_bibtex():
+    """The site builds offline only if MyST finds each doi.org link's citation in references.bib."""
+    bib = (REPO / "notebooks" / "references.bib").read_text(encoding="utf-8").lower()
+    dois = set()
+    for f in [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("notebooks/*.md")]:
+        dois |= {d.rstrip(".,;").lower() for d in re.findall(r"doi\.org/(10\.[^\s)\"\\<>]+)", f.read_text("utf-8"))}
+    assert dois, "the course cites no DOI at all?"
+    assert sorted(d for d in dois if f"doi = {{{d}}}" not in bib) == []
+
+
+def _page(mdast_children, **extra):
+    return {"slug": "ch", "frontmatter": {"title": "Chapter"}, "location": "/notebooks/01_ch.ipynb",
+            "mdast": {"type": "root", "children": mdast_children}, **extra}
+
+
+CONFIG = {"projects": [{"title": "course", "index": "index",
+                        "pages": [{"slug": "ch", "title": "Chapter"}, {"slug": "glossary", "title": "Glossary"}]}]}
+
+
+def test_theme_renders_links_outputs_and_citations_relative_to_the_page():
+    t = lambda v: {"type": "text", "value": v}  # noqa: E731
+    out = render_page(_page([
+        {"type": "paragraph", "children": [
+            {"type": "link", "url": "/glossary#fe", "internal": True, "children": [t("internal")]},
+            {"type": "link", "url": "/a1b2.ipynb", "static": True, "urlSource": "notebooks/01_ch.ipynb",
+             "children": [t("download")]},
+            {"type": "cite", "label": "vdem_v14", "children": [t("Coppedge et al. (2024)")]},
+            {"type": "inlineMath", "value": "x", "html": '<span class="katex"><math><mi>x</mi></math></span>'},
+        ]},
+        {"type": "output", "jupyter_data": {"output_type": "stream", "name": "stderr", "text": "\x1b[31mred <b>\n"}},
+        {"type": "output", "jupyter_data": {"output_type": "display_data", "data": {
+            "image/png": {"content_type": "image/png", "path": "/f00.png"}, "text/plain": {"content": "<Figure>"}}}},
+        {"type": "output", "jupyter_data": {"output_type": "execute_result", "data": {
+            "application/vnd.jupyter.widget-view+json": {"content": "{}"}, "text/plain": {"content": "W()"}}}},
+    ], references={"cite": {"order": ["vdem_v14"], "data": {"vdem_v14": {"html": "Coppedge, M. (2024)."}}}}),
+        CONFIG)
+    assert '<a href="../glossary/index.html#fe">internal</a>' in out
+    assert '<a href="../build/a1b2.ipynb" download="01_ch.ipynb">download</a>' in out
+    assert '<a class="cite" href="#cite-vdem_v14">' in out and '<li id="cite-vdem_v14">Coppedge, M. (2024).' in out
+    assert "<math><mi>x</mi></math>" in out and "katex" not in out
+    assert '<pre class="stderr">red &lt;b&gt;\n</pre>' in out  # ANSI colours dropped, text escaped
+    assert '<img src="../build/f00.png" alt="Figure 1 of Chapter">' in out
+    assert course.WIDGET_NOTE in out
+    assert '<a href="../index.html">Contents</a>' in out and '<a href="../glossary/index.html">Glossary</a>' in out
+    assert 'href="../student/01_ch.ipynb"' in out
+
+
+def test_theme_refuses_what_it_cannot_render():
+    with pytest.raises(UnknownNodeError, match="'mystery' on page 'ch'"):
+        render_page(_page([{"type": "mystery", "children": [{"type": "text", "value": "kept"}]}]), CONFIG,
+                    strict=True)
+    assert "kept" in render_page(_page([{"type": "mystery", "children": [{"type": "text", "value": "kept"}]}]),
+                                 CONFIG)
+    bad = render_page(_page([{"type": "math", "value": "\\frac{"}]), CONFIG)
+    assert 'class="math-error"' in bad and "\\frac{" in bad
+    with pytest.raises(ValueError, match="'mdast' tree"):
+        render_page({"slug": "x"}, CONFIG)
+    with pytest.raises(TypeError, match="config must be"):
+        render_page(_page([]), [])
+    with pytest.raises(ValueError, match="no project"):
+        render_page(_page([]), {"projects": []})
+    with pytest.raises(TypeError, match="strict must be True or False"):
+        render_page(_page([]), CONFIG, strict="yes")
+
+
+def test_site_engine_is_checked(tmp_path):
+    with pytest.raises(ValueError, match="engine must be 'auto', 'jupyter-book' or 'nbconvert', got 'sphinx'"):
+        build_site(tmp_path / "s", folder=REPO / "notebooks", run=False, engine="sphinx")
 
 
 def test_site_layout(site):
@@ -79,25 +204,30 @@ def test_site_runs_the_course_and_stops_on_a_failed_notebook(tmp_path):
 
 def test_myst_project_lists_every_chapter(site, tmp_path):
     out, _ = site
-    yml = write_myst_project(out, tmp_path / "myst").read_text()
+    yml = write_myst_project(out, tmp_path / "myst", references=REPO / "notebooks" / "references.bib").read_text()
     for p in course.find_notebooks(REPO / "notebooks"):
-        assert f"- file: notebooks/{p.name}" in yml and f"- file: student/{p.name}" in yml
-    assert "- file: glossary.md" in yml and "template: book-theme" in yml
+        assert f"- file: notebooks/{p.name}" in yml and (tmp_path / "myst" / "student" / p.name).is_file()
+    assert "- file: glossary.md" in yml and "template: ./_theme" in yml and "- references.bib" in yml
+    theme = (tmp_path / "myst" / "_theme" / "template.yml").read_text()
+    assert "kind: site" in theme and "-m polygov.site_theme" in theme
 
 
 @pytest.mark.browser
-def test_site_in_chromium_every_page_renders_no_broken_link_every_figure_loads(site, tmp_path):
+@pytest.mark.parametrize("which", ["book", "site"])
+def test_site_in_chromium_every_page_renders_no_broken_link_every_figure_loads(which, request, tmp_path):
     from test_widgets_browser import _requirements, chromium
 
     _requirements()
-    out, res = site
+    out, res = request.getfixturevalue(which)
     probe = """
         const done = arguments[arguments.length - 1];
         const report = () => done({
             title: (document.querySelector('h1') || {}).textContent || '',
             nav: document.querySelectorAll('nav.polygov-nav a').length,
-            errors: document.querySelectorAll('.MathJax_Error, .merror').length
+            errors: document.querySelectorAll('.MathJax_Error, .merror, .math-error').length
                     + (document.body.innerText.includes('Math Processing Error') ? 1 : 0),
+            math: document.querySelectorAll('math').length,
+            flat: [...document.querySelectorAll('math')].filter(m => m.getBoundingClientRect().width === 0).length,
             links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
             ids: [...document.querySelectorAll('[id]')].map(e => e.id),
             images: document.images.length,
@@ -107,8 +237,9 @@ def test_site_in_chromium_every_page_renders_no_broken_link_every_figure_loads(s
         });
         if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(report); else report();
     """
-    pages = ["index.html", "glossary.html"] + [p["page"] for p in res["pages"]]
-    seen, broken, figures = {}, [], 0
+    glossary = "glossary/index.html" if which == "book" else "glossary.html"
+    pages = ["index.html", glossary] + [p["page"] for p in res["pages"]]
+    seen, broken, figures, maths = {}, [], 0, 0
     with chromium(tmp_path / "profile", OFFLINE) as driver:
         driver.set_script_timeout(60)
         for page in pages:
@@ -120,19 +251,24 @@ def test_site_in_chromium_every_page_renders_no_broken_link_every_figure_loads(s
             assert got["errors"] == 0, f"{page}: math errors"
             assert got["broken"] == [], f"{page}: figures that did not load: {got['broken']}"
             assert got["remote"] == [], f"{page}: loaded from the network: {got['remote']}"
+            assert got["flat"] == 0, f"{page}: MathML not laid out"
             figures += got["images"]
+            maths += got["math"]
     for page, got in seen.items():
         for href in got["links"]:
             url = urlparse(href)
             if url.scheme in ("http", "https", "mailto"):
                 continue  # references to the outside world (DOIs, publishers), not the site's own links
-            target = out / unquote(url.path) if url.path else out / page
+            target = ((out / page).parent / unquote(url.path) if url.path else out / page).resolve()
             if not target.is_file():
                 broken.append(f"{page} -> {href}")
             elif url.fragment and target.suffix == ".html":
-                ids = seen.get(target.name, {}).get("ids", [])
+                ids = seen.get(target.relative_to(out.resolve()).as_posix(), {}).get("ids", [])
                 # as browsers do (HTML "indicated part"): the raw fragment, then its decoded form
                 if url.fragment not in ids and unquote(url.fragment) not in ids:
                     broken.append(f"{page} -> {href} (no such anchor)")
     assert broken == []
     assert figures >= 20, figures  # the course's figures, embedded in the pages
+    if which == "book":
+        assert maths >= 100, maths  # MyST's MathML, laid out by the browser (no script, no web font)
+    print(f"\n{which}: {len(pages)} pages, {figures} figures, {maths} formulas, no broken link")
