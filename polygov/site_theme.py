@@ -74,6 +74,7 @@ pre code { background:none; padding:0; }
 table { border-collapse:collapse; margin:.8em 0; font-size:14px; }
 th, td { border:1px solid var(--line); padding:.25em .6em; text-align:left; vertical-align:top; }
 .dataframe td, .dataframe th { text-align:right; }
+main > table td:last-child a { white-space:nowrap; }
 blockquote { border-left:4px solid var(--line); margin:1em 0; padding:.1em 1em; color:var(--muted); }
 .math-display { overflow-x:auto; overflow-y:hidden; margin:.8em 0; text-align:center; }
 .math-error { color:#b00020; }

@@ -272,3 +272,21 @@ def test_site_in_chromium_every_page_renders_no_broken_link_every_figure_loads(w
     if which == "book":
         assert maths >= 100, maths  # MyST's MathML, laid out by the browser (no script, no web font)
     print(f"\n{which}: {len(pages)} pages, {figures} figures, {maths} formulas, no broken link")
+
+
+def test_without_node_auto_falls_back_to_nbconvert_and_says_why(monkeypatch, tmp_path):
+    import polygov.site as site_mod
+
+    monkeypatch.setattr(site_mod.shutil, "which", lambda name: None)
+    why = jupyter_book_missing()
+    if "not installed" not in why:  # jupyter-book is there: the missing Node.js is what is reported
+        assert why.startswith("Node.js is not on the PATH") and "apt-get install nodejs" in why
+    with pytest.raises(RuntimeError, match="engine='jupyter-book': "):
+        build_site(tmp_path / "s", folder=REPO / "notebooks", run=False, engine="jupyter-book")
+    src = tmp_path / "course"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# One\n\n$x^2$")]
+    nbformat.write(nb, src / "01_one.ipynb")
+    res = build_site(tmp_path / "s", folder=src, run=False)
+    assert res["engine"] == "nbconvert" and res["why"] == why and (tmp_path / "s" / "01_one.html").is_file()
