@@ -18,6 +18,18 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+try:  # the [test] extra installs it; without it only the property tests are missing
+    from hypothesis import settings
+except ImportError:  # pragma: no cover
+    settings = None
+if settings is not None:
+    # No per-example deadline for any property test: on the shared 2-core CI machine a busy
+    # neighbour or a first call's lazy import makes one example slow, and Hypothesis then fails
+    # the test as Flaky (DeadlineExceeded, seen in the oldest-versions stage). Example counts
+    # stay set per test.
+    settings.register_profile("polygov", deadline=None)
+    settings.load_profile("polygov")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("POLYGOV_SHARED_DATA", REPO.parent / "shared" / "data"))
 

@@ -35,7 +35,7 @@ from ._sample import (
     cross_section_keys,
 )
 from .covariance import get_covariance
-from .formula import FORMULA_NAMESPACE, categorical_columns, parse_model
+from .formula import categorical_columns, parse_model, statsmodels_design, statsmodels_eval_env
 from .results import RegressionResults
 
 __all__ = ["fit_cross_section"]
@@ -162,7 +162,7 @@ def fit_cross_section(
     if spec.name == "cluster":
         n_clusters = _check_clusters(df, [cluster], min_clusters)
     f = f"{dependent} ~ {rhs}"
-    env = dict(FORMULA_NAMESPACE)  # the checked formula is evaluated here, nowhere else
+    env = statsmodels_eval_env()  # the checked formula is evaluated here, nowhere else
     model = (smf.wls(f, data=df, weights=df[weights], eval_env=env) if weights
              else smf.ols(f, data=df, eval_env=env))
     names = [str(n) for n in model.exog_names]
@@ -201,7 +201,7 @@ def fit_cross_section(
         formula=f, notes=notes,
         fitted_values=pd.Series(fit["fitted"], index=rows, name="fitted"),
         residuals=pd.Series(yv - fit["fitted"], index=rows, name="residual"),
-        _design_info=getattr(model.data, "model_spec", None))
+        _design_info=statsmodels_design(model))
 
 
 def _ols(X: np.ndarray, y: np.ndarray, w: np.ndarray | None, cov: str,

@@ -49,7 +49,7 @@ import numpy as np
 
 __all__ = ["ALLOWED_FUNCTIONS", "FORMULA_NAMESPACE", "categorical_columns", "check_formula",
            "parse_model", "plain_terms",
-           "rhs_variables"]
+           "rhs_variables", "statsmodels_design", "statsmodels_eval_env"]
 
 #: Functions a formula may call, bare or as ``np.<name>`` / ``numpy.<name>``.
 ALLOWED_FUNCTIONS: dict[str, np.ufunc] = {
@@ -61,6 +61,35 @@ _SAFE_NP = types.SimpleNamespace(**ALLOWED_FUNCTIONS)
 #: The namespace formulas are evaluated in (besides the data's columns and the engine's
 #: own ``C``/``I``): the allowed functions, bare and under ``np``/``numpy``.
 FORMULA_NAMESPACE: dict[str, object] = {**ALLOWED_FUNCTIONS, "np": _SAFE_NP, "numpy": _SAFE_NP}
+
+def statsmodels_eval_env() -> object:
+    """:data:`FORMULA_NAMESPACE` in the form statsmodels' formula API accepts as ``eval_env``.
+
+    statsmodels 0.15 builds designs with formulaic and takes a ``dict`` (it deprecates
+    patsy's ``EvalEnvironment``); statsmodels 0.14 builds them with patsy, which accepts
+    only an ``EvalEnvironment`` (or a frame depth) and raises ``TypeError`` on a ``dict``.
+    The version is told by the feature (0.15's ``statsmodels.formula.options``), not the
+    version string.
+    """
+    import statsmodels.formula as smformula
+
+    if hasattr(smformula, "options"):  # statsmodels >= 0.15: formula-engine manager
+        return dict(FORMULA_NAMESPACE)
+    import patsy
+
+    return patsy.EvalEnvironment([dict(FORMULA_NAMESPACE)])
+
+
+def statsmodels_design(model: object) -> object:
+    """The right-hand side's design of a statsmodels formula model, for ``predict()``.
+
+    statsmodels 0.15 keeps it as ``model.data.model_spec`` (a formulaic ``ModelSpec``, or
+    a patsy ``DesignInfo`` under the patsy engine); statsmodels 0.14 as
+    ``model.data.design_info`` (patsy).  ``None`` if the model has neither.
+    """
+    spec = getattr(model.data, "model_spec", None)
+    return spec if spec is not None else getattr(model.data, "design_info", None)
+
 
 ALLOWED_TEXT = (
     "column names; the operators + - * : / ** between terms; C(column) (optionally "

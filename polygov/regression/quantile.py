@@ -10,7 +10,7 @@ import pandas as pd
 from ..errors import ConvergenceWarning, check_columns, check_dataframe, check_in, check_numeric
 from ._sample import _listwise, check_regressor_types, cross_section_keys
 from .cross_section import _collinear_exog_message
-from .formula import FORMULA_NAMESPACE, categorical_columns, parse_model
+from .formula import categorical_columns, parse_model, statsmodels_design, statsmodels_eval_env
 from .results import RegressionResults
 
 __all__ = ["fit_quantile", "QUANTILE_COVARIANCES"]
@@ -109,7 +109,7 @@ def fit_quantile(
     notes: tuple[str, ...] = ((f"{n_drop} row(s) with missing values dropped (listwise)",)
                               if n_drop else ())
     f = f"{dependent} ~ {rhs}"
-    model = smf.quantreg(f, data=df, eval_env=dict(FORMULA_NAMESPACE))
+    model = smf.quantreg(f, data=df, eval_env=statsmodels_eval_env())
     names = [str(n) for n in model.exog_names]
     X = np.asarray(model.exog, dtype=float)
     if X.shape[1] > X.shape[0] or np.linalg.matrix_rank(X) < X.shape[1]:
@@ -140,4 +140,4 @@ def fit_quantile(
         backend=f"statsmodels {statsmodels.__version__}", formula=f, notes=notes,
         fitted_values=pd.Series(fitted, index=rows, name="fitted"),
         residuals=pd.Series(yv - fitted, index=rows, name="residual"),
-        _design_info=getattr(model.data, "model_spec", None))
+        _design_info=statsmodels_design(model))
