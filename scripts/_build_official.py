@@ -723,7 +723,7 @@ def build_hdr(src: Sources, write, field) -> dict:
 # ------------------------------------------------------------------- CLASS
 def build_wb_class(src: Sources, write, field) -> dict:
     rel = "class/CLASS_FY2025.xlsx"
-    raw = pd.read_excel(src.path(rel), sheet_name="List of economies", dtype=str)
+    raw = pd.read_excel(src.path(rel), sheet_name="List of economies", dtype=str, engine="openpyxl")
     raw = raw.rename(columns=lambda c: str(c).strip())
     df = pd.DataFrame({"iso3": raw["Code"].str.strip(), "economy": raw["Economy"].str.strip(),
                        "region": raw["Region"], "income_group": raw["Income group"],
