@@ -566,29 +566,47 @@ def check_share_bound_parents(spec: IndexSpec) -> None:
 
 def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | None = None
                     ) -> tuple[pd.DataFrame, list[dict]]:
-    """Aggregate normalised indicators up the tree; returns wide scores for every code."""
+    """Aggregate normalised indicators up the tree; returns wide scores for every code.
+
+    Each aggregator receives a DataFrame of its components (rows = ``norm.index``) built
+    from one column-major array, the memory layout of a frame of Series (so its
+    reductions round the same way), and the components' weights as a Series.  Scores are
+    carried up the tree as arrays and the wide frame is assembled once.
+    """
     fw = spec.framework
     w = effective_weights(spec) if weights is None else weights
-    vals = {c: norm[c] for c in fw.indicators}
+    wd = dict(zip(w.index, w.to_numpy(dtype=float), strict=True))
+    index = norm.index
+    n = len(index)
+    inds = fw.indicators
+    N = norm[inds].to_numpy(dtype=float)
+    vals = {c: N[:, j] for j, c in enumerate(inds)}
     log: list[dict] = []
-    panel = isinstance(norm.index, pd.MultiIndex)
+    panel = isinstance(index, pd.MultiIndex)
     params = dict(spec.aggregation_params)
     check_share_bound_parents(spec)
     for a in fw.aggregates:
-        kids = [k for k in fw.children(a) if w[k] > 0]
-        x = pd.DataFrame({k: vals[k] for k in kids}, index=norm.index)
+        kids = [k for k in fw.children(a) if wd[k] > 0]
+        X = np.empty((n, len(kids)), order="F")
+        for j, k in enumerate(kids):
+            X[:, j] = vals[k]
+        cols = pd.Index(kids)
+        x = pd.DataFrame(X, index=index, columns=cols)
+        wk = pd.Series([wd[k] for k in kids], index=cols, dtype=float)
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
         kw = aggregator_kwargs(name, params, kids)
         try:
             if name in ("copeland", "bod") and panel:
-                s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]
+                s = pd.concat([f(g, wk, **kw) for _, g in x.groupby(level="year")]
                               ).reindex(x.index)
             else:
-                s = f(x, w[kids], **kw)
+                s = f(x, wk, **kw)
         except (ValueError, KeyError, TypeError) as e:
             msg = e.args[0] if e.args else str(e)
             raise type(e)(f"aggregate {a!r} ({name} aggregation): {msg}") from e
+        if not s.index.equals(index):      # a plug-in aggregator may reorder its rows
+            s = s.reindex(index)
         if spec.min_coverage > 0:
             share = x.notna().mean(axis=1)
             low = (share < spec.min_coverage) & s.notna()
@@ -599,8 +617,12 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
                                 reason=f"{share[ix]:.0%} of components available < "
                                        f"min_coverage {spec.min_coverage:.0%}"))
             s = s.where(~(share < spec.min_coverage))
-        vals[a] = s
-    return pd.DataFrame(vals, index=norm.index)[fw.codes], log
+        vals[a] = s.to_numpy(dtype=float)
+    codes = fw.codes
+    out = np.empty((n, len(codes)), order="F")
+    for j, c in enumerate(codes):
+        out[:, j] = vals[c]
+    return pd.DataFrame(out, index=index, columns=codes), log
 
 
 def rank_frame(wide: pd.DataFrame) -> pd.DataFrame:
