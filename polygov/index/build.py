@@ -41,7 +41,7 @@ from .normalise import minmax as _minmax
 from .normalise import zscore as _zscore
 from .spec import IndexSpec
 from .treat import _fails as _treat_fails
-from .treat import _WinsorPath, treat_series
+from .treat import _treated_values, _WinsorPath, treat_series
 
 __all__ = ["build", "compare", "IndexResult"]
 
@@ -251,7 +251,23 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
     (the steps before it and its own), so variants that differ only in, say, the
     winsorisation limit share the loading, imputation and screening work.
     """
-    cache = {} if cache is None else cache
+    return _prepare(spec, data, {} if cache is None else cache, lean=False)
+
+
+def prepare_arrays(spec: IndexSpec, data: pd.DataFrame, *, cache: dict
+                   ) -> tuple[pd.Index, np.ndarray]:
+    """``prepare(spec, data)[0]["prepared"]`` as ``(index, values)``, without the audit trail.
+
+    The sensitivity engine's path (private): the same steps with the same ``cache``
+    keys before treatment, but the treatment step keeps only the treated values of each
+    indicator (no per-point log records, no stage frames), and when it is the last step
+    the prepared table is never assembled as a DataFrame.  Values are bitwise those of
+    :func:`prepare` (tested in ``tests/test_index_speed.py``).
+    """
+    return _prepare(spec, data, cache, lean=True)
+
+
+def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
     if "load" not in cache:
         cache["load"] = _load(spec, data)
     d, keys, stages0, log0 = cache["load"]
@@ -279,10 +295,14 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
         _check_empty_indicators(spec, st)
         return d, {"screened": st}, out_log
 
-    def treat(d, prefix):
-        # per-indicator results are shared between variants with the same input table
-        # (e.g. winsorisation limits 1..5): an indicator that passes the skew/kurtosis
-        # rule is the same whatever the limit, so it is checked once (on the array)
+    def treated_columns(d, prefix, with_log: bool):
+        """``{position: treated values}`` of the indicators the treatment changes (+ records).
+
+        Per-indicator results are shared between variants with the same input table (e.g.
+        winsorisation limits 1..5): an indicator that passes the skew/kurtosis rule is the
+        same whatever the limit, so it is checked once (on the array), and one
+        winsorisation walk per indicator serves every limit.
+        """
         out_log = []
         cols = {}
         akey = ("array", prefix)
@@ -291,11 +311,14 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
         X = cache[akey]
         for j, c in enumerate(inds):
             method = spec.indicator_setting(c, "treatment")
-            params = spec.indicator_setting(c, "treatment_params")
             if method == "none":
                 continue
-            key = ("treat1", prefix, c, method, tuple(sorted(params.items())))
+            params = spec.indicator_setting(c, "treatment_params")
+            pt = tuple(sorted(params.items()))
+            key = ("treat1", prefix, c, method, pt)
             hit = cache.get(key)
+            if hit is None and not with_log:
+                hit = cache.get(("treat1v", prefix, c, method, pt))
             if hit is None and method == "winsorise":
                 sk = (params.get("skew_thresh", 2.0), params.get("kurt_thresh", 3.5))
                 pkey = ("passes", prefix, c, *sk)
@@ -312,26 +335,39 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
                     if wkey not in cache:
                         cache[wkey] = _WinsorPath(d[c], *sk)
                     extra["_path"] = cache[wkey]
-                xc = extra["_path"].x if extra else d[c]     # the walk holds d[c] already
-                y, recs = treat_series(xc, method=method, **dict(params), **extra)
-                hit = (y.to_numpy(dtype=float),
-                       _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
-            cache[key] = hit
+                if with_log or not extra:
+                    xc = extra["_path"].x if extra else d[c]     # the walk holds d[c] already
+                    y, recs = treat_series(xc, method=method, **dict(params), **extra)
+                    hit = (y.to_numpy(dtype=float),
+                           _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
+                    cache[key] = hit
+                else:                   # the values alone (the engine's variants)
+                    hit = (_treated_values(extra["_path"], **dict(params)), None)
+                    cache[("treat1v", prefix, c, method, pt)] = hit
+            else:
+                cache.setdefault(key if with_log else ("treat1v", prefix, c, method, pt), hit)
             if hit[0] is not None:
-                cols[c] = hit[0]
-            out_log.extend(hit[1])
+                cols[j] = hit[0]
+            if with_log:
+                out_log.extend(hit[1])
+        return X, cols, out_log
+
+    def treat(d, prefix):
+        X, cols, out_log = treated_columns(d, prefix, with_log=True)
+        if cols:
+            d = _with_columns(d, inds, X, cols)
+        return d, {"treated": d[inds].astype(float)}, out_log
+
+    def treat_lean(d, prefix):
+        X, cols, _ = treated_columns(d, prefix, with_log=False)
+        T = X
         if cols:
             T = X.copy()
-            for c, y in cols.items():
-                T[:, inds.index(c)] = y
-            # one float block for the indicators (column-by-column assignment would split
-            # the frame into a block per column and slow every later selection)
-            new = pd.DataFrame(T, index=d.index, columns=inds)
-            rest = [e for e in d.columns if e not in new.columns]
-            if rest:       # the other columns joined at once (not one setitem each)
-                new = pd.concat([new, d[rest]], axis=1)
-            d = new[list(d.columns)]
-        return d, {"treated": d[inds].astype(float)}, out_log
+            for j, y in cols.items():
+                T[:, j] = y
+        if steps[-1] is treat_lean:      # the last step: the engine takes the array
+            return (d.index, T), {}, []
+        return (_with_columns(d, inds, X, cols) if cols else d), {}, []
 
     def impute_(d):
         out_log = []
@@ -346,22 +382,51 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
                                                   ).items())))
                                for c in inds))
 
+    def lean_treat_key():
+        return (*treat_key(), "values")
+
     keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items())),
-              treat: treat_key,
+              treat: treat_key, treat_lean: lean_treat_key,
               impute_: lambda: ("impute", spec.imputation, spec.impute_by)}
-    steps = (impute_, screen, treat) if spec.impute_first else (screen, treat, impute_)
+    tr = treat_lean if lean else treat
+    steps = (impute_, screen, tr) if spec.impute_first else (screen, tr, impute_)
     prefix: tuple = ()
     for step in steps:
         before, prefix = prefix, prefix + (keyers[step](),)
         hit = cache.get(prefix)
         if hit is None:
-            hit = cache[prefix] = step(d, before) if step is treat else step(d)
+            hit = cache[prefix] = step(d, before) if step in (treat, treat_lean) else step(d)
         d, st, lg = hit
         stages.update(st)
         log += lg
+    if lean:
+        if isinstance(d, tuple):
+            index, X = d
+        else:
+            akey = ("array", prefix)
+            if akey not in cache:
+                cache[akey] = d[inds].to_numpy(dtype=float)
+            index, X = d.index, cache[akey]
+        if "year" in keys:       # the panel check warns about empty years (cross-sections: no-op)
+            _check_empty_years(spec, pd.DataFrame(X, index=index, columns=inds))
+        return index, X
     stages["prepared"] = d[inds].astype(float)
     log += _check_empty_years(spec, stages["prepared"])
     return stages, log, keys
+
+
+def _with_columns(d: pd.DataFrame, inds: list[str], X: np.ndarray, cols: dict) -> pd.DataFrame:
+    """``d`` with the indicator columns ``X`` (and column positions ``cols`` replaced)."""
+    T = X.copy()
+    for j, y in cols.items():
+        T[:, j] = y
+    # one float block for the indicators (column-by-column assignment would split
+    # the frame into a block per column and slow every later selection)
+    new = pd.DataFrame(T, index=d.index, columns=inds)
+    rest = [e for e in d.columns if e not in new.columns]
+    if rest:       # the other columns joined at once (not one setitem each)
+        new = pd.concat([new, d[rest]], axis=1)
+    return new[list(d.columns)]
 
 
 def _check_empty_indicators(spec: IndexSpec, x: pd.DataFrame) -> None:
@@ -432,26 +497,37 @@ def _normalise_fast(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None
     limits) normalise only those.  The cached column is the same computation on the same
     bytes, hence bitwise equal.
     """
+    if not _fast_normalisable(spec):
+        return None
+    return _normalise_fast_array(spec, x[spec.framework.indicators].to_numpy(dtype=float), cache)
+
+
+def _fast_normalisable(spec: IndexSpec) -> bool:
+    """Whether :func:`_normalise_fast` may apply (plain built-in min-max/z-scores, no overrides)."""
     name = spec.normalisation
     if spec.overrides or name not in ("minmax", "zscore"):
-        return None
+        return False
     if NORMALISERS[name] is not _BUILTIN_NORMALISERS[name]:   # a user replaced the function
-        return None
+        return False
+    params = dict(spec.normalisation_params)
+    if name == "minmax":
+        return not (set(params) - {"lo", "hi"}) and params.get("hi", 100.0) > params.get("lo", 0.0)
+    return not (set(params) - {"mean", "sd"})
+
+
+def _normalise_fast_array(spec: IndexSpec, X: np.ndarray, cache: dict | None = None
+                          ) -> np.ndarray | None:
+    """:func:`_normalise_fast` of the indicator values ``X`` (units x indicators, in
+    framework order); the caller has checked :func:`_fast_normalisable`."""
+    name = spec.normalisation
     inds = spec.framework.indicators
     params = dict(spec.normalisation_params)
     fw = spec.framework
     if name == "minmax":
-        if set(params) - {"lo", "hi"}:
-            return None
         lo, hi = params.get("lo", 0.0), params.get("hi", 100.0)
-        if not hi > lo:
-            return None
     else:
-        if set(params) - {"mean", "sd"}:
-            return None
         mean, sd = params.get("mean", 0.0), params.get("sd", 1.0)
-    X = x[inds].to_numpy(dtype=float)
-    out = np.empty_like(X)
+    out = np.empty(X.shape, order="F")      # column-major, as a frame's to_numpy()
     tag = (name, *((lo, hi) if name == "minmax" else (mean, sd)))
     for j, c in enumerate(inds):
         v = np.ascontiguousarray(X[:, j])
@@ -691,14 +767,22 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
 
 
 def _stages(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None,
-            norm_cache: dict | None = None) -> tuple[dict, list[dict], list[str], pd.Series]:
+            norm_cache: dict | None = None, lean: bool = False
+            ) -> tuple[dict, list[dict], list[str], pd.Series]:
     """Every stage up to ``aggregated``: (stages, log records, key columns, weights).
 
     The part of :func:`build` that the sensitivity engine's nominal index needs (no tidy
     table, no ranks of every code); ``cache``/``norm_cache`` as in :func:`prepare` and
-    :func:`_normalise_fast`.
+    :func:`_normalise_fast`.  ``lean=True`` (the engine): the data stages come from
+    :func:`prepare_arrays`, so only ``prepared``, ``normalised`` and ``aggregated`` are
+    returned, and the log holds the aggregation's records only.
     """
-    stages, log, keys = prepare(spec, data, cache=cache)
+    if lean:
+        index, X = prepare_arrays(spec, data, cache={} if cache is None else cache)
+        stages = {"prepared": pd.DataFrame(X, index=index, columns=spec.framework.indicators)}
+        log, keys = [], list(index.names)
+    else:
+        stages, log, keys = prepare(spec, data, cache=cache)
     norm = normalise_frame(spec, stages["prepared"], norm_cache)
     stages["normalised"] = norm
     left = norm.isna() & stages["prepared"].notna()

@@ -43,7 +43,14 @@ import pandas as pd
 from ..errors import check_dataframe, check_in
 from ._check import check_bool, check_int, check_mapping, check_params, check_real, check_seed
 from .aggregate import AGGREGATORS, POWER, aggregator_kwargs
-from .build import _normalise_fast, check_share_bound_parents, normalise_frame, prepare
+from .build import (
+    _fast_normalisable,
+    _normalise_fast,
+    _normalise_fast_array,
+    check_share_bound_parents,
+    normalise_frame,
+    prepare_arrays,
+)
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .spec import TREATMENTS, IndexSpec
@@ -186,32 +193,31 @@ class _Engine:
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         prepared = []
         for imp, (tname, tparams) in variants:
-            stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
-                                                treatment_params=tparams), data,
-                                   cache=self.prep_cache)
-            prepared.append(stages["prepared"])
+            prepared.append(prepare_arrays(spec.replace(imputation=imp, treatment=tname,
+                                                        treatment_params=tparams), data,
+                                           cache=self.prep_cache))
         # screening (min_unit_coverage) may keep different units under different imputation/
         # treatment alternatives; as COINr does, a unit screened out in a draw is left empty
         # (NaN score and rank) in that draw, and its summary covers the draws it exists in
-        index = prepared[0].index
-        for x in prepared[1:]:
-            if not x.index.equals(index):
-                index = index.union(x.index).sort_values()
+        index = prepared[0][0]
+        for ix, _ in prepared[1:]:
+            if not ix.equals(index):
+                index = index.union(ix).sort_values()
         # row positions (in the union) of the units each variant kept; None = all of them
         self.rows: dict[int, np.ndarray | None] = {}
         # one spec per normalisation alternative (validated once, shared by the variants)
         norm_specs = [spec.replace(normalisation=name, normalisation_params=params)
                       for name, params in normalisations]
-        for m, x in enumerate(prepared):
+        for m, (ix, X) in enumerate(prepared):
             imp, (tname, tparams) = variants[m]
-            full = x.index.equals(index)
-            self.rows[m] = None if full else index.get_indexer(x.index)
-            Mx = x[self.inds].notna().to_numpy()
+            full = ix.equals(index)
+            self.rows[m] = None if full else index.get_indexer(ix)
+            Mx = ~np.isnan(X)
             if not full:
                 Mx = self._expand(Mx, m, len(index), fill=False)
             self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
-                N = normalise_matrix(norm_specs[k], x, self.norm_cache)
+                N = normalise_matrix(norm_specs[k], X, self.norm_cache, index=ix)
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
@@ -452,16 +458,25 @@ class _Engine:
         return out
 
 
-def normalise_matrix(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+def normalise_matrix(spec: IndexSpec, x: pd.DataFrame | np.ndarray, cache: dict | None = None,
+                     *, index: pd.Index | None = None) -> np.ndarray:
     """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array).
 
-    ``cache``: columns already normalised with the same method and parameters (see
-    :func:`polygov.index.build._normalise_fast`).
+    ``x``: the prepared table, or its indicator values as an array (units x indicators in
+    framework order, rows labelled by ``index``).  ``cache``: columns already normalised
+    with the same method and parameters (see :func:`polygov.index.build._normalise_fast`).
     """
+    inds = spec.framework.indicators
+    if isinstance(x, np.ndarray):
+        if _fast_normalisable(spec):
+            fast = _normalise_fast_array(spec, x, cache)
+            if fast is not None:
+                return fast
+        x = pd.DataFrame(x, index=index, columns=inds)
     fast = _normalise_fast(spec, x, cache)
     if fast is not None:
         return fast
-    return normalise_frame(spec, x)[spec.framework.indicators].to_numpy(dtype=float)
+    return normalise_frame(spec, x)[inds].to_numpy(dtype=float)
 
 
 def _rank_rows(scores: np.ndarray) -> np.ndarray:

@@ -180,6 +180,29 @@ def log_ct(x: pd.Series, *, skew_aware: bool = True) -> pd.Series:
     return -np.log(hi + a - v)
 
 
+def _treated_values(path: _WinsorPath, *, winmax: int = 5, skew_thresh: float = 2.0,
+                    kurt_thresh: float = 3.5, fallback: str = "log_ct_plus") -> np.ndarray | None:
+    """The values ``treat_series(path.x, method="winsorise", ..., _path=path)`` returns, alone.
+
+    For the sensitivity engine, which needs the treated values of every winsorisation
+    limit but not the per-point records: the same states of the shared walk (and the
+    same cached log transform) are read, so the values are bitwise those of
+    :func:`treat_series` (tested).  ``None`` when the indicator passes the rule untreated.
+    ``path`` must have been built with ``skew_thresh``/``kurt_thresh``.
+    """
+    if fallback not in FALLBACKS:
+        raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
+                         f"{', '.join(repr(f) for f in FALLBACKS)}")
+    s0, k0 = path._skew_kurt(0)
+    if not (abs(s0) >= skew_thresh and k0 >= kurt_thresh):
+        return None
+    i = path.index(winmax)
+    s, k = path._skew_kurt(i)
+    if not (abs(s) >= skew_thresh and k >= kurt_thresh):
+        return path.states[i][0].copy()
+    return path.log(fallback == "log_ct_plus").to_numpy(dtype=float)
+
+
 def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
                  skew_thresh: float = 2.0, kurt_thresh: float = 3.5,
                  fallback: str = "log_ct_plus", _path: _WinsorPath | None = None

@@ -127,7 +127,7 @@ def _summarise(eng, spec, data, scores, ranks, code, norm, variant):
     # the nominal index: build()'s stages (sharing the engine's prepared data and normalised
     # columns), without build's tidy table; only the analysed code is ranked (rank_frame
     # ranks each column on its own)
-    stages = _stages(spec, data, cache=eng.prep_cache, norm_cache=eng.norm_cache)[0]
+    stages = _stages(spec, data, cache=eng.prep_cache, norm_cache=eng.norm_cache, lean=True)[0]
     agg = stages["aggregated"][[code]]
     nom = agg[code].reindex(eng.index)
     nom_rank = rank_frame(agg)[code].reindex(eng.index)
