@@ -213,16 +213,14 @@ def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
         extra += [spec.impute_by] if isinstance(spec.impute_by, str) else list(spec.impute_by)
     extra = [c for c in dict.fromkeys(extra) if c not in keys and c not in inds]
     check_columns(data, extra)
-    d = data[keys + inds + extra].copy()
-    d = d.set_index(keys).sort_index()
+    d = data[keys + inds + extra].set_index(keys).sort_index()   # new frames: data untouched
     stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
     log: list[dict] = []
     if spec.denominators:
+        # denominate() assembles its frame at once (a few blocks, not one per column), so
+        # every later stage works on a few blocks (imputation's where/fillna were ~10x
+        # slower on a block per column)
         d, recs = denominate(d, denominators=dict(spec.denominators))
-        # denominate() assigns the divided columns one by one, leaving a block per column;
-        # a copy consolidates them (same values), so every later stage works on a few
-        # blocks instead of dozens (imputation's where/fillna were ~10x slower)
-        d = d.copy()
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
     stages["denominated"] = d[inds].astype(float)

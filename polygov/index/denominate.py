@@ -33,11 +33,10 @@ def denominate(data: pd.DataFrame, *, denominators: Mapping[str, str],
     """
     check_columns(data, list(denominators) + list(set(denominators.values())),
                   name="data (denominators)")
-    out = data.copy()
     recs = []
     inds = list(denominators)
     if not inds:
-        return out, recs
+        return data.copy(), recs
     # one array operation for all indicators (the same element-wise operations, in the same
     # order, as dividing column by column)
     num = data[inds].to_numpy(dtype=float)
@@ -47,7 +46,16 @@ def denominate(data: pd.DataFrame, *, denominators: Mapping[str, str],
     res = np.empty_like(num)
     for j, k in enumerate(ks):
         res[:, j] = np.where(bad[:, j], np.nan, num[:, j] / np.where(bad[:, j], 1.0, den[:, j]) * k)
-    out[inds] = res
+    if data.columns.is_unique and data.index.is_unique:
+        # the frame of ``out[inds] = res``, assembled at once from its columns: assigning
+        # the divided columns one by one leaves a block per column, which slows every
+        # later stage (same values and dtypes; tested)
+        pos = {c: j for j, c in enumerate(inds)}
+        out = pd.DataFrame({c: (res[:, pos[c]] if c in pos else col) for c, col in data.items()},
+                           index=data.index, columns=data.columns)
+    else:
+        out = data.copy()
+        out[inds] = res
     for j, ind in enumerate(inds):
         den_name, k = denominators[ind], ks[j]
         msg = f"divided by {den_name}" + (f" x {k:g}" if k != 1 else "")

@@ -83,7 +83,7 @@ class _WinsorPath:
         self.states = [(orig.copy(), np.zeros(len(orig), dtype=bool))]
         self._sk: dict = {}
         self._end: int | None = None           # index of the last state (nothing left to clip)
-        self._log: dict[bool, pd.Series] = {}
+        self._log: dict = {}
         self._labels: dict[int, object] = {}
 
     def label(self, j: int):
@@ -133,6 +133,19 @@ class _WinsorPath:
         if skew_aware not in self._log:
             self._log[skew_aware] = log_ct(self.x, skew_aware=skew_aware)
         return self._log[skew_aware]
+
+    def log_values(self, skew_aware: bool) -> np.ndarray:
+        """``log_ct(self.x, skew_aware=...)`` as an array: the same operations on the
+        original values (min/max over the observed ones), so bitwise the same numbers."""
+        key = ("values", skew_aware)
+        if key not in self._log:
+            v = self.orig
+            ok = v[~np.isnan(v)]
+            lo, hi = (ok.min(), ok.max()) if ok.size else (np.nan, np.nan)
+            a = 0.01 * (hi - lo)
+            s, _ = skew_kurt(v)
+            self._log[key] = np.log(v - lo + a) if not skew_aware or s > 0 else -np.log(hi + a - v)
+        return self._log[key]
 
     def log_skew_kurt(self, skew_aware: bool) -> tuple[float, float]:
         """``skew_kurt(self.log(skew_aware))``, computed once."""
@@ -200,7 +213,7 @@ def _treated_values(path: _WinsorPath, *, winmax: int = 5, skew_thresh: float = 
     s, k = path._skew_kurt(i)
     if not (abs(s) >= skew_thresh and k >= kurt_thresh):
         return path.states[i][0].copy()
-    return path.log(fallback == "log_ct_plus").to_numpy(dtype=float)
+    return path.log_values(fallback == "log_ct_plus").copy()
 
 
 def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
