@@ -178,6 +178,13 @@ class _Engine:
             self.powers.append({a: (float(params.get("p", 2.0)) if n == "generalised" else POWER[n])
                                 for a, n in names.items() if n in POWER or n == "generalised"})
         self.kid_pos = {a: np.array([self.pos[c] for c in self.children[a]]) for a in self.aggregates}
+        # indicator and aggregate components of each aggregate, with their column positions in
+        # the normalised matrices and the weight matrix (read once per batch by _eval_group)
+        self.kid_split = {a: ([c for c in self.children[a] if c in self.ipos],
+                              [c for c in self.children[a] if c not in self.ipos])
+                          for a in self.aggregates}
+        self.kid_cols = {a: ([self.ipos[c] for c in self.kid_split[a][0]],
+                             [self.pos[c] for c in self.kid_split[a][0]]) for a in self.aggregates}
         self.deps = [self._deps(a_i) for a_i in range(len(aggregations))]
         self._memo: dict = {}
         self._memo_cap = max(1_000, 4_000_000 // max(len(data), 1))
@@ -396,29 +403,37 @@ class _Engine:
         return [np.flatnonzero(yrs == y) for y in np.unique(yrs)]
 
     def _eval_group(self, m, k, a, W):
+        """Power-mean scores of the target for draws sharing (variant, normalisation, aggregation).
+
+        Per aggregate: ``num`` (draws x units) accumulates weighted transformed components
+        and ``den`` their weights.  While every component is present for every unit,
+        ``den`` is the same for all units of a draw, so it is kept as one column (draws x
+        1) and only widened when a component is missing somewhere: the additions per
+        element are the same, in the same order, so the scores are bitwise those of a
+        full (draws x units) ``den``.
+        """
         pw = self.powers[a]
         vals: dict[str, np.ndarray] = {}   # aggregate -> (draws x units)
         cov = self.spec.min_coverage
         D = W.shape[0]
         for g in self.aggregates:
             p = pw[g]
-            kids = self.children[g]
-            ind_kids = [c for c in kids if c in self.ipos]
-            agg_kids = [c for c in kids if c not in self.ipos]
-            num = np.zeros((D, self.U))
-            den = np.zeros((D, self.U))
+            ind_kids, agg_kids = self.kid_split[g]
+            num = None
+            den = np.zeros((D, 1))
             n_av = np.zeros((D, self.U)) if cov > 0 else None
             n_tot = np.zeros((D, 1)) if cov > 0 else None
             if ind_kids:
                 T, Mk = self._T(m, k, p)
-                cols = [self.ipos[c] for c in ind_kids]
-                Wk = W[:, [self.pos[c] for c in ind_kids]]            # draws x kids
+                cols, wpos = self.kid_cols[g]
+                Wk = W[:, wpos]                                         # draws x kids
+                num = np.zeros((D, self.U))
                 num += Wk @ T[:, cols].T                                # draws x units (BLAS)
-                Mc = Mk[:, cols]
-                if Mc.all():
+                Mc, complete = self._mask(m, k, g, Mk, cols)
+                if complete:
                     den += Wk.sum(axis=1)[:, None]
                 else:
-                    den += Wk @ Mc.T
+                    den = den + Wk @ Mc.T
                 if cov > 0:
                     pos_w = (Wk > 0).astype(float)
                     n_av += pos_w @ Mc.T
@@ -429,23 +444,37 @@ class _Engine:
                 ok = ~np.isnan(v)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
+                if num is None:
+                    num = np.zeros((D, self.U))
                 if ok.all():
                     num += tv * w
                     den += w
                 else:
                     num += np.where(ok, tv, 0.0) * w
-                    den += ok * w
+                    den = den + ok * w
                 if cov > 0:
                     n_av += ok * (w > 0)
                     n_tot += (w > 0)
+            if num is None:
+                num = np.zeros((D, self.U))
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = num / den
                 s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
-            s = np.where(den > 0, s, np.nan)
+            pos = den > 0
+            if not pos.all():
+                s = np.where(pos, s, np.nan)
             if cov > 0:
                 s = np.where(n_av / n_tot < cov, np.nan, s)
             vals[g] = s
         return vals[self.code]
+
+    def _mask(self, m, k, g, Mk, cols) -> tuple[np.ndarray, bool]:
+        """Presence mask of the indicator components of ``g`` and whether it is all True."""
+        key = ("mask", m, k, g)
+        if key not in self._cache:
+            Mc = Mk[:, cols]
+            self._cache[key] = (Mc, bool(Mc.all()))
+        return self._cache[key]
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Ranks (1 = best, ties share the lowest rank) per draw, within years for panels."""
