@@ -415,9 +415,19 @@ class _Engine:
         pw = self.powers[a]
         vals: dict[str, np.ndarray] = {}   # aggregate -> (draws x units)
         cov = self.spec.min_coverage
-        D = W.shape[0]
+        D_all = W.shape[0]
+        W_all = W
         for g in self.aggregates:
             p = pw[g]
+            # an aggregate whose weights (its components' and theirs, down to the
+            # indicators) are the same in every draw of the group has the same scores in
+            # every draw: computed for two draws (the same matrix-product path) and kept
+            # as one row, which the aggregates above broadcast
+            W, D = W_all, D_all
+            if D_all > 1:
+                sub = W_all[:, self.deps[a][g][0]]
+                if (sub == sub[:1]).all():
+                    W, D = W_all[:2], 2
             ind_kids, agg_kids = self.kid_split[g]
             num = None
             den = np.zeros((D, 1))
@@ -465,8 +475,9 @@ class _Engine:
                 s = np.where(pos, s, np.nan)
             if cov > 0:
                 s = np.where(n_av / n_tot < cov, np.nan, s)
-            vals[g] = s
-        return vals[self.code]
+            vals[g] = s[:1] if D < D_all else s
+        out = vals[self.code]
+        return out if out.shape[0] == D_all else np.repeat(out, D_all, axis=0)
 
     def _mask(self, m, k, g, Mk, cols) -> tuple[np.ndarray, bool]:
         """Presence mask of the indicator components of ``g`` and whether it is all True."""
