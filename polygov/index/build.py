@@ -33,7 +33,7 @@ from ..errors import (
     close_matches,
 )
 from ..keys import normalise_keys
-from .aggregate import AGGREGATORS, aggregator_kwargs
+from .aggregate import AGGREGATORS, _power_mean_values, aggregator_kwargs, builtin_power
 from .denominate import denominate
 from .impute import impute
 from .normalise import NORMALISERS, normalise
@@ -665,11 +665,20 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
         for j, k in enumerate(kids):
             X[:, j] = vals[k]
         cols = pd.Index(kids)
-        x = pd.DataFrame(X, index=index, columns=cols)
-        wk = pd.Series([wd[k] for k in kids], index=cols, dtype=float)
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
         kw = aggregator_kwargs(name, params, kids)
+        p = builtin_power(name, kw)
+        if p is not None and spec.min_coverage == 0:
+            # polygov's own power means on the array itself (the same operations on the
+            # same column-major values as through the frame)
+            try:
+                vals[a] = _power_mean_values(X, np.array([wd[k] for k in kids]), p, index, cols)
+            except ValueError as e:
+                raise ValueError(f"aggregate {a!r} ({name} aggregation): {e.args[0]}") from e
+            continue
+        x = pd.DataFrame(X, index=index, columns=cols)
+        wk = pd.Series([wd[k] for k in kids], index=cols, dtype=float)
         try:
             if name in ("copeland", "bod") and panel:
                 s = pd.concat([f(g, wk, **kw) for _, g in x.groupby(level="year")]
