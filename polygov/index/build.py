@@ -196,8 +196,12 @@ def _log_rows(recs, stage, keys, index_to_key, code=None):
     return out
 
 
-def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
-    """Validate ``data`` and return the keyed table, its key columns and the first stages."""
+def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
+    """Validate ``data`` and return the keyed table, its key columns and the first stages.
+
+    ``stages=False`` (the sensitivity engine's :func:`prepare_arrays`): the ``raw`` and
+    ``denominated`` stage frames are not made (the returned stages are empty).
+    """
     check_dataframe(data)
     data = normalise_keys(data, entity="iso3", time="year", require_time=False)
     keys = _key_columns(data)
@@ -214,7 +218,8 @@ def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
     extra = [c for c in dict.fromkeys(extra) if c not in keys and c not in inds]
     check_columns(data, extra)
     d = data[keys + inds + extra].set_index(keys).sort_index()   # new frames: data untouched
-    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
+    want = stages
+    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)} if want else {}
     log: list[dict] = []
     if spec.denominators:
         # denominate() assembles its frame at once (a few blocks, not one per column), so
@@ -223,7 +228,8 @@ def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
         d, recs = denominate(d, denominators=dict(spec.denominators))
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
-    stages["denominated"] = d[inds].astype(float)
+    if want:
+        stages["denominated"] = d[inds].astype(float)
     return d, keys, stages, log
 
 
@@ -266,9 +272,15 @@ def prepare_arrays(spec: IndexSpec, data: pd.DataFrame, *, cache: dict
 
 
 def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
-    if "load" not in cache:
-        cache["load"] = _load(spec, data)
-    d, keys, stages0, log0 = cache["load"]
+    if lean:       # a full load (with its stage frames) serves too
+        if "load" not in cache and "load (no stages)" not in cache:
+            cache["load (no stages)"] = _load(spec, data, stages=False)
+        load = cache.get("load") or cache["load (no stages)"]
+    else:
+        if "load" not in cache:
+            cache["load"] = _load(spec, data)
+        load = cache["load"]
+    d, keys, stages0, log0 = load
     tokey = _tokey_for(keys)
     fw = spec.framework
     inds = fw.indicators
@@ -307,6 +319,9 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
         if akey not in cache:
             cache[akey] = d[inds].to_numpy(dtype=float)
         X = cache[akey]
+        # the per-indicator keys hold a token standing for the (long) prefix, so that each
+        # lookup does not hash the whole prefix again
+        prefix = cache.setdefault(("prefix token", prefix), object())
         for j, c in enumerate(inds):
             method = spec.indicator_setting(c, "treatment")
             if method == "none":
