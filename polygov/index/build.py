@@ -34,7 +34,7 @@ from ..errors import (
 )
 from ..keys import normalise_keys
 from .aggregate import AGGREGATORS, _power_mean_values, aggregator_kwargs, builtin_power
-from .denominate import denominate
+from .denominate import _divide as _denominate_values
 from .impute import impute
 from .normalise import NORMALISERS, normalise
 from .normalise import minmax as _minmax
@@ -221,13 +221,26 @@ def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
     want = stages
     stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)} if want else {}
     log: list[dict] = []
+    # the indicators as one float block beside the other columns: every later stage selects
+    # them, and a frame with a block per column (as read by many loaders) makes each
+    # selection slow; the values are those of each column as float, which every stage
+    # takes anyway.  Denomination (denominate()'s operations) is applied to that block.
+    X = d[inds].to_numpy(dtype=float)
     if spec.denominators:
-        # denominate() assembles its frame at once (a few blocks, not one per column), so
-        # every later stage works on a few blocks (imputation's where/fillna were ~10x
-        # slower on a block per column)
-        d, recs = denominate(d, denominators=dict(spec.denominators))
+        dens = dict(spec.denominators)
+        dinds = list(dens)
+        check_columns(d, dinds + list(set(dens.values())), name="data (denominators)")
+        pos = [inds.index(c) for c in dinds]
+        res, recs = _denominate_values(X[:, pos], d[[dens[c] for c in dinds]].to_numpy(dtype=float),
+                                       dinds, dens, 1.0, d.index)
+        X = X.copy(order="F")
+        X[:, pos] = res
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
+    keep = set(inds)
+    rest = [c for c in d.columns if c not in keep]
+    new = pd.DataFrame(X, index=d.index, columns=inds)
+    d = pd.concat([new, d[rest]], axis=1) if rest else new
     if want:
         stages["denominated"] = d[inds].astype(float)
     return d, keys, stages, log
