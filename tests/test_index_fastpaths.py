@@ -237,3 +237,19 @@ def test_constant_weight_aggregates_equal_one_draw_at_a_time(hfi, levels, loo):
             alone = np.vstack([eng._eval_group(0, k, a, W[[i]]) for i in sel])
             np.testing.assert_allclose(batch, alone, rtol=1e-13, atol=0)
             np.testing.assert_allclose(ua.scores.to_numpy()[sel], alone, rtol=1e-13, atol=0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-1e12, 1e12, allow_nan=False), st.just(np.nan)),
+                       min_size=0, max_size=300),
+       scale=st.sampled_from([1.0, 1e-9, 3.7e5]))
+def test_mean_std_equal_the_series_reductions(values, scale):
+    """Synthetic arrays (gaps, all-missing, one value, long): the z-score's mean and standard
+    deviation equal Series.mean()/Series.std() bitwise."""
+    from polygov.index.build import _mean_std
+
+    v = np.asarray(values, dtype=float) * scale
+    mu, sigma = _mean_std(v)
+    s = pd.Series(v)
+    np.testing.assert_array_equal(np.array([mu, sigma]), np.array([s.mean(), s.std(ddof=1)]))
