@@ -253,3 +253,22 @@ def test_mean_std_equal_the_series_reductions(values, scale):
     mu, sigma = _mean_std(v)
     s = pd.Series(v)
     np.testing.assert_array_equal(np.array([mu, sigma]), np.array([s.mean(), s.std(ddof=1)]))
+
+
+def test_missing_after_normalisation_is_named(hfi, monkeypatch):
+    """The check that normalisation kept every observed value (now on arrays) names the column."""
+    from polygov.errors import DataQualityWarning
+    from polygov.index.normalise import NORMALISERS
+
+    fw = pi.hfi_governance_framework()
+    target = fw.indicators[4]
+    f = NORMALISERS["minmax"]
+
+    def holes(x, **kw):
+        out = f(x, **kw)
+        return out.where(out.index != out.index[0]) if x.name == target else out
+
+    monkeypatch.setitem(NORMALISERS, "minmax", holes)
+    with pytest.warns(DataQualityWarning, match=rf"normalisation produced missing values for observed data in "
+                            rf"\['{target}'\]"):
+        pi.build(pi.IndexSpec(fw), hfi.query("year == 2016"))

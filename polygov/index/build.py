@@ -28,7 +28,6 @@ from ..errors import (
     _fmt,
     check_columns,
     check_dataframe,
-    check_keys,
     check_numeric,
     close_matches,
 )
@@ -205,7 +204,7 @@ def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
     check_dataframe(data)
     data = normalise_keys(data, entity="iso3", time="year", require_time=False)
     keys = _key_columns(data)
-    check_keys(data, keys)
+    # (normalise_keys has already refused missing and duplicated keys, with its own message)
     fw = spec.framework
     inds = fw.indicators
     check_columns(data, inds, name="data (framework indicators)")
@@ -851,11 +850,13 @@ def _stages(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None,
         stages, log, keys = prepare(spec, data, cache=cache)
     norm = normalise_frame(spec, stages["prepared"], norm_cache)
     stages["normalised"] = norm
-    left = norm.isna() & stages["prepared"].notna()
-    if left.any().any():
+    inds = spec.framework.indicators
+    left = (np.isnan(norm[inds].to_numpy(dtype=float))
+            & ~np.isnan(stages["prepared"][inds].to_numpy(dtype=float)))
+    if left.any():
         import warnings
 
-        bad = list(norm.columns[left.any()])
+        bad = [c for c, b in zip(inds, left.any(axis=0), strict=True) if b]
         warnings.warn(f"normalisation produced missing values for observed data in {bad}",
                       DataQualityWarning, stacklevel=3)
     weights = effective_weights(spec)
