@@ -6,13 +6,18 @@ indicator left out.  Rather
 than rebuilding the index once per draw, the engine
 
 1. runs the expensive stages once per *alternative* (each imputation x treatment x
-   normalisation is computed a single time, with :func:`polygov.index.build`'s own code),
+   normalisation is computed a single time, with :func:`polygov.index.build`'s own steps
+   through :func:`~polygov.index.build.prepare_arrays`: the treated values of every
+   winsorisation limit without the per-point audit records, which a draw never shows;
+   normalised columns are shared between variants that leave them unchanged),
 2. holds every draw's weights in a (draws x nodes) matrix (a left-out indicator is a
    zero weight),
 3. aggregates all draws sharing a (data variant, normalisation, aggregation) at once:
-   indicator blocks by matrix products, upper levels by ``einsum``, geometric and
-   harmonic means as arithmetic means of ``log x`` and ``1/x`` (power means),
-4. ranks all draws with one ``rankdata(axis=1)`` call.
+   indicator blocks by matrix products, upper levels by broadcasting, geometric and
+   harmonic means as arithmetic means of ``log x`` and ``1/x`` (power means); an
+   aggregate whose weights are the same in every draw of the group (the pillars when
+   only pillar weights are perturbed) is computed once and broadcast,
+4. ranks all draws with one sort per row (``rankdata`` only when a score is missing).
 
 For the power means (``arithmetic``, ``geometric``, ``harmonic``, ``generalised``) the
 loop runs over aggregates and alternatives, never over draws.
@@ -439,12 +444,12 @@ class _Engine:
                 Wk = W[:, wpos]                                         # draws x kids
                 num = np.zeros((D, self.U))
                 num += Wk @ T[:, cols].T                                # draws x units (BLAS)
-                Mc, complete = self._mask(m, k, g, Mk, cols)
-                if complete:
+                if self._complete(m, k, g, Mk, cols):
                     den += Wk.sum(axis=1)[:, None]
                 else:
-                    den = den + Wk @ Mc.T
+                    den = den + Wk @ Mk[:, cols].T
                 if cov > 0:
+                    Mc = Mk[:, cols]
                     pos_w = (Wk > 0).astype(float)
                     n_av += pos_w @ Mc.T
                     n_tot += pos_w.sum(axis=1)[:, None]
@@ -479,13 +484,12 @@ class _Engine:
         out = vals[self.code]
         return out if out.shape[0] == D_all else np.repeat(out, D_all, axis=0)
 
-    def _mask(self, m, k, g, Mk, cols) -> tuple[np.ndarray, bool]:
-        """Presence mask of the indicator components of ``g`` and whether it is all True."""
-        key = ("mask", m, k, g)
-        if key not in self._cache:
-            Mc = Mk[:, cols]
-            self._cache[key] = (Mc, bool(Mc.all()))
-        return self._cache[key]
+    def _complete(self, m, k, g, Mk, cols) -> bool:
+        """Whether the indicator components ``cols`` of ``g`` are present for every unit."""
+        key = ("complete", m, k)
+        if key not in self._cache:             # per indicator: present for every unit
+            self._cache[key] = Mk.all(axis=0)
+        return bool(self._cache[key][cols].all())
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Ranks (1 = best, ties share the lowest rank) per draw, within years for panels."""
