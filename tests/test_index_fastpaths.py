@@ -272,3 +272,24 @@ def test_missing_after_normalisation_is_named(hfi, monkeypatch):
     with pytest.warns(DataQualityWarning, match=rf"normalisation produced missing values for observed data in "
                             rf"\['{target}'\]"):
         pi.build(pi.IndexSpec(fw), hfi.query("year == 2016"))
+
+
+@pytest.mark.parametrize("changes", [
+    {"imputation": "mean", "treatment": "winsorise", "treatment_params": {"winmax": 2}},
+    {"normalisation": "zscore", "normalisation_params": {"mean": 10, "sd": 2}},
+    {"normalisation": "minmax", "normalisation_params": {}, "treatment": "none",
+     "treatment_params": {}}])
+def test_unchecked_copy_equals_replace(changes):
+    """The engine's copy of a spec for already-validated alternatives = spec.replace()."""
+    import dataclasses
+    from types import MappingProxyType
+
+    fw = pi.hfi_governance_framework()
+    spec = pi.IndexSpec(fw, treatment="winsorise", normalisation_params={"lo": 1, "hi": 100},
+                        overrides={fw.indicators[0]: {"direction": -1}}, exclude=[fw.indicators[1]])
+    a, b = spec._with_checked(**changes), spec.replace(**changes)
+    for f in dataclasses.fields(pi.IndexSpec):
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        assert va == vb and type(va) is type(vb), f.name
+    assert isinstance(a.treatment_params, MappingProxyType) and repr(a) == repr(b)
+    assert spec.treatment == "winsorise"           # the original is untouched

@@ -334,12 +334,18 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
         # the per-indicator keys hold a token standing for the (long) prefix, so that each
         # lookup does not hash the whole prefix again
         prefix = cache.setdefault(("prefix token", prefix), object())
+        ov = spec.overrides
+        g_method, g_params = spec.treatment, spec.treatment_params
+        g_pt = tuple(sorted(g_params.items()))
         for j, c in enumerate(inds):
-            method = spec.indicator_setting(c, "treatment")
+            if c in ov:
+                method = spec.indicator_setting(c, "treatment")
+                params = spec.indicator_setting(c, "treatment_params")
+                pt = tuple(sorted(params.items()))
+            else:               # the global setting (looked up once, not per indicator)
+                method, params, pt = g_method, g_params, g_pt
             if method == "none":
                 continue
-            params = spec.indicator_setting(c, "treatment_params")
-            pt = tuple(sorted(params.items()))
             key = ("treat1", prefix, c, method, pt)
             hit = cache.get(key)
             if hit is None and not with_log:
@@ -402,9 +408,12 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
         return d, {"imputed": d[inds].astype(float)}, out_log
 
     def treat_key():
-        return ("treat", tuple((c, spec.indicator_setting(c, "treatment"),
-                                tuple(sorted(dict(spec.indicator_setting(c, "treatment_params")
-                                                  ).items())))
+        g = (spec.treatment, tuple(sorted(dict(spec.treatment_params).items())))
+        ov = spec.overrides
+        return ("treat", tuple((c, *((spec.indicator_setting(c, "treatment"),
+                                      tuple(sorted(dict(spec.indicator_setting(
+                                          c, "treatment_params")).items())))
+                                     if c in ov else g))
                                for c in inds))
 
     def lean_treat_key():

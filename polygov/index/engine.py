@@ -205,8 +205,9 @@ class _Engine:
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         prepared = []
         for imp, (tname, tparams) in variants:
-            prepared.append(prepare_arrays(spec.replace(imputation=imp, treatment=tname,
-                                                        treatment_params=tparams), data,
+            # alternatives were validated by _setup (names and parameters): no re-validation
+            prepared.append(prepare_arrays(spec._with_checked(imputation=imp, treatment=tname,
+                                                              treatment_params=tparams), data,
                                            cache=self.prep_cache))
         # screening (min_unit_coverage) may keep different units under different imputation/
         # treatment alternatives; as COINr does, a unit screened out in a draw is left empty
@@ -218,7 +219,7 @@ class _Engine:
         # row positions (in the union) of the units each variant kept; None = all of them
         self.rows: dict[int, np.ndarray | None] = {}
         # one spec per normalisation alternative (validated once, shared by the variants)
-        norm_specs = [spec.replace(normalisation=name, normalisation_params=params)
+        norm_specs = [spec._with_checked(normalisation=name, normalisation_params=params)
                       for name, params in normalisations]
         for m, (ix, X) in enumerate(prepared):
             imp, (tname, tparams) = variants[m]
