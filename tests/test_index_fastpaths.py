@@ -293,3 +293,23 @@ def test_unchecked_copy_equals_replace(changes):
         assert va == vb and type(va) is type(vb), f.name
     assert isinstance(a.treatment_params, MappingProxyType) and repr(a) == repr(b)
     assert spec.treatment == "winsorise"           # the original is untouched
+
+
+@pytest.mark.parametrize("year", [2016, None])
+def test_load_keys_rows_as_set_index_sort_index(hfi, year):
+    """_load keys and sorts the rows from the key columns alone; shuffled input gives the
+    index and raw stage of ``data.set_index(keys).sort_index()``, and the same build."""
+    fw = pi.hfi_governance_framework()
+    d = hfi if year is None else hfi.query("year == @year")
+    shuffled = d.sample(frac=1.0, random_state=1)
+    keys = ["iso3", "year"]
+    spec = pi.IndexSpec(fw, imputation="group_mean", impute_by="region", treatment="winsorise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = pi.build(spec, shuffled), pi.build(spec, d)
+    ref = shuffled[keys + fw.indicators].set_index(keys).sort_index()[fw.indicators].astype(float)
+    pd.testing.assert_frame_equal(a.stages["raw"], ref, check_exact=True)
+    pd.testing.assert_index_equal(a.stages["raw"].index, ref.index, exact=True)
+    for k in b.stages:
+        pd.testing.assert_frame_equal(a.stages[k], b.stages[k], check_exact=True)
+    pd.testing.assert_frame_equal(a.log, b.log, check_exact=True)

@@ -26,9 +26,9 @@ import pandas as pd
 from ..errors import (
     DataQualityWarning,
     _fmt,
+    _numeric_values,
     check_columns,
     check_dataframe,
-    check_numeric,
     close_matches,
 )
 from ..keys import normalise_keys
@@ -208,7 +208,7 @@ def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
     fw = spec.framework
     inds = fw.indicators
     check_columns(data, inds, name="data (framework indicators)")
-    check_numeric(data, inds)
+    X = _numeric_values(data, inds)          # checked, as floats, in the rows' order
     extra = []
     if spec.denominators:
         extra += list(set(spec.denominators.values()))
@@ -216,30 +216,37 @@ def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
         extra += [spec.impute_by] if isinstance(spec.impute_by, str) else list(spec.impute_by)
     extra = [c for c in dict.fromkeys(extra) if c not in keys and c not in inds]
     check_columns(data, extra)
-    d = data[keys + inds + extra].set_index(keys).sort_index()   # new frames: data untouched
+    # the table keyed and sorted as ``data[keys + inds + extra].set_index(keys).sort_index()``
+    # (the same index: set and sorted from the key columns alone), with the indicators as
+    # one float block beside the other columns: every later stage selects them, and a frame
+    # with a block per column (as many loaders make) slows each selection; the values are
+    # those of each column as float, which every stage takes anyway
+    order = (data[keys].assign(**{"__row": np.arange(len(data))}).set_index(keys)
+             .sort_index()["__row"])
+    index, pos = order.index, order.to_numpy()
+    X = X[pos]
+    d = data[extra].take(pos).set_axis(index, axis=0)
     want = stages
-    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)} if want else {}
+    stages: dict[str, pd.DataFrame] = ({"raw": pd.DataFrame(X.copy(), index=index, columns=inds)}
+                                       if want else {})
     log: list[dict] = []
-    # the indicators as one float block beside the other columns: every later stage selects
-    # them, and a frame with a block per column (as read by many loaders) makes each
-    # selection slow; the values are those of each column as float, which every stage
-    # takes anyway.  Denomination (denominate()'s operations) is applied to that block.
-    X = d[inds].to_numpy(dtype=float)
-    if spec.denominators:
+    if spec.denominators:   # denominate()'s operations, on the indicator block
         dens = dict(spec.denominators)
         dinds = list(dens)
-        check_columns(d, dinds + list(set(dens.values())), name="data (denominators)")
-        pos = [inds.index(c) for c in dinds]
-        res, recs = _denominate_values(X[:, pos], d[[dens[c] for c in dinds]].to_numpy(dtype=float),
-                                       dinds, dens, 1.0, d.index)
+        need = dinds + list(set(dens.values()))
+        if not set(need) <= set(inds) | set(extra):    # denominate()'s check on the keyed table
+            check_columns(pd.DataFrame(columns=inds + extra), need, name="data (denominators)")
+        cols = [inds.index(c) for c in dinds]
+        den = np.column_stack([X[:, inds.index(v)] if v in inds
+                               else d[v].to_numpy(dtype=float) for v in
+                               (dens[c] for c in dinds)]) if dinds else np.empty((len(d), 0))
+        res, recs = _denominate_values(X[:, cols], den, dinds, dens, 1.0, index)
         X = X.copy(order="F")
-        X[:, pos] = res
+        X[:, cols] = res
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
-    keep = set(inds)
-    rest = [c for c in d.columns if c not in keep]
-    new = pd.DataFrame(X, index=d.index, columns=inds)
-    d = pd.concat([new, d[rest]], axis=1) if rest else new
+    new = pd.DataFrame(X, index=index, columns=inds)
+    d = pd.concat([new, d], axis=1) if extra else new
     if want:
         stages["denominated"] = d[inds].astype(float)
     return d, keys, stages, log
