@@ -281,11 +281,12 @@ def prepare_arrays(spec: IndexSpec, data: pd.DataFrame, *, cache: dict
                    ) -> tuple[pd.Index, np.ndarray]:
     """``prepare(spec, data)[0]["prepared"]`` as ``(index, values)``, without the audit trail.
 
-    The sensitivity engine's path (private): the same steps with the same ``cache``
-    keys before treatment, but the treatment step keeps only the treated values of each
-    indicator (no per-point log records, no stage frames), and when it is the last step
-    the prepared table is never assembled as a DataFrame.  Values are bitwise those of
-    :func:`prepare` (tested in ``tests/test_index_speed.py``).
+    The sensitivity engine's path (private): the same steps, cached under keys of their
+    own in ``cache``, but no stage frames or log records are made (the treatment step
+    keeps only the treated values of each indicator, read from one shared winsorisation
+    walk per indicator), and when treatment is the last step the prepared table is never
+    assembled as a DataFrame.  Values are bitwise those of :func:`prepare` (tested in
+    ``tests/test_index_fastpaths.py``).
     """
     return _prepare(spec, data, cache, lean=True)
 
@@ -320,6 +321,9 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
             d = d.loc[~drop]
         if d.empty:
             raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
+        if lean:              # the check only (the engine keeps no stage frames)
+            _check_empty_indicators(spec, d[inds])
+            return d, {}, out_log
         st = d[inds].astype(float)
         _check_empty_indicators(spec, st)
         return d, {"screened": st}, out_log
@@ -411,8 +415,9 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
         out_log = []
         if spec.imputation != "none":
             d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
-            out_log.extend(_log_rows(recs, "impute", keys, tokey))
-        return d, {"imputed": d[inds].astype(float)}, out_log
+            if not lean:
+                out_log.extend(_log_rows(recs, "impute", keys, tokey))
+        return d, ({} if lean else {"imputed": d[inds].astype(float)}), out_log
 
     def treat_key():
         g = (spec.treatment, tuple(sorted(dict(spec.treatment_params).items())))
@@ -426,9 +431,13 @@ def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
     def lean_treat_key():
         return (*treat_key(), "values")
 
-    keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items())),
+    # lean steps keep no stage frames or records: their results are cached under their own
+    # keys, so that a full prepare() on the same cache never takes them for its own
+    mode = ("values",) if lean else ()
+    keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items()),
+                               *mode),
               treat: treat_key, treat_lean: lean_treat_key,
-              impute_: lambda: ("impute", spec.imputation, spec.impute_by)}
+              impute_: lambda: ("impute", spec.imputation, spec.impute_by, *mode)}
     tr = treat_lean if lean else treat
     steps = (impute_, screen, tr) if spec.impute_first else (screen, tr, impute_)
     prefix: tuple = ()
