@@ -191,6 +191,8 @@ class _Engine:
         self.kid_cols = {a: ([self.ipos[c] for c in self.kid_split[a][0]],
                              [self.pos[c] for c in self.kid_split[a][0]]) for a in self.aggregates}
         self.deps = [self._deps(a_i) for a_i in range(len(aggregations))]
+        self.dep_idx = [{g: np.asarray(v[0], dtype=np.intp) for g, v in d.items()}
+                        for d in self.deps]
         self._memo: dict = {}
         self._memo_cap = max(1_000, 4_000_000 // max(len(data), 1))
         # normalised matrices per (data variant = imputation x treatment, normalisation)
@@ -423,67 +425,69 @@ class _Engine:
         cov = self.spec.min_coverage
         D_all = W.shape[0]
         W_all = W
-        for g in self.aggregates:
-            p = pw[g]
-            # an aggregate whose weights (its components' and theirs, down to the
-            # indicators) are the same in every draw of the group has the same scores in
-            # every draw: computed for two draws (the same matrix-product path) and kept
-            # as one row, which the aggregates above broadcast
-            W, D = W_all, D_all
-            if D_all > 1:
-                sub = W_all[:, self.deps[a][g][0]]
-                if (sub == sub[:1]).all():
-                    W, D = W_all[:2], 2
-            ind_kids, agg_kids = self.kid_split[g]
-            num = None
-            den = np.zeros((D, 1))
-            n_av = np.zeros((D, self.U)) if cov > 0 else None
-            n_tot = np.zeros((D, 1)) if cov > 0 else None
-            if ind_kids:
-                T, Mk = self._T(m, k, p)
-                cols, wpos = self.kid_cols[g]
-                Wk = W[:, wpos]                                         # draws x kids
-                num = np.zeros((D, self.U))
-                num += Wk @ T[:, cols].T                                # draws x units (BLAS)
-                if self._complete(m, k, g, Mk, cols):
-                    den += Wk.sum(axis=1)[:, None]
-                else:
-                    den = den + Wk @ Mk[:, cols].T
-                if cov > 0:
-                    Mc = Mk[:, cols]
-                    pos_w = (Wk > 0).astype(float)
-                    n_av += pos_w @ Mc.T
-                    n_tot += pos_w.sum(axis=1)[:, None]
-            for c in agg_kids:                                          # few children: loop
-                v = vals[c]
-                w = W[:, self.pos[c]][:, None]
-                ok = ~np.isnan(v)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
-                if num is None:
-                    num = np.zeros((D, self.U))
-                if ok.all():
-                    num += tv * w
-                    den += w
-                else:
-                    num += np.where(ok, tv, 0.0) * w
-                    den = den + ok * w
-                if cov > 0:
-                    n_av += ok * (w > 0)
-                    n_tot += (w > 0)
-            if num is None:
-                num = np.zeros((D, self.U))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = num / den
-                s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
-            pos = den > 0
-            if not pos.all():
-                s = np.where(pos, s, np.nan)
-            if cov > 0:
-                s = np.where(n_av / n_tot < cov, np.nan, s)
-            vals[g] = s[:1] if D < D_all else s
+        # nodes whose weight differs between the draws of the group (one comparison)
+        varies = (W_all != W_all[:1]).any(axis=0) if D_all > 1 else None
+        with np.errstate(divide="ignore", invalid="ignore"):   # log/power of 0, 0/0: NaN rule
+            for g in self.aggregates:
+                self._aggregate_group(g, pw[g], m, k, a, W_all, D_all, varies, cov, vals)
         out = vals[self.code]
         return out if out.shape[0] == D_all else np.repeat(out, D_all, axis=0)
+
+    def _aggregate_group(self, g, p, m, k, a, W_all, D_all, varies, cov, vals) -> None:
+        """Scores of aggregate ``g`` for a group of draws into ``vals[g]`` (see _eval_group)."""
+        # an aggregate whose weights (its components' and theirs, down to the
+        # indicators) are the same in every draw of the group has the same scores in
+        # every draw: computed for two draws (the same matrix-product path) and kept
+        # as one row, which the aggregates above broadcast
+        W, D = W_all, D_all
+        if varies is not None and not varies[self.dep_idx[a][g]].any():
+            W, D = W_all[:2], 2
+        ind_kids, agg_kids = self.kid_split[g]
+        num = None
+        den = np.zeros((D, 1))
+        n_av = np.zeros((D, self.U)) if cov > 0 else None
+        n_tot = np.zeros((D, 1)) if cov > 0 else None
+        if ind_kids:
+            T, Mk = self._T(m, k, p)
+            cols, wpos = self.kid_cols[g]
+            Wk = W[:, wpos]                                         # draws x kids
+            num = np.zeros((D, self.U))
+            num += Wk @ T[:, cols].T                                # draws x units (BLAS)
+            if self._complete(m, k, g, Mk, cols):
+                den += Wk.sum(axis=1)[:, None]
+            else:
+                den = den + Wk @ Mk[:, cols].T
+            if cov > 0:
+                Mc = Mk[:, cols]
+                pos_w = (Wk > 0).astype(float)
+                n_av += pos_w @ Mc.T
+                n_tot += pos_w.sum(axis=1)[:, None]
+        for c in agg_kids:                                          # few children: loop
+            v = vals[c]
+            w = W[:, self.pos[c]][:, None]
+            ok = ~np.isnan(v)
+            tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
+            if num is None:
+                num = np.zeros((D, self.U))
+            if ok.all():
+                num += tv * w
+                den += w
+            else:
+                num += np.where(ok, tv, 0.0) * w
+                den = den + ok * w
+            if cov > 0:
+                n_av += ok * (w > 0)
+                n_tot += (w > 0)
+        if num is None:
+            num = np.zeros((D, self.U))
+        t = num / den
+        s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
+        pos = den > 0
+        if not pos.all():
+            s = np.where(pos, s, np.nan)
+        if cov > 0:
+            s = np.where(n_av / n_tot < cov, np.nan, s)
+        vals[g] = s[:1] if D < D_all else s
 
     def _complete(self, m, k, g, Mk, cols) -> bool:
         """Whether the indicator components ``cols`` of ``g`` are present for every unit."""
