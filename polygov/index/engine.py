@@ -491,10 +491,11 @@ class _Engine:
 
     def _complete(self, m, k, g, Mk, cols) -> bool:
         """Whether the indicator components ``cols`` of ``g`` are present for every unit."""
-        key = ("complete", m, k)
-        if key not in self._cache:             # per indicator: present for every unit
-            self._cache[key] = Mk.all(axis=0)
-        return bool(self._cache[key][cols].all())
+        key = ("complete", m, k, g)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = bool(Mk[:, cols].all())
+        return hit
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Ranks (1 = best, ties share the lowest rank) per draw, within years for panels."""
