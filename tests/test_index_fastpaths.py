@@ -313,3 +313,31 @@ def test_load_keys_rows_as_set_index_sort_index(hfi, year):
     for k in b.stages:
         pd.testing.assert_frame_equal(a.stages[k], b.stages[k], check_exact=True)
     pd.testing.assert_frame_equal(a.log, b.log, check_exact=True)
+
+
+def _skew_kurt_reference(x):
+    """skew_kurt as written before (ndarray.mean and np.ptp), for the bitwise comparison."""
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    n = len(v)
+    if n < 4 or np.ptp(v) == 0:
+        return 0.0, 0.0
+    d = v - v.mean()
+    m2 = (d ** 2).mean()
+    g1 = (d ** 3).mean() / m2 ** 1.5
+    g2 = (d ** 4).mean() / m2 ** 2 - 3.0
+    return (float(np.sqrt(n * (n - 1)) / (n - 2) * g1),
+            float((n - 1) * ((n + 1) * g2 + 6) / ((n - 2) * (n - 3))))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(np.nan),
+                                 st.sampled_from([0.0, 2.0])), min_size=0, max_size=200))
+def test_skew_kurt_reductions_equal_the_mean_method(values):
+    """Synthetic series: skew_kurt's direct reductions = ndarray.mean()/np.ptp(), bitwise."""
+    from polygov.index.treat import skew_kurt
+
+    assert skew_kurt(values) == _skew_kurt_reference(values) or np.allclose(
+        np.array(skew_kurt(values)), np.array(_skew_kurt_reference(values)), equal_nan=True,
+        rtol=0, atol=0)
