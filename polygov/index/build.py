@@ -747,7 +747,6 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
         X = np.empty((n, len(kids)), order="F")
         for j, k in enumerate(kids):
             X[:, j] = vals[k]
-        cols = pd.Index(kids)
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
         kw = aggregator_kwargs(name, params, kids)
@@ -756,10 +755,11 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
             # polygov's own power means on the array itself (the same operations on the
             # same column-major values as through the frame)
             try:
-                vals[a] = _power_mean_values(X, np.array([wd[k] for k in kids]), p, index, cols)
+                vals[a] = _power_mean_values(X, np.array([wd[k] for k in kids]), p, index, kids)
             except ValueError as e:
                 raise ValueError(f"aggregate {a!r} ({name} aggregation): {e.args[0]}") from e
             continue
+        cols = pd.Index(kids)
         x = pd.DataFrame(X, index=index, columns=cols)
         wk = pd.Series([wd[k] for k in kids], index=cols, dtype=float)
         try:
@@ -876,8 +876,11 @@ def _stages(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None,
     norm = normalise_frame(spec, stages["prepared"], norm_cache)
     stages["normalised"] = norm
     inds = spec.framework.indicators
-    left = (np.isnan(norm[inds].to_numpy(dtype=float))
-            & ~np.isnan(stages["prepared"][inds].to_numpy(dtype=float)))
+
+    def values(x):       # the indicator columns as floats (no selection when already in order)
+        return (x if list(x.columns) == inds else x[inds]).to_numpy(dtype=float)
+
+    left = np.isnan(values(norm)) & ~np.isnan(values(stages["prepared"]))
     if left.any():
         import warnings
 
