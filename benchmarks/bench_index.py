@@ -10,9 +10,11 @@ weight noise +-25% on the pillars, arithmetic / geometric aggregation) against t
 of issue 15 §1: set-up (one draw) <= 50 ms, 100 draws <= 80 ms (100x COINr's 8.0 s),
 10,000 draws <= 0.25 s, Sobol with 1,024 base samples <= 0.3 s, and a plain build() no
 slower than before.  ``--baseline DIR`` runs the same timings in a subprocess on an older
-polygov (``git archive <commit> polygov | tar -x -C DIR``) so that before and after are
-measured in the same run.  Times are CPU seconds of this process (best of 3), which are
-less disturbed than wall time on a shared machine; BLAS threads are limited to one.
+polygov (``git archive <commit> polygov | tar -x -C DIR``; only the package is needed, the
+ASEM files come from the shared data) so that before and after are measured in the same
+run, with the same pandas.  Times are CPU seconds of this process (best of ``--repeat``,
+default 3), which are less disturbed than wall time on a shared machine; BLAS threads are
+limited to one.
 
 Targets (issue 3): (a) 10,000 Monte Carlo draws over normalisation x aggregation x weight
 perturbation in <= 2 s; (b) Sobol indices over four uncertain choices with >= 1,000 base

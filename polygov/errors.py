@@ -120,7 +120,17 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str] | str, *, name: str
 def check_numeric(data: pd.DataFrame, columns: Sequence[str], *, name: str = "data",
                   allow_nan: bool = True) -> None:
     """Raise ``TypeError``/``ValueError`` naming non-numeric or non-finite columns."""
-    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(data[c])]
+    _numeric_values(data, columns, name=name, allow_nan=allow_nan)
+
+
+def _numeric_values(data: pd.DataFrame, columns: Sequence[str], *, name: str = "data",
+                    allow_nan: bool = True) -> np.ndarray:
+    """:func:`check_numeric`, returning the checked columns as one float array (rows x columns)."""
+    if data.columns.is_unique:     # the dtypes of all columns at once (not a Series each)
+        dtypes = dict(zip(data.columns, data.dtypes, strict=True))
+        bad = [c for c in columns if not pd.api.types.is_numeric_dtype(dtypes[c])]
+    else:
+        bad = [c for c in columns if not pd.api.types.is_numeric_dtype(data[c])]
     if bad:
         raise TypeError(
             f"column(s) {_fmt(bad)} of {name} are not numeric (dtypes: "
@@ -135,6 +145,7 @@ def check_numeric(data: pd.DataFrame, columns: Sequence[str], *, name: str = "da
         raise ValueError(
             f"column(s) {_fmt(cols)} of {name} contain missing values; impute or drop them first"
         )
+    return arr
 
 
 def check_in(value: object, allowed: Iterable, *, name: str) -> None:

@@ -36,12 +36,11 @@ __all__ = ["AGGREGATORS", "arithmetic", "geometric", "harmonic", "generalised", 
            "bod", "power_mean", "aggregator_kwargs"]
 
 
-def _check_positive(x: pd.DataFrame, what: str) -> None:
-    v = x.to_numpy(dtype=float)
+def _check_positive_values(v: np.ndarray, index, columns, what: str) -> None:
     bad = ~np.isnan(v) & (v <= 0)
     if bad.any():
         r, c = np.nonzero(bad)
-        cells = [f"{x.index[i]}/{x.columns[j]}={v[i, j]:.3g}" for i, j in zip(r[:5], c[:5], strict=True)]
+        cells = [f"{index[i]}/{columns[j]}={v[i, j]:.3g}" for i, j in zip(r[:5], c[:5], strict=True)]
         raise ValueError(f"{what} needs positive values, found {int(bad.sum())} values <= 0 "
                          f"({', '.join(cells)}); normalise to a positive range, e.g. "
                          "minmax with lo=1, hi=100")
@@ -54,20 +53,30 @@ def power_mean(x: pd.DataFrame, w: pd.Series, *, p: float) -> pd.Series:
     if np.isnan(wt).any():
         miss = list(x.columns[np.isnan(wt)])
         raise KeyError(f"no weight for component(s) {miss}; weights are keyed by code")
+    return pd.Series(_power_mean_values(v, wt, p, x.index, x.columns), index=x.index)
+
+
+def _power_mean_values(v: np.ndarray, wt: np.ndarray, p: float, index, columns) -> np.ndarray:
+    """:func:`power_mean` on the values ``v`` (units x components) and weights ``wt``.
+
+    ``index``/``columns`` label the cells named in the error for values <= 0.  Used by
+    :func:`polygov.index.build.aggregate_frame` directly on its arrays (same operations on
+    the same memory layout, hence the same numbers as through the DataFrame).
+    """
     m = ~np.isnan(v)
     ww = m * wt
     den = ww.sum(axis=1)
     if p == 1:
         g = np.where(m, v, 0.0)
     else:
-        _check_positive(x, "geometric mean" if p == 0 else
-                        ("harmonic mean" if p == -1 else f"generalised mean (p={p})"))
+        _check_positive_values(v, index, columns,
+                               "geometric mean" if p == 0 else
+                               ("harmonic mean" if p == -1 else f"generalised mean (p={p})"))
         g = np.where(m, np.log(np.where(m, v, 1.0)) if p == 0 else np.where(m, v, 1.0) ** p, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (g * ww).sum(axis=1) / den
         out = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
-    out = np.where(den > 0, out, np.nan)
-    return pd.Series(out, index=x.index)
+    return np.where(den > 0, out, np.nan)
 
 
 def arithmetic(x: pd.DataFrame, w: pd.Series) -> pd.Series:
@@ -153,3 +162,20 @@ AGGREGATORS = {
 
 # power of each power-mean aggregator (used by the vectorised sensitivity engine)
 POWER = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}
+
+
+def builtin_power(name: str, kw: Mapping) -> float | None:
+    """The power ``p`` when ``AGGREGATORS[name]`` is still polygov's own power mean, else None.
+
+    ``kw``: the aggregator's keyword arguments (``p`` for ``generalised``).  A function a
+    user put in the registry in its place returns None (it is then called as registered).
+    """
+    f = AGGREGATORS.get(name)
+    if name in POWER and f is _BUILTIN[name]:
+        return POWER[name]
+    if name == "generalised" and f is generalised:
+        return float(kw.get("p", 2.0))
+    return None
+
+
+_BUILTIN = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic}

@@ -26,22 +26,21 @@ import pandas as pd
 from ..errors import (
     DataQualityWarning,
     _fmt,
+    _numeric_values,
     check_columns,
     check_dataframe,
-    check_keys,
-    check_numeric,
     close_matches,
 )
 from ..keys import normalise_keys
-from .aggregate import AGGREGATORS, aggregator_kwargs
-from .denominate import denominate
+from .aggregate import AGGREGATORS, _power_mean_values, aggregator_kwargs, builtin_power
+from .denominate import _divide as _denominate_values
 from .impute import impute
 from .normalise import NORMALISERS, normalise
 from .normalise import minmax as _minmax
 from .normalise import zscore as _zscore
 from .spec import IndexSpec
 from .treat import _fails as _treat_fails
-from .treat import _WinsorPath, treat_series
+from .treat import _treated_values, _WinsorPath, treat_series
 
 __all__ = ["build", "compare", "IndexResult"]
 
@@ -196,16 +195,20 @@ def _log_rows(recs, stage, keys, index_to_key, code=None):
     return out
 
 
-def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
-    """Validate ``data`` and return the keyed table, its key columns and the first stages."""
+def _load(spec: IndexSpec, data: pd.DataFrame, *, stages: bool = True) -> tuple:
+    """Validate ``data`` and return the keyed table, its key columns and the first stages.
+
+    ``stages=False`` (the sensitivity engine's :func:`prepare_arrays`): the ``raw`` and
+    ``denominated`` stage frames are not made (the returned stages are empty).
+    """
     check_dataframe(data)
     data = normalise_keys(data, entity="iso3", time="year", require_time=False)
     keys = _key_columns(data)
-    check_keys(data, keys)
+    # (normalise_keys has already refused missing and duplicated keys, with its own message)
     fw = spec.framework
     inds = fw.indicators
     check_columns(data, inds, name="data (framework indicators)")
-    check_numeric(data, inds)
+    X = _numeric_values(data, inds)          # checked, as floats, in the rows' order
     extra = []
     if spec.denominators:
         extra += list(set(spec.denominators.values()))
@@ -213,19 +216,39 @@ def _load(spec: IndexSpec, data: pd.DataFrame) -> tuple:
         extra += [spec.impute_by] if isinstance(spec.impute_by, str) else list(spec.impute_by)
     extra = [c for c in dict.fromkeys(extra) if c not in keys and c not in inds]
     check_columns(data, extra)
-    d = data[keys + inds + extra].copy()
-    d = d.set_index(keys).sort_index()
-    stages: dict[str, pd.DataFrame] = {"raw": d[inds].astype(float)}
+    # the table keyed and sorted as ``data[keys + inds + extra].set_index(keys).sort_index()``
+    # (the same index: set and sorted from the key columns alone), with the indicators as
+    # one float block beside the other columns: every later stage selects them, and a frame
+    # with a block per column (as many loaders make) slows each selection; the values are
+    # those of each column as float, which every stage takes anyway
+    order = (data[keys].assign(**{"__row": np.arange(len(data))}).set_index(keys)
+             .sort_index()["__row"])
+    index, pos = order.index, order.to_numpy()
+    X = X[pos]
+    d = data[extra].take(pos).set_axis(index, axis=0)
+    want = stages
+    stages: dict[str, pd.DataFrame] = ({"raw": pd.DataFrame(X.copy(), index=index, columns=inds)}
+                                       if want else {})
     log: list[dict] = []
-    if spec.denominators:
-        d, recs = denominate(d, denominators=dict(spec.denominators))
-        # denominate() assigns the divided columns one by one, leaving a block per column;
-        # a copy consolidates them (same values), so every later stage works on a few
-        # blocks instead of dozens (imputation's where/fillna were ~10x slower)
-        d = d.copy()
+    if spec.denominators:   # denominate()'s operations, on the indicator block
+        dens = dict(spec.denominators)
+        dinds = list(dens)
+        need = dinds + list(set(dens.values()))
+        if not set(need) <= set(inds) | set(extra):    # denominate()'s check on the keyed table
+            check_columns(pd.DataFrame(columns=inds + extra), need, name="data (denominators)")
+        cols = [inds.index(c) for c in dinds]
+        den = np.column_stack([X[:, inds.index(v)] if v in inds
+                               else d[v].to_numpy(dtype=float) for v in
+                               (dens[c] for c in dinds)]) if dinds else np.empty((len(d), 0))
+        res, recs = _denominate_values(X[:, cols], den, dinds, dens, 1.0, index)
+        X = X.copy(order="F")
+        X[:, cols] = res
         log += [dict(stage="denominate", iso3=None, year=None, code=r["code"], action=r["action"],
                      before=np.nan, after=np.nan, reason=r["reason"]) for r in recs]
-    stages["denominated"] = d[inds].astype(float)
+    new = pd.DataFrame(X, index=index, columns=inds)
+    d = pd.concat([new, d], axis=1) if extra else new
+    if want:
+        stages["denominated"] = d[inds].astype(float)
     return d, keys, stages, log
 
 
@@ -251,10 +274,33 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
     (the steps before it and its own), so variants that differ only in, say, the
     winsorisation limit share the loading, imputation and screening work.
     """
-    cache = {} if cache is None else cache
-    if "load" not in cache:
-        cache["load"] = _load(spec, data)
-    d, keys, stages0, log0 = cache["load"]
+    return _prepare(spec, data, {} if cache is None else cache, lean=False)
+
+
+def prepare_arrays(spec: IndexSpec, data: pd.DataFrame, *, cache: dict
+                   ) -> tuple[pd.Index, np.ndarray]:
+    """``prepare(spec, data)[0]["prepared"]`` as ``(index, values)``, without the audit trail.
+
+    The sensitivity engine's path (private): the same steps, cached under keys of their
+    own in ``cache``, but no stage frames or log records are made (the treatment step
+    keeps only the treated values of each indicator, read from one shared winsorisation
+    walk per indicator), and when treatment is the last step the prepared table is never
+    assembled as a DataFrame.  Values are bitwise those of :func:`prepare` (tested in
+    ``tests/test_index_fastpaths.py``).
+    """
+    return _prepare(spec, data, cache, lean=True)
+
+
+def _prepare(spec: IndexSpec, data: pd.DataFrame, cache: dict, *, lean: bool):
+    if lean:       # a full load (with its stage frames) serves too
+        if "load" not in cache and "load (no stages)" not in cache:
+            cache["load (no stages)"] = _load(spec, data, stages=False)
+        load = cache.get("load") or cache["load (no stages)"]
+    else:
+        if "load" not in cache:
+            cache["load"] = _load(spec, data)
+        load = cache["load"]
+    d, keys, stages0, log0 = load
     tokey = _tokey_for(keys)
     fw = spec.framework
     inds = fw.indicators
@@ -275,27 +321,46 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
             d = d.loc[~drop]
         if d.empty:
             raise ValueError(f"no unit meets min_unit_coverage={spec.min_unit_coverage}")
+        if lean:              # the check only (the engine keeps no stage frames)
+            _check_empty_indicators(spec, d[inds])
+            return d, {}, out_log
         st = d[inds].astype(float)
         _check_empty_indicators(spec, st)
         return d, {"screened": st}, out_log
 
-    def treat(d, prefix):
-        # per-indicator results are shared between variants with the same input table
-        # (e.g. winsorisation limits 1..5): an indicator that passes the skew/kurtosis
-        # rule is the same whatever the limit, so it is checked once (on the array)
+    def treated_columns(d, prefix, with_log: bool):
+        """``{position: treated values}`` of the indicators the treatment changes (+ records).
+
+        Per-indicator results are shared between variants with the same input table (e.g.
+        winsorisation limits 1..5): an indicator that passes the skew/kurtosis rule is the
+        same whatever the limit, so it is checked once (on the array), and one
+        winsorisation walk per indicator serves every limit.
+        """
         out_log = []
         cols = {}
         akey = ("array", prefix)
         if akey not in cache:
             cache[akey] = d[inds].to_numpy(dtype=float)
         X = cache[akey]
+        # the per-indicator keys hold a token standing for the (long) prefix, so that each
+        # lookup does not hash the whole prefix again
+        prefix = cache.setdefault(("prefix token", prefix), object())
+        ov = spec.overrides
+        g_method, g_params = spec.treatment, spec.treatment_params
+        g_pt = tuple(sorted(g_params.items()))
         for j, c in enumerate(inds):
-            method = spec.indicator_setting(c, "treatment")
-            params = spec.indicator_setting(c, "treatment_params")
+            if c in ov:
+                method = spec.indicator_setting(c, "treatment")
+                params = spec.indicator_setting(c, "treatment_params")
+                pt = tuple(sorted(params.items()))
+            else:               # the global setting (looked up once, not per indicator)
+                method, params, pt = g_method, g_params, g_pt
             if method == "none":
                 continue
-            key = ("treat1", prefix, c, method, tuple(sorted(params.items())))
+            key = ("treat1", prefix, c, method, pt)
             hit = cache.get(key)
+            if hit is None and not with_log:
+                hit = cache.get(("treat1v", prefix, c, method, pt))
             if hit is None and method == "winsorise":
                 sk = (params.get("skew_thresh", 2.0), params.get("kurt_thresh", 3.5))
                 pkey = ("passes", prefix, c, *sk)
@@ -312,56 +377,106 @@ def prepare(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None
                     if wkey not in cache:
                         cache[wkey] = _WinsorPath(d[c], *sk)
                     extra["_path"] = cache[wkey]
-                xc = extra["_path"].x if extra else d[c]     # the walk holds d[c] already
-                y, recs = treat_series(xc, method=method, **dict(params), **extra)
-                hit = (y.to_numpy(dtype=float),
-                       _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
-            cache[key] = hit
+                if with_log or not extra:
+                    xc = extra["_path"].x if extra else d[c]     # the walk holds d[c] already
+                    y, recs = treat_series(xc, method=method, **dict(params), **extra)
+                    hit = (y.to_numpy(dtype=float),
+                           _log_rows([{**r, "code": c} for r in recs], "treat", keys, tokey))
+                    cache[key] = hit
+                else:                   # the values alone (the engine's variants)
+                    hit = (_treated_values(extra["_path"], **dict(params)), None)
+                    cache[("treat1v", prefix, c, method, pt)] = hit
+            else:
+                cache.setdefault(key if with_log else ("treat1v", prefix, c, method, pt), hit)
             if hit[0] is not None:
-                cols[c] = hit[0]
-            out_log.extend(hit[1])
+                cols[j] = hit[0]
+            if with_log:
+                out_log.extend(hit[1])
+        return X, cols, out_log
+
+    def treat(d, prefix):
+        X, cols, out_log = treated_columns(d, prefix, with_log=True)
+        if cols:
+            d = _with_columns(d, inds, X, cols)
+        return d, {"treated": d[inds].astype(float)}, out_log
+
+    def treat_lean(d, prefix):
+        X, cols, _ = treated_columns(d, prefix, with_log=False)
+        T = X
         if cols:
             T = X.copy()
-            for c, y in cols.items():
-                T[:, inds.index(c)] = y
-            # one float block for the indicators (column-by-column assignment would split
-            # the frame into a block per column and slow every later selection)
-            new = pd.DataFrame(T, index=d.index, columns=inds)
-            rest = [e for e in d.columns if e not in new.columns]
-            if rest:       # the other columns joined at once (not one setitem each)
-                new = pd.concat([new, d[rest]], axis=1)
-            d = new[list(d.columns)]
-        return d, {"treated": d[inds].astype(float)}, out_log
+            for j, y in cols.items():
+                T[:, j] = y
+        if steps[-1] is treat_lean:      # the last step: the engine takes the array
+            return (d.index, T), {}, []
+        return (_with_columns(d, inds, X, cols) if cols else d), {}, []
 
     def impute_(d):
         out_log = []
         if spec.imputation != "none":
             d, recs = impute(d, columns=inds, method=spec.imputation, by=spec.impute_by)
-            out_log.extend(_log_rows(recs, "impute", keys, tokey))
-        return d, {"imputed": d[inds].astype(float)}, out_log
+            if not lean:
+                out_log.extend(_log_rows(recs, "impute", keys, tokey))
+        return d, ({} if lean else {"imputed": d[inds].astype(float)}), out_log
 
     def treat_key():
-        return ("treat", tuple((c, spec.indicator_setting(c, "treatment"),
-                                tuple(sorted(dict(spec.indicator_setting(c, "treatment_params")
-                                                  ).items())))
+        g = (spec.treatment, tuple(sorted(dict(spec.treatment_params).items())))
+        ov = spec.overrides
+        return ("treat", tuple((c, *((spec.indicator_setting(c, "treatment"),
+                                      tuple(sorted(dict(spec.indicator_setting(
+                                          c, "treatment_params")).items())))
+                                     if c in ov else g))
                                for c in inds))
 
-    keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items())),
-              treat: treat_key,
-              impute_: lambda: ("impute", spec.imputation, spec.impute_by)}
-    steps = (impute_, screen, treat) if spec.impute_first else (screen, treat, impute_)
+    def lean_treat_key():
+        return (*treat_key(), "values")
+
+    # lean steps keep no stage frames or records: their results are cached under their own
+    # keys, so that a full prepare() on the same cache never takes them for its own
+    mode = ("values",) if lean else ()
+    keyers = {screen: lambda: ("screen", spec.min_unit_coverage, tuple(spec.node_weights().items()),
+                               *mode),
+              treat: treat_key, treat_lean: lean_treat_key,
+              impute_: lambda: ("impute", spec.imputation, spec.impute_by, *mode)}
+    tr = treat_lean if lean else treat
+    steps = (impute_, screen, tr) if spec.impute_first else (screen, tr, impute_)
     prefix: tuple = ()
     for step in steps:
         before, prefix = prefix, prefix + (keyers[step](),)
         hit = cache.get(prefix)
         if hit is None:
-            hit = cache[prefix] = step(d, before) if step is treat else step(d)
+            hit = cache[prefix] = step(d, before) if step in (treat, treat_lean) else step(d)
         d, st, lg = hit
         stages.update(st)
         log += lg
+    if lean:
+        if isinstance(d, tuple):
+            index, X = d
+        else:
+            akey = ("array", prefix)
+            if akey not in cache:
+                cache[akey] = d[inds].to_numpy(dtype=float)
+            index, X = d.index, cache[akey]
+        if "year" in keys:       # the panel check warns about empty years (cross-sections: no-op)
+            _check_empty_years(spec, pd.DataFrame(X, index=index, columns=inds))
+        return index, X
     stages["prepared"] = d[inds].astype(float)
     log += _check_empty_years(spec, stages["prepared"])
     return stages, log, keys
+
+
+def _with_columns(d: pd.DataFrame, inds: list[str], X: np.ndarray, cols: dict) -> pd.DataFrame:
+    """``d`` with the indicator columns ``X`` (and column positions ``cols`` replaced)."""
+    T = X.copy()
+    for j, y in cols.items():
+        T[:, j] = y
+    # one float block for the indicators (column-by-column assignment would split
+    # the frame into a block per column and slow every later selection)
+    new = pd.DataFrame(T, index=d.index, columns=inds)
+    rest = [e for e in d.columns if e not in new.columns]
+    if rest:       # the other columns joined at once (not one setitem each)
+        new = pd.concat([new, d[rest]], axis=1)
+    return new[list(d.columns)]
 
 
 def _check_empty_indicators(spec: IndexSpec, x: pd.DataFrame) -> None:
@@ -432,26 +547,37 @@ def _normalise_fast(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None
     limits) normalise only those.  The cached column is the same computation on the same
     bytes, hence bitwise equal.
     """
+    if not _fast_normalisable(spec):
+        return None
+    return _normalise_fast_array(spec, x[spec.framework.indicators].to_numpy(dtype=float), cache)
+
+
+def _fast_normalisable(spec: IndexSpec) -> bool:
+    """Whether :func:`_normalise_fast` may apply (plain built-in min-max/z-scores, no overrides)."""
     name = spec.normalisation
     if spec.overrides or name not in ("minmax", "zscore"):
-        return None
+        return False
     if NORMALISERS[name] is not _BUILTIN_NORMALISERS[name]:   # a user replaced the function
-        return None
+        return False
+    params = dict(spec.normalisation_params)
+    if name == "minmax":
+        return not (set(params) - {"lo", "hi"}) and params.get("hi", 100.0) > params.get("lo", 0.0)
+    return not (set(params) - {"mean", "sd"})
+
+
+def _normalise_fast_array(spec: IndexSpec, X: np.ndarray, cache: dict | None = None
+                          ) -> np.ndarray | None:
+    """:func:`_normalise_fast` of the indicator values ``X`` (units x indicators, in
+    framework order); the caller has checked :func:`_fast_normalisable`."""
+    name = spec.normalisation
     inds = spec.framework.indicators
     params = dict(spec.normalisation_params)
     fw = spec.framework
     if name == "minmax":
-        if set(params) - {"lo", "hi"}:
-            return None
         lo, hi = params.get("lo", 0.0), params.get("hi", 100.0)
-        if not hi > lo:
-            return None
     else:
-        if set(params) - {"mean", "sd"}:
-            return None
         mean, sd = params.get("mean", 0.0), params.get("sd", 1.0)
-    X = x[inds].to_numpy(dtype=float)
-    out = np.empty_like(X)
+    out = np.empty(X.shape, order="F")      # column-major, as a frame's to_numpy()
     tag = (name, *((lo, hi) if name == "minmax" else (mean, sd)))
     for j, c in enumerate(inds):
         v = np.ascontiguousarray(X[:, j])
@@ -473,10 +599,35 @@ def _normalise_fast(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None
         if name == "minmax":
             out[:, j] = lo + (hi - lo) * (v - mn) / (mx - mn)
         else:
-            out[:, j] = mean + sd * (v - _series_mean(v)) / _series_std(v)
+            mu, sigma = _mean_std(v)
+            out[:, j] = mean + sd * (v - mu) / sigma
         if cache is not None:
             cache[ckey] = out[:, j].copy()
     return out
+
+
+def _mean_std(v: np.ndarray) -> tuple[float, float]:
+    """``Series(v).mean()`` and ``Series(v).std(ddof=1)`` of a float64 array, computed as
+    pandas' ``nanops.nanmean``/``nanvar`` compute them (NaN set to 0 in a copy, a pairwise
+    ``sum`` over the whole array divided by the count; the two-pass variance), without
+    their per-call overhead.  Bitwise equal to the Series reductions (tested); when
+    bottleneck is installed and enabled (pandas then hands ``std`` to it) the reductions
+    themselves are called instead.
+    """
+    if not _own_reductions():
+        return _series_mean(v), _series_std(v)
+    mask = np.isnan(v)
+    n_miss = int(mask.sum())
+    values = np.where(mask, 0.0, v) if n_miss else v
+    count = np.float64(v.size - n_miss)
+    total = values.sum(dtype=np.float64)
+    mean = total / count if count > 0 else np.nan
+    if count <= 1:
+        return mean, np.nan
+    sqr = (total / count - values) ** 2
+    if n_miss:
+        np.putmask(sqr, mask, 0)
+    return mean, np.sqrt(sqr.sum(dtype=np.float64) / (count - np.float64(1)))
 
 
 try:  # the reductions Series.mean()/Series.std(ddof=1) delegate to, called on the same array
@@ -487,12 +638,18 @@ try:  # the reductions Series.mean()/Series.std(ddof=1) delegate to, called on t
 
     def _series_std(v):
         return _nanops.nanstd(v, skipna=True, ddof=1)
+
+    def _own_reductions() -> bool:       # read at each call: pd.set_option may change it
+        return not getattr(_nanops, "_USE_BOTTLENECK", True)
 except ImportError:  # pragma: no cover - a pandas without the module: go through a Series
     def _series_mean(v):
         return pd.Series(v).mean()
 
     def _series_std(v):
         return pd.Series(v).std(ddof=1)
+
+    def _own_reductions() -> bool:
+        return False
 
 
 def normalise_frame(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None) -> pd.DataFrame:
@@ -566,29 +723,56 @@ def check_share_bound_parents(spec: IndexSpec) -> None:
 
 def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | None = None
                     ) -> tuple[pd.DataFrame, list[dict]]:
-    """Aggregate normalised indicators up the tree; returns wide scores for every code."""
+    """Aggregate normalised indicators up the tree; returns wide scores for every code.
+
+    Each aggregator receives a DataFrame of its components (rows = ``norm.index``) built
+    from one column-major array, the memory layout of a frame of Series (so its
+    reductions round the same way), and the components' weights as a Series.  Scores are
+    carried up the tree as arrays and the wide frame is assembled once.
+    """
     fw = spec.framework
     w = effective_weights(spec) if weights is None else weights
-    vals = {c: norm[c] for c in fw.indicators}
+    wd = dict(zip(w.index, w.to_numpy(dtype=float), strict=True))
+    index = norm.index
+    n = len(index)
+    inds = fw.indicators
+    N = norm[inds].to_numpy(dtype=float)
+    vals = {c: N[:, j] for j, c in enumerate(inds)}
     log: list[dict] = []
-    panel = isinstance(norm.index, pd.MultiIndex)
+    panel = isinstance(index, pd.MultiIndex)
     params = dict(spec.aggregation_params)
     check_share_bound_parents(spec)
     for a in fw.aggregates:
-        kids = [k for k in fw.children(a) if w[k] > 0]
-        x = pd.DataFrame({k: vals[k] for k in kids}, index=norm.index)
+        kids = [k for k in fw.children(a) if wd[k] > 0]
+        X = np.empty((n, len(kids)), order="F")
+        for j, k in enumerate(kids):
+            X[:, j] = vals[k]
         name = spec.aggregator_for(a)
         f = AGGREGATORS[name]
         kw = aggregator_kwargs(name, params, kids)
+        p = builtin_power(name, kw)
+        if p is not None and spec.min_coverage == 0:
+            # polygov's own power means on the array itself (the same operations on the
+            # same column-major values as through the frame)
+            try:
+                vals[a] = _power_mean_values(X, np.array([wd[k] for k in kids]), p, index, kids)
+            except ValueError as e:
+                raise ValueError(f"aggregate {a!r} ({name} aggregation): {e.args[0]}") from e
+            continue
+        cols = pd.Index(kids)
+        x = pd.DataFrame(X, index=index, columns=cols)
+        wk = pd.Series([wd[k] for k in kids], index=cols, dtype=float)
         try:
             if name in ("copeland", "bod") and panel:
-                s = pd.concat([f(g, w[kids], **kw) for _, g in x.groupby(level="year")]
+                s = pd.concat([f(g, wk, **kw) for _, g in x.groupby(level="year")]
                               ).reindex(x.index)
             else:
-                s = f(x, w[kids], **kw)
+                s = f(x, wk, **kw)
         except (ValueError, KeyError, TypeError) as e:
             msg = e.args[0] if e.args else str(e)
             raise type(e)(f"aggregate {a!r} ({name} aggregation): {msg}") from e
+        if not s.index.equals(index):      # a plug-in aggregator may reorder its rows
+            s = s.reindex(index)
         if spec.min_coverage > 0:
             share = x.notna().mean(axis=1)
             low = (share < spec.min_coverage) & s.notna()
@@ -599,8 +783,12 @@ def aggregate_frame(spec: IndexSpec, norm: pd.DataFrame, weights: pd.Series | No
                                 reason=f"{share[ix]:.0%} of components available < "
                                        f"min_coverage {spec.min_coverage:.0%}"))
             s = s.where(~(share < spec.min_coverage))
-        vals[a] = s
-    return pd.DataFrame(vals, index=norm.index)[fw.codes], log
+        vals[a] = s.to_numpy(dtype=float)
+    codes = fw.codes
+    out = np.empty((n, len(codes)), order="F")
+    for j, c in enumerate(codes):
+        out[:, j] = vals[c]
+    return pd.DataFrame(out, index=index, columns=codes), log
 
 
 def rank_frame(wide: pd.DataFrame) -> pd.DataFrame:
@@ -669,21 +857,34 @@ def build(spec: IndexSpec, data: pd.DataFrame) -> IndexResult:
 
 
 def _stages(spec: IndexSpec, data: pd.DataFrame, *, cache: dict | None = None,
-            norm_cache: dict | None = None) -> tuple[dict, list[dict], list[str], pd.Series]:
+            norm_cache: dict | None = None, lean: bool = False
+            ) -> tuple[dict, list[dict], list[str], pd.Series]:
     """Every stage up to ``aggregated``: (stages, log records, key columns, weights).
 
     The part of :func:`build` that the sensitivity engine's nominal index needs (no tidy
     table, no ranks of every code); ``cache``/``norm_cache`` as in :func:`prepare` and
-    :func:`_normalise_fast`.
+    :func:`_normalise_fast`.  ``lean=True`` (the engine): the data stages come from
+    :func:`prepare_arrays`, so only ``prepared``, ``normalised`` and ``aggregated`` are
+    returned, and the log holds the aggregation's records only.
     """
-    stages, log, keys = prepare(spec, data, cache=cache)
+    if lean:
+        index, X = prepare_arrays(spec, data, cache={} if cache is None else cache)
+        stages = {"prepared": pd.DataFrame(X, index=index, columns=spec.framework.indicators)}
+        log, keys = [], list(index.names)
+    else:
+        stages, log, keys = prepare(spec, data, cache=cache)
     norm = normalise_frame(spec, stages["prepared"], norm_cache)
     stages["normalised"] = norm
-    left = norm.isna() & stages["prepared"].notna()
-    if left.any().any():
+    inds = spec.framework.indicators
+
+    def values(x):       # the indicator columns as floats (no selection when already in order)
+        return (x if list(x.columns) == inds else x[inds]).to_numpy(dtype=float)
+
+    left = np.isnan(values(norm)) & ~np.isnan(values(stages["prepared"]))
+    if left.any():
         import warnings
 
-        bad = list(norm.columns[left.any()])
+        bad = [c for c, b in zip(inds, left.any(axis=0), strict=True) if b]
         warnings.warn(f"normalisation produced missing values for observed data in {bad}",
                       DataQualityWarning, stacklevel=3)
     weights = effective_weights(spec)

@@ -6,13 +6,18 @@ indicator left out.  Rather
 than rebuilding the index once per draw, the engine
 
 1. runs the expensive stages once per *alternative* (each imputation x treatment x
-   normalisation is computed a single time, with :func:`polygov.index.build`'s own code),
+   normalisation is computed a single time, with :func:`polygov.index.build`'s own steps
+   through :func:`~polygov.index.build.prepare_arrays`: the treated values of every
+   winsorisation limit without the per-point audit records, which a draw never shows;
+   normalised columns are shared between variants that leave them unchanged),
 2. holds every draw's weights in a (draws x nodes) matrix (a left-out indicator is a
    zero weight),
 3. aggregates all draws sharing a (data variant, normalisation, aggregation) at once:
-   indicator blocks by matrix products, upper levels by ``einsum``, geometric and
-   harmonic means as arithmetic means of ``log x`` and ``1/x`` (power means),
-4. ranks all draws with one ``rankdata(axis=1)`` call.
+   indicator blocks by matrix products, upper levels by broadcasting, geometric and
+   harmonic means as arithmetic means of ``log x`` and ``1/x`` (power means); an
+   aggregate whose weights are the same in every draw of the group (the pillars when
+   only pillar weights are perturbed) is computed once and broadcast,
+4. ranks all draws with one sort per row (``rankdata`` only when a score is missing).
 
 For the power means (``arithmetic``, ``geometric``, ``harmonic``, ``generalised``) the
 loop runs over aggregates and alternatives, never over draws.
@@ -43,7 +48,14 @@ import pandas as pd
 from ..errors import check_dataframe, check_in
 from ._check import check_bool, check_int, check_mapping, check_params, check_real, check_seed
 from .aggregate import AGGREGATORS, POWER, aggregator_kwargs
-from .build import _normalise_fast, check_share_bound_parents, normalise_frame, prepare
+from .build import (
+    _fast_normalisable,
+    _normalise_fast,
+    _normalise_fast_array,
+    check_share_bound_parents,
+    normalise_frame,
+    prepare_arrays,
+)
 from .impute import IMPUTERS
 from .normalise import NORMALISERS
 from .spec import TREATMENTS, IndexSpec
@@ -171,7 +183,16 @@ class _Engine:
             self.powers.append({a: (float(params.get("p", 2.0)) if n == "generalised" else POWER[n])
                                 for a, n in names.items() if n in POWER or n == "generalised"})
         self.kid_pos = {a: np.array([self.pos[c] for c in self.children[a]]) for a in self.aggregates}
+        # indicator and aggregate components of each aggregate, with their column positions in
+        # the normalised matrices and the weight matrix (read once per batch by _eval_group)
+        self.kid_split = {a: ([c for c in self.children[a] if c in self.ipos],
+                              [c for c in self.children[a] if c not in self.ipos])
+                          for a in self.aggregates}
+        self.kid_cols = {a: ([self.ipos[c] for c in self.kid_split[a][0]],
+                             [self.pos[c] for c in self.kid_split[a][0]]) for a in self.aggregates}
         self.deps = [self._deps(a_i) for a_i in range(len(aggregations))]
+        self.dep_idx = [{g: np.asarray(v[0], dtype=np.intp) for g, v in d.items()}
+                        for d in self.deps]
         self._memo: dict = {}
         self._memo_cap = max(1_000, 4_000_000 // max(len(data), 1))
         # normalised matrices per (data variant = imputation x treatment, normalisation)
@@ -186,32 +207,32 @@ class _Engine:
         variants = [(imp, trt) for imp in imputations for trt in treatments]
         prepared = []
         for imp, (tname, tparams) in variants:
-            stages, _, _ = prepare(spec.replace(imputation=imp, treatment=tname,
-                                                treatment_params=tparams), data,
-                                   cache=self.prep_cache)
-            prepared.append(stages["prepared"])
+            # alternatives were validated by _setup (names and parameters): no re-validation
+            prepared.append(prepare_arrays(spec._with_checked(imputation=imp, treatment=tname,
+                                                              treatment_params=tparams), data,
+                                           cache=self.prep_cache))
         # screening (min_unit_coverage) may keep different units under different imputation/
         # treatment alternatives; as COINr does, a unit screened out in a draw is left empty
         # (NaN score and rank) in that draw, and its summary covers the draws it exists in
-        index = prepared[0].index
-        for x in prepared[1:]:
-            if not x.index.equals(index):
-                index = index.union(x.index).sort_values()
+        index = prepared[0][0]
+        for ix, _ in prepared[1:]:
+            if not ix.equals(index):
+                index = index.union(ix).sort_values()
         # row positions (in the union) of the units each variant kept; None = all of them
         self.rows: dict[int, np.ndarray | None] = {}
         # one spec per normalisation alternative (validated once, shared by the variants)
-        norm_specs = [spec.replace(normalisation=name, normalisation_params=params)
+        norm_specs = [spec._with_checked(normalisation=name, normalisation_params=params)
                       for name, params in normalisations]
-        for m, x in enumerate(prepared):
+        for m, (ix, X) in enumerate(prepared):
             imp, (tname, tparams) = variants[m]
-            full = x.index.equals(index)
-            self.rows[m] = None if full else index.get_indexer(x.index)
-            Mx = x[self.inds].notna().to_numpy()
+            full = ix.equals(index)
+            self.rows[m] = None if full else index.get_indexer(ix)
+            Mx = ~np.isnan(X)
             if not full:
                 Mx = self._expand(Mx, m, len(index), fill=False)
             self.M[m] = Mx
             for k, (name, params) in enumerate(normalisations):
-                N = normalise_matrix(norm_specs[k], x, self.norm_cache)
+                N = normalise_matrix(norm_specs[k], X, self.norm_cache, index=ix)
                 for a_i, pw in enumerate(self.powers):
                     if self.fallback[a_i]:
                         # per-draw path: check the geometric/harmonic nodes over indicators
@@ -390,56 +411,91 @@ class _Engine:
         return [np.flatnonzero(yrs == y) for y in np.unique(yrs)]
 
     def _eval_group(self, m, k, a, W):
+        """Power-mean scores of the target for draws sharing (variant, normalisation, aggregation).
+
+        Per aggregate: ``num`` (draws x units) accumulates weighted transformed components
+        and ``den`` their weights.  While every component is present for every unit,
+        ``den`` is the same for all units of a draw, so it is kept as one column (draws x
+        1) and only widened when a component is missing somewhere: the additions per
+        element are the same, in the same order, so the scores are bitwise those of a
+        full (draws x units) ``den``.
+        """
         pw = self.powers[a]
         vals: dict[str, np.ndarray] = {}   # aggregate -> (draws x units)
         cov = self.spec.min_coverage
-        D = W.shape[0]
-        for g in self.aggregates:
-            p = pw[g]
-            kids = self.children[g]
-            ind_kids = [c for c in kids if c in self.ipos]
-            agg_kids = [c for c in kids if c not in self.ipos]
+        D_all = W.shape[0]
+        W_all = W
+        # nodes whose weight differs between the draws of the group (one comparison)
+        varies = (W_all != W_all[:1]).any(axis=0) if D_all > 1 else None
+        with np.errstate(divide="ignore", invalid="ignore"):   # log/power of 0, 0/0: NaN rule
+            for g in self.aggregates:
+                self._aggregate_group(g, pw[g], m, k, a, W_all, D_all, varies, cov, vals)
+        out = vals[self.code]
+        return out if out.shape[0] == D_all else np.repeat(out, D_all, axis=0)
+
+    def _aggregate_group(self, g, p, m, k, a, W_all, D_all, varies, cov, vals) -> None:
+        """Scores of aggregate ``g`` for a group of draws into ``vals[g]`` (see _eval_group)."""
+        # an aggregate whose weights (its components' and theirs, down to the
+        # indicators) are the same in every draw of the group has the same scores in
+        # every draw: computed for two draws (the same matrix-product path) and kept
+        # as one row, which the aggregates above broadcast
+        W, D = W_all, D_all
+        if varies is not None and not varies[self.dep_idx[a][g]].any():
+            W, D = W_all[:2], 2
+        ind_kids, agg_kids = self.kid_split[g]
+        num = None
+        den = np.zeros((D, 1))
+        n_av = np.zeros((D, self.U)) if cov > 0 else None
+        n_tot = np.zeros((D, 1)) if cov > 0 else None
+        if ind_kids:
+            T, Mk = self._T(m, k, p)
+            cols, wpos = self.kid_cols[g]
+            Wk = W[:, wpos]                                         # draws x kids
             num = np.zeros((D, self.U))
-            den = np.zeros((D, self.U))
-            n_av = np.zeros((D, self.U)) if cov > 0 else None
-            n_tot = np.zeros((D, 1)) if cov > 0 else None
-            if ind_kids:
-                T, Mk = self._T(m, k, p)
-                cols = [self.ipos[c] for c in ind_kids]
-                Wk = W[:, [self.pos[c] for c in ind_kids]]            # draws x kids
-                num += Wk @ T[:, cols].T                                # draws x units (BLAS)
-                Mc = Mk[:, cols]
-                if Mc.all():
-                    den += Wk.sum(axis=1)[:, None]
-                else:
-                    den += Wk @ Mc.T
-                if cov > 0:
-                    pos_w = (Wk > 0).astype(float)
-                    n_av += pos_w @ Mc.T
-                    n_tot += pos_w.sum(axis=1)[:, None]
-            for c in agg_kids:                                          # few children: loop
-                v = vals[c]
-                w = W[:, self.pos[c]][:, None]
-                ok = ~np.isnan(v)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
-                if ok.all():
-                    num += tv * w
-                    den += w
-                else:
-                    num += np.where(ok, tv, 0.0) * w
-                    den += ok * w
-                if cov > 0:
-                    n_av += ok * (w > 0)
-                    n_tot += (w > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = num / den
-                s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
-            s = np.where(den > 0, s, np.nan)
+            num += Wk @ T[:, cols].T                                # draws x units (BLAS)
+            if self._complete(m, k, g, Mk, cols):
+                den += Wk.sum(axis=1)[:, None]
+            else:
+                den = den + Wk @ Mk[:, cols].T
             if cov > 0:
-                s = np.where(n_av / n_tot < cov, np.nan, s)
-            vals[g] = s
-        return vals[self.code]
+                Mc = Mk[:, cols]
+                pos_w = (Wk > 0).astype(float)
+                n_av += pos_w @ Mc.T
+                n_tot += pos_w.sum(axis=1)[:, None]
+        for c in agg_kids:                                          # few children: loop
+            v = vals[c]
+            w = W[:, self.pos[c]][:, None]
+            ok = ~np.isnan(v)
+            tv = v if p == 1 else (np.log(v) if p == 0 else v ** p)
+            if num is None:
+                num = np.zeros((D, self.U))
+            if ok.all():
+                num += tv * w
+                den += w
+            else:
+                num += np.where(ok, tv, 0.0) * w
+                den = den + ok * w
+            if cov > 0:
+                n_av += ok * (w > 0)
+                n_tot += (w > 0)
+        if num is None:
+            num = np.zeros((D, self.U))
+        t = num / den
+        s = t if p == 1 else (np.exp(t) if p == 0 else t ** (1.0 / p))
+        pos = den > 0
+        if not pos.all():
+            s = np.where(pos, s, np.nan)
+        if cov > 0:
+            s = np.where(n_av / n_tot < cov, np.nan, s)
+        vals[g] = s[:1] if D < D_all else s
+
+    def _complete(self, m, k, g, Mk, cols) -> bool:
+        """Whether the indicator components ``cols`` of ``g`` are present for every unit."""
+        key = ("complete", m, k, g)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = bool(Mk[:, cols].all())
+        return hit
 
     def rank(self, scores: np.ndarray) -> np.ndarray:
         """Ranks (1 = best, ties share the lowest rank) per draw, within years for panels."""
@@ -452,16 +508,25 @@ class _Engine:
         return out
 
 
-def normalise_matrix(spec: IndexSpec, x: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+def normalise_matrix(spec: IndexSpec, x: pd.DataFrame | np.ndarray, cache: dict | None = None,
+                     *, index: pd.Index | None = None) -> np.ndarray:
     """``normalise_frame(spec, x)[indicators]`` as an array (min-max/z-scores on one array).
 
-    ``cache``: columns already normalised with the same method and parameters (see
-    :func:`polygov.index.build._normalise_fast`).
+    ``x``: the prepared table, or its indicator values as an array (units x indicators in
+    framework order, rows labelled by ``index``).  ``cache``: columns already normalised
+    with the same method and parameters (see :func:`polygov.index.build._normalise_fast`).
     """
+    inds = spec.framework.indicators
+    if isinstance(x, np.ndarray):
+        if _fast_normalisable(spec):
+            fast = _normalise_fast_array(spec, x, cache)
+            if fast is not None:
+                return fast
+        x = pd.DataFrame(x, index=index, columns=inds)
     fast = _normalise_fast(spec, x, cache)
     if fast is not None:
         return fast
-    return normalise_frame(spec, x)[spec.framework.indicators].to_numpy(dtype=float)
+    return normalise_frame(spec, x)[inds].to_numpy(dtype=float)
 
 
 def _rank_rows(scores: np.ndarray) -> np.ndarray:

@@ -181,6 +181,10 @@ IMPUTERS = {
 }
 
 
+#: the registry's own methods that fill gaps with ``DataFrame.fillna`` (observed cells kept)
+_FILLNA_METHODS = {k: IMPUTERS[k] for k in ("mean", "median", "group_mean", "group_median")}
+
+
 def _need_by(by):
     if by is None:
         raise ValueError("group imputation needs by= (a grouping column such as 'region', "
@@ -217,8 +221,10 @@ def impute(data: pd.DataFrame, *, columns, method: str = "none", by=None,
             raise ValueError(f"within_year applies to group_mean/group_median only, not {method!r}")
         filled = IMPUTERS[method](data, columns, by=by)
     before = data[columns]
-    # never alter observed values, whatever the method did
-    filled = before.where(before.notna(), filled)
+    # never alter observed values, whatever the method did (polygov's own mean/median
+    # methods fill with fillna, which leaves observed cells alone: nothing to undo)
+    if not (method in _FILLNA_METHODS and IMPUTERS[method] is _FILLNA_METHODS[method]):
+        filled = before.where(before.notna(), filled)
     if data.columns.is_unique and data.index.is_unique and len(set(columns)) == len(columns):
         # the same frame as ``out = data.copy(); out[columns] = filled``, built at once:
         # assigning 49 columns one by one splits the frame into a block per column, which

@@ -250,6 +250,26 @@ class IndexSpec:
             changes["normalisation_params"] = {}
         return dataclasses.replace(self, **changes)
 
+    def _with_checked(self, **changes) -> IndexSpec:
+        """A copy with ``changes`` that the caller has validated already (private).
+
+        For the sensitivity engine, which checks every alternative up front (names against
+        the registries, parameters against the functions' signatures) and would otherwise
+        re-run the whole validation of :meth:`replace` for each variant.  Only method
+        names and their parameter mappings may change here; mappings are frozen as
+        ``__post_init__`` freezes them.
+        """
+        allowed = {"normalisation", "normalisation_params", "treatment", "treatment_params",
+                   "imputation"}
+        bad = set(changes) - allowed
+        if bad:          # pragma: no cover - a programming error inside polygov
+            raise TypeError(f"_with_checked cannot change {sorted(bad)}; use replace()")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for k, v in changes.items():
+            new.__dict__[k] = _freeze(dict(v)) if k.endswith("_params") else v
+        return new
+
     def indicator_setting(self, code: str, key: str):
         """The effective setting ``key`` for indicator ``code`` (override or global)."""
         ov = self.overrides.get(code, {})

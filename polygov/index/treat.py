@@ -50,12 +50,15 @@ def skew_kurt(x) -> tuple[float, float]:
     v = np.asarray(x, dtype=float)
     v = v[~np.isnan(v)]
     n = len(v)
-    if n < 4 or np.ptp(v) == 0:
+    # the reductions ndarray.mean()/np.ptp() make (a sum divided by n; max - min), called
+    # directly: this runs for every indicator and winsorisation step (same numbers, tested)
+    if n < 4 or np.maximum.reduce(v) - np.minimum.reduce(v) == 0:
         return 0.0, 0.0
-    d = v - v.mean()
-    m2 = (d ** 2).mean()
-    g1 = (d ** 3).mean() / m2 ** 1.5
-    g2 = (d ** 4).mean() / m2 ** 2 - 3.0
+    add = np.add.reduce
+    d = v - add(v) / n
+    m2 = add(d ** 2) / n
+    g1 = add(d ** 3) / n / m2 ** 1.5
+    g2 = add(d ** 4) / n / m2 ** 2 - 3.0
     return (float(np.sqrt(n * (n - 1)) / (n - 2) * g1),
             float((n - 1) * ((n + 1) * g2 + 6) / ((n - 2) * (n - 3))))
 
@@ -83,7 +86,7 @@ class _WinsorPath:
         self.states = [(orig.copy(), np.zeros(len(orig), dtype=bool))]
         self._sk: dict = {}
         self._end: int | None = None           # index of the last state (nothing left to clip)
-        self._log: dict[bool, pd.Series] = {}
+        self._log: dict = {}
         self._labels: dict[int, object] = {}
 
     def label(self, j: int):
@@ -134,6 +137,19 @@ class _WinsorPath:
             self._log[skew_aware] = log_ct(self.x, skew_aware=skew_aware)
         return self._log[skew_aware]
 
+    def log_values(self, skew_aware: bool) -> np.ndarray:
+        """``log_ct(self.x, skew_aware=...)`` as an array: the same operations on the
+        original values (min/max over the observed ones), so bitwise the same numbers."""
+        key = ("values", skew_aware)
+        if key not in self._log:
+            v = self.orig
+            ok = v[~np.isnan(v)]
+            lo, hi = (ok.min(), ok.max()) if ok.size else (np.nan, np.nan)
+            a = 0.01 * (hi - lo)
+            s, _ = skew_kurt(v)
+            self._log[key] = np.log(v - lo + a) if not skew_aware or s > 0 else -np.log(hi + a - v)
+        return self._log[key]
+
     def log_skew_kurt(self, skew_aware: bool) -> tuple[float, float]:
         """``skew_kurt(self.log(skew_aware))``, computed once."""
         key = ("sk", skew_aware)
@@ -178,6 +194,29 @@ def log_ct(x: pd.Series, *, skew_aware: bool = True) -> pd.Series:
     if not skew_aware or s > 0:
         return np.log(v - lo + a)
     return -np.log(hi + a - v)
+
+
+def _treated_values(path: _WinsorPath, *, winmax: int = 5, skew_thresh: float = 2.0,
+                    kurt_thresh: float = 3.5, fallback: str = "log_ct_plus") -> np.ndarray | None:
+    """The values ``treat_series(path.x, method="winsorise", ..., _path=path)`` returns, alone.
+
+    For the sensitivity engine, which needs the treated values of every winsorisation
+    limit but not the per-point records: the same states of the shared walk (and the
+    same cached log transform) are read, so the values are bitwise those of
+    :func:`treat_series` (tested).  ``None`` when the indicator passes the rule untreated.
+    ``path`` must have been built with ``skew_thresh``/``kurt_thresh``.
+    """
+    if fallback not in FALLBACKS:
+        raise ValueError(f"unknown treatment fallback {fallback!r}; expected one of "
+                         f"{', '.join(repr(f) for f in FALLBACKS)}")
+    s0, k0 = path._skew_kurt(0)
+    if not (abs(s0) >= skew_thresh and k0 >= kurt_thresh):
+        return None
+    i = path.index(winmax)
+    s, k = path._skew_kurt(i)
+    if not (abs(s) >= skew_thresh and k >= kurt_thresh):
+        return path.states[i][0].copy()
+    return path.log_values(fallback == "log_ct_plus").copy()
 
 
 def treat_series(x: pd.Series, *, method: str = "winsorise", winmax: int = 5,
