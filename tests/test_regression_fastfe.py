@@ -161,7 +161,7 @@ def test_within_is_in_place_and_exact():
     np.testing.assert_allclose(M, resid, atol=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::polygov.errors.FewClustersWarning")  # 12 years: right, not the point
+@pytest.mark.filterwarnings("ignore::polygov.regression.FewClustersWarning")  # 12 years: right, not the point
 def test_sparse_count_table_route_equals_dense(monkeypatch):
     """A sparse panel (entities x periods far above the rows) uses a sparse count table."""
     from scipy import sparse
