@@ -446,13 +446,16 @@ def serve(host: str, port: int, content_port: int) -> None:  # pragma: no cover 
     import http.server
     import urllib.error
     import urllib.request
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import quote, unquote, urlsplit
 
     content = f"http://{host}:{content_port}"
 
-    def fetch(path: str) -> Any:
+    def fetch_bytes(path: str) -> tuple[bytes, str]:
         with urllib.request.urlopen(content + path, timeout=60) as resp:  # the engine, on this machine
-            return json.loads(resp.read().decode("utf-8"))
+            return resp.read(), resp.headers.get("Content-Type", "application/octet-stream")
+
+    def fetch(path: str) -> Any:
+        return json.loads(fetch_bytes(path)[0].decode("utf-8"))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def send(self, body: bytes | str, ctype: str, status: int = 200) -> None:
@@ -474,6 +477,8 @@ def serve(host: str, port: int, content_port: int) -> None:  # pragma: no cover 
                     return self.send("User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
                 if path == "/sitemap_style.xsl":
                     return self.send(_XSL, "application/xml")
+                if path.startswith("/build/"):  # live preview (jupyter book start): figures and downloads
+                    return self.send(*fetch_bytes("/" + quote(path[len("/build/"):])))
                 config = fetch("/config.json")
                 if path == "/sitemap.xml":
                     return self.send(_sitemap(config, os.environ.get("BASE_URL", "")), "application/xml")

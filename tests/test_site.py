@@ -290,3 +290,74 @@ def test_without_node_auto_falls_back_to_nbconvert_and_says_why(monkeypatch, tmp
     nbformat.write(nb, src / "01_one.ipynb")
     res = build_site(tmp_path / "s", folder=src, run=False)
     assert res["engine"] == "nbconvert" and res["why"] == why and (tmp_path / "s" / "01_one.html").is_file()
+
+
+def test_theme_server_answers_what_the_engine_asks(tmp_path):
+    """The theme server's side of MyST's contract, against a stand-in content server (no Node.js needed).
+
+    It must print its address when ready, render ``/`` and ``/SLUG`` from ``/content/SLUG.json``, pass
+    ``/SLUG.json`` through, serve the site files the static export fetches, hand figures to a live preview
+    under ``/build/``, and answer 404 for a page the engine does not have.
+    """
+    import http.server
+    import os
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import urllib.error
+    import urllib.request
+
+    root = tmp_path / "content_root"
+    (root / "content").mkdir(parents=True)
+    (root / "config.json").write_text(json.dumps(CONFIG))
+    for slug, title in (("index", "Contents page"), ("ch", "Chapter")):
+        page = _page([{"type": "heading", "depth": 2, "html_id": "s1",
+                       "children": [{"type": "text", "value": f"{title} section"}]}], slug=slug)
+        page["frontmatter"]["title"] = title
+        (root / "content" / f"{slug}.json").write_text(json.dumps(page))
+    (root / "f00.png").write_bytes(b"\x89PNG\r\n\x1a\nfigure")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(root), **k)
+
+        def log_message(self, *a):
+            pass
+
+    content = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=content.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), CONTENT_CDN_PORT=str(content.server_address[1]),
+               MODE="static")
+    proc = subprocess.Popen([sys.executable, "-m", "polygov.site_theme"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        ready = proc.stdout.readline()
+        assert f"started at http://127.0.0.1:{port}" in ready  # the line the engine waits for
+
+        def get(path):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+                return r.status, r.headers["Content-Type"], r.read()
+
+        status, ctype, body = get("/")
+        assert status == 200 and ctype.startswith("text/html") and b"<h1>Contents page</h1>" in body
+        _, _, body = get("/ch")
+        assert b"<h1>Chapter</h1>" in body and b'<h2 id="s1">Chapter section</h2>' in body
+        assert b'href="../index.html"' in body  # relative links: the page is saved as ch/index.html
+        assert json.loads(get("/ch.json")[2])["slug"] == "ch"
+        assert get("/build/f00.png")[2] == b"\x89PNG\r\n\x1a\nfigure"
+        for asset, kind in (("/myst-theme.css", "text/css"), ("/favicon.ico", "image/x-icon"),
+                            ("/robots.txt", "text/plain"), ("/sitemap.xml", "application/xml"),
+                            ("/sitemap_style.xsl", "application/xml")):
+            status, ctype, body = get(asset)
+            assert status == 200 and ctype.startswith(kind) and body, asset
+        with pytest.raises(urllib.error.HTTPError) as err:
+            get("/no-such-page")
+        assert err.value.code == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        content.shutdown()
