@@ -23,7 +23,10 @@ on ``$PORT`` and reads content from the engine's content server on
 - ``python -m polygov.site_theme`` is the theme server the engine starts.
 
 Every link a page writes is relative, so the built site works from disk
-(``file://``) and from any folder of a static host.
+(``file://``) and from any folder of a static host. The same theme serves a live
+preview (``jupyter book start`` in a project from
+:func:`polygov.site.write_myst_project`), where figures come from the engine's
+content server under ``/build/``.
 """
 
 from __future__ import annotations
