@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best
 
 import polygov.index as pi
 
@@ -84,12 +85,7 @@ def tile_indicators(data, fw, k):
 
 
 def best_of(f, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    return best(f, repeat)[0]
 
 
 def main(quick: bool = False, panel: bool = False) -> pd.DataFrame:

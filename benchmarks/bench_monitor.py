@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import pandas as pd
+from _timing import best
 
 import polygov.monitor as mon
 
@@ -49,13 +49,6 @@ def _ert() -> pd.DataFrame:
         return e.rename(columns={"country_text_id": "iso3"})
 
 
-def _best(fn, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:
@@ -71,13 +64,13 @@ def main() -> None:
         ep = mon.episodes(panel)
         return panel, flags, ep
 
-    t, (panel, flags, ep) = _best(world, args.repeat)
+    t, (panel, flags, ep) = best(world, args.repeat)
     print(f"WGI world: {panel['iso3'].nunique()} economies x {panel['indicator'].nunique()} dimensions x "
           f"{panel['year'].nunique()} years -> {len(flags):,} changes (windows 1, 3, 5), "
           f"{int(flags['flagged'].sum())} flagged, {len(ep)} candidate episodes")
     print(f"  best of {args.repeat}: {t:.3f} s  (target <= 2 s: {'met' if t <= 2 else 'NOT met'})")
-    t_ch, _ = _best(lambda: mon.changes(panel), args.repeat)
-    t_fl, _ = _best(lambda: mon.flag_declines(mon.changes(panel)), args.repeat)
+    t_ch, _ = best(lambda: mon.changes(panel), args.repeat)
+    t_fl, _ = best(lambda: mon.flag_declines(mon.changes(panel)), args.repeat)
     print(f"  of which changes {t_ch:.3f} s, changes + FDR {t_fl:.3f} s")
     e = _ert()
 
@@ -86,7 +79,7 @@ def main() -> None:
         ep = mon.episodes(p)
         return mon.compare_ert(ep, e, p)
 
-    t, cmp = _best(ert, args.repeat)
+    t, cmp = best(ert, args.repeat)
     print(f"ERT v15: episodes + comparison {t:.3f} s; {cmp!r}")
 
 

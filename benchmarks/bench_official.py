@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
+
+from _timing import best
 
 from polygov.data.parsers import _common, egdi, hdr, vdem, wdi, wgi
 
@@ -36,13 +37,6 @@ CASES = [
 ]
 
 
-def _best(fn, repeat: int) -> tuple[float, pd.DataFrame]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:
@@ -59,7 +53,7 @@ def main() -> None:
                     continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                secs, df = _best(lambda mod=mod, rel=rel, ed=ed: mod.parse(ROOT / rel, edition=ed),
+                secs, df = best(lambda mod=mod, rel=rel, ed=ed: mod.parse(ROOT / rel, edition=ed),
                                  args.repeat)
             rows.append({"file": label, "engine": eng, "rows": len(df),
                          "countries": df["iso3"].nunique(),

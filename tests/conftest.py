@@ -55,3 +55,31 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def copy_of_data(tmp_path, monkeypatch):
+    """A private copy of the bundled data folder that a test may damage (test_data, test_data_standard)."""
+    import shutil
+
+    from polygov import data as pdata
+    from polygov.data import bundled
+
+    dst = tmp_path / "data"
+    shutil.copytree(pdata.data_dir(), dst)
+    monkeypatch.setattr(bundled, "data_dir", lambda: dst)
+    bundled._package.cache_clear()
+    yield dst
+    bundled._package.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def grunfeld():
+    """Grunfeld's investment panel as statsmodels ships it, less American Steel: 10 firms x 20 years, the
+    sample of Greene's and Baltagi's textbook tables (test_regression_parity, test_regression_validation)."""
+    sm = pytest.importorskip("statsmodels.api")
+    d = sm.datasets.grunfeld.load_pandas().data
+    d = d[d["firm"] != "American Steel"].copy()
+    d["year"] = d["year"].astype(int)
+    assert d.shape == (200, 5)
+    return d.reset_index(drop=True)

@@ -23,14 +23,12 @@ difference 2.9% measured, asserted < 5%.
 
 import gzip
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import polygov.data as pdata
-from polygov.data import bundled
 from polygov.errors import DataQualityWarning, as_year
 
 EXPECTED = {
@@ -148,17 +146,6 @@ def test_unknown_dataset_suggests_close_match():
 
 
 # ---------------------------------------------------------------- integrity
-@pytest.fixture
-def copy_of_data(tmp_path, monkeypatch):
-    """A private copy of the bundled folder that the tests may damage."""
-    dst = tmp_path / "data"
-    shutil.copytree(pdata.data_dir(), dst)
-    monkeypatch.setattr(bundled, "data_dir", lambda: dst)
-    bundled._package.cache_clear()
-    yield dst
-    bundled._package.cache_clear()
-
-
 def test_checksum_mismatch_names_the_file(copy_of_data):
     path = copy_of_data / "sowc.csv"
     text = path.read_text()

@@ -41,7 +41,6 @@ import pytest
 
 import polygov.data as pdata
 from polygov import countries
-from polygov.data import bundled
 
 NEW = ["wgi", "vdem", "vdem_ert", "egdi", "hdr", "wb_class", "wdi", "asem", "asem_meta"]
 #: rows, columns, countries, (first year, last year) of each bundled extract
@@ -182,16 +181,6 @@ def test_asem_bundled_gives_the_same_index_as_the_csv_files(shared_data):
 
 
 # --------------------------------------------------------- bad input on new files
-@pytest.fixture
-def copy_of_data(tmp_path, monkeypatch):
-    dst = tmp_path / "data"
-    shutil.copytree(pdata.data_dir(), dst)
-    monkeypatch.setattr(bundled, "data_dir", lambda: dst)
-    bundled._package.cache_clear()
-    yield dst
-    bundled._package.cache_clear()
-
-
 def _rewrite_gz(path: Path, edit) -> None:
     import gzip
 

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import printed_tolerance as _tol
 
 from polygov.regression import SSC, FewClustersWarning, fit_panel
 
@@ -33,20 +34,6 @@ PLM_SSS = [
     ("twoway", {"value": "0.010263", "capital": "0.045367"}),
 ]
 PLM_ERCOMP = {"sigma2_e": "2784.46", "sigma2_u": "7089.80", "theta": "0.8612"}
-
-
-def _tol(printed: str) -> float:
-    decimals = len(printed.split(".")[1]) if "." in printed else 0
-    return 0.5 * 10.0 ** (-decimals) + 1e-12
-
-
-@pytest.fixture(scope="module")
-def grunfeld() -> pd.DataFrame:
-    sm = pytest.importorskip("statsmodels.api")
-    d = sm.datasets.grunfeld.load_pandas().data
-    d = d[d["firm"] != "American Steel"].copy()
-    d["year"] = d["year"].astype(int)
-    return d.reset_index(drop=True)
 
 
 def _fit(d, effects, cov="cluster", **kw):

@@ -38,6 +38,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import printed_tolerance as _tol
 
 from polygov.regression import FewClustersWarning, fit_panel
 from polygov.regression.model import _cluster_dof_k
@@ -56,21 +57,6 @@ PLM = {
 }
 PLM_R2 = {"pooled": "0.81241", "entity": "0.76676", "twoway": "0.72015"}
 EFFECTS = {"pooled": "none", "entity": "entity", "twoway": "twoway", "random": "random"}
-
-
-def _tol(printed: str) -> float:
-    decimals = len(printed.split(".")[1]) if "." in printed else 0
-    return 0.5 * 10.0 ** (-decimals) + 1e-12
-
-
-@pytest.fixture(scope="module")
-def grunfeld() -> pd.DataFrame:
-    sm = pytest.importorskip("statsmodels.api")
-    d = sm.datasets.grunfeld.load_pandas().data
-    d = d[d["firm"] != "American Steel"].copy()
-    d["year"] = d["year"].astype(int)
-    assert d.shape == (200, 5)
-    return d.reset_index(drop=True)
 
 
 def _fit(d, effects, cov="classical", **kw):
