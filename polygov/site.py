@@ -289,7 +289,6 @@ def _build_jupyter_book(out: Path, nb_dir: Path, paths: list[Path], status: dict
 
     import nbformat
 
-    from .course import strip_solutions
     from .site_theme import write_template
 
     proj = tmp / "book"
@@ -309,8 +308,8 @@ def _build_jupyter_book(out: Path, nb_dir: Path, paths: list[Path], status: dict
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(html_dir, out)
-    (out / "notebooks").mkdir()
-    (out / "student").mkdir()
+    for sub in ("notebooks", "student"):  # as the project has them (student copies made once, there)
+        shutil.copytree(proj / sub, out / sub)
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     slug_of = {}
     for pg in config["projects"][0].get("pages", []):
@@ -320,9 +319,6 @@ def _build_jupyter_book(out: Path, nb_dir: Path, paths: list[Path], status: dict
         slug_of[loc.rsplit("/", 1)[-1]] = pg["slug"]
     pages = []
     for p in paths:
-        nb = nbformat.read(nb_dir / p.name, as_version=4)
-        shutil.copy2(nb_dir / p.name, out / "notebooks" / p.name)
-        nbformat.write(strip_solutions(nb)[0], out / "student" / p.name)
         if p.name not in slug_of:
             raise RuntimeError(f"the Jupyter Book build has no page for {p.name}")
         pages.append({"notebook": p.name, "title": titles[p.name], "status": status[p.name][0],
